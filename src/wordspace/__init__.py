@@ -1,0 +1,43 @@
+"""wordspace: learn, query, measure and move word embeddings.
+
+The public API: ``Word2Vec`` (training), ``Vectors`` (storage and queries), ``load``,
+``LineCorpus`` and the error classes. Heavy extras (torch, plotting, the web app) live in
+sub-packages that are imported only on demand.
+"""
+
+from .corpus import LineCorpus, encode_corpus
+from .errors import (
+    CorpusError,
+    FormatError,
+    InvalidParameterError,
+    KeyNotFoundError,
+    NotFittedError,
+    WordspaceError,
+)
+from .models import Word2Vec
+from .models._base import Callback
+from .vectors import Neighbor, Vectors
+
+__version__ = "0.1.0"
+
+
+def load(path, format=None, **kwargs) -> Vectors:
+    """Load vectors from ``path`` in any supported format (detected from the content)."""
+    return Vectors.load(path, format=format, **kwargs)
+
+
+__all__ = [
+    "Word2Vec",
+    "Vectors",
+    "Neighbor",
+    "LineCorpus",
+    "Callback",
+    "encode_corpus",
+    "load",
+    "WordspaceError",
+    "InvalidParameterError",
+    "NotFittedError",
+    "KeyNotFoundError",
+    "FormatError",
+    "CorpusError",
+]

@@ -1,0 +1,135 @@
+"""Byte-level tokenisation and counting: whitespace split, FNV-1a hashing, open addressing.
+
+Tokens are maximal runs of bytes other than ASCII whitespace (space, \\t, \\n, \\r, \\v, \\f),
+as in word2vec.c and fastText. Words are kept as bytes in an arena and decoded to ``str``
+only when they make it into the vocabulary (``wordspace.corpus`` does that).
+"""
+
+import numpy as np
+from numba import njit
+
+FNV_OFFSET = np.uint64(14695981039346656037)
+FNV_PRIME = np.uint64(1099511628211)
+
+# indices into the int64 ``state`` array shared by the kernels below
+N_IDS, ARENA_USED, CUR_LEN, POS, N_OUT, N_SENT = 0, 1, 2, 3, 4, 5
+
+DONE, GROW_IDS, GROW_ARENA = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def _is_space(c):
+    return c == 32 or c == 10 or c == 9 or c == 13 or c == 11 or c == 12
+
+
+@njit(cache=True)
+def _lookup(buf, s, e, h, table, hashes, starts, lens, arena):
+    """Return ``(slot, id)`` for bytes ``buf[s:e]``; id is -1 when absent (slot is free)."""
+    mask = table.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    n = e - s
+    while True:
+        wid = table[slot]
+        if wid < 0:
+            return slot, -1
+        if hashes[wid] == h and lens[wid] == n:
+            a = starts[wid]
+            same = True
+            for k in range(n):
+                if arena[a + k] != buf[s + k]:
+                    same = False
+                    break
+            if same:
+                return slot, wid
+        slot = (slot + 1) & mask
+
+
+@njit(cache=True)
+def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids, sent_lens, max_len):
+    """Tokenise ``buf[state[POS]:]``, assigning ids to new words and counting every token.
+
+    Writes token ids to ``out_ids[state[N_OUT]:]`` and finished sentence lengths to
+    ``sent_lens[state[N_SENT]:]`` (a newline ends a sentence; so does reaching ``max_len``
+    tokens). Returns ``DONE``, or ``GROW_IDS`` / ``GROW_ARENA`` with ``state[POS]`` at the
+    start of the token that did not fit: the caller grows the arrays and calls again.
+    Shapes: ``table`` (capacity,) int32 with -1 for free slots, power-of-two sized and kept at
+    most half full; ``hashes``/``starts``/``lens``/``counts`` indexed by word id.
+    """
+    n = buf.shape[0]
+    i = state[POS]
+    n_ids = state[N_IDS]
+    used = state[ARENA_USED]
+    cur = state[CUR_LEN]
+    n_out = state[N_OUT]
+    n_sent = state[N_SENT]
+    id_cap = hashes.shape[0]
+    table_cap = table.shape[0]
+    status = DONE
+    while i < n:
+        c = buf[i]
+        if _is_space(c):
+            if c == 10 and cur > 0:
+                sent_lens[n_sent] = cur
+                n_sent += 1
+                cur = 0
+            i += 1
+            continue
+        s = i
+        h = FNV_OFFSET
+        while i < n and not _is_space(buf[i]):
+            h = (h ^ np.uint64(buf[i])) * FNV_PRIME
+            i += 1
+        slot, wid = _lookup(buf, s, i, h, table, hashes, starts, lens, arena)
+        if wid < 0:
+            if n_ids >= id_cap or 2 * (n_ids + 1) > table_cap:
+                status = GROW_IDS
+                i = s
+                break
+            if used + (i - s) > arena.shape[0]:
+                status = GROW_ARENA
+                i = s
+                break
+            wid = n_ids
+            n_ids += 1
+            table[slot] = wid
+            hashes[wid] = h
+            starts[wid] = used
+            lens[wid] = i - s
+            for k in range(i - s):
+                arena[used + k] = buf[s + k]
+            used += i - s
+        counts[wid] += 1
+        out_ids[n_out] = wid
+        n_out += 1
+        cur += 1
+        if cur == max_len:
+            sent_lens[n_sent] = cur
+            n_sent += 1
+            cur = 0
+    state[POS] = i
+    state[N_IDS] = n_ids
+    state[ARENA_USED] = used
+    state[CUR_LEN] = cur
+    state[N_OUT] = n_out
+    state[N_SENT] = n_sent
+    return status
+
+
+@njit(cache=True)
+def rebuild_table(table, hashes, n_ids):
+    """Re-insert ids ``0..n_ids-1`` into an empty (all -1) ``table`` by their hashes."""
+    mask = table.shape[0] - 1
+    for wid in range(n_ids):
+        slot = np.int64(hashes[wid] & np.uint64(mask))
+        while table[slot] >= 0:
+            slot = (slot + 1) & mask
+        table[slot] = wid
+
+
+@njit(cache=True)
+def remap_inplace(tokens, remap):
+    """``tokens[i] = remap[tokens[i]]`` keeping negative ids negative (used after a prune)."""
+    for i in range(tokens.shape[0]):
+        t = tokens[i]
+        if t >= 0:
+            tokens[i] = remap[t]

@@ -1,0 +1,432 @@
+"""Word2vec epoch kernels: skip-gram and CBOW with negative sampling, hierarchical or full softmax.
+
+Design (see docs/design.md and ../shared/PERFORMANCE.md): the corpus is cut into blocks of
+whole sentences; ``prange`` runs blocks in parallel (Hogwild: threads update the shared
+matrices without locks, so ``workers > 1`` is seed-deterministic in its random choices but racy
+in its updates; bit-identical runs need one thread). Skip-gram works a window at a time: the
+context rows and the output rows of the window (the centre word and negatives drawn once per
+window, or the centre word's Huffman path) are staged in small local buffers, every
+(context, output) pair is scored there, and the accumulated updates are added back once.
+
+All kernels take ``(W_in, W_out, tokens, offsets, blocks, tables..., params, rng/out arrays)``.
+``params`` is a float64 array ``[alpha, min_alpha, words_before, total_words, window,
+negative, seed, epoch, max_sentence_length, first_block]`` describing the linear learning-rate schedule:
+``alpha_t = alpha - (alpha - min_alpha) * (words_before + t) / total_words`` where ``t`` is the
+position of the sentence in the epoch's token stream. ``blocks`` holds sentence indices:
+block ``b`` of a call is sentences ``blocks[b]:blocks[b + 1]`` and has the global number
+``first_block + b``, which seeds its random generator.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import below, block_seed, draw_alias, next_u32
+
+P_ALPHA, P_MIN_ALPHA, P_BEFORE, P_TOTAL, P_WINDOW, P_NEGATIVE, P_SEED, P_EPOCH, P_MAXLEN, P_BLOCK0 = range(10)
+
+
+_T_RANGE = 10.0
+_T_SIZE = 4096
+_T_SCALE = _T_SIZE / (2 * _T_RANGE)
+_T_X = np.linspace(-_T_RANGE, _T_RANGE, _T_SIZE + 1)
+#: sigmoid(x) and softplus(-x) = -log(sigmoid(x)) on a grid; linear interpolation between grid
+#: points is accurate to about 1e-6, far finer than word2vec.c's 1000-entry table.
+SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_T_X))).astype(np.float32)
+NEG_LOGSIG_TABLE = np.log1p(np.exp(-_T_X)).astype(np.float32)
+
+
+@njit(cache=True, inline="always")
+def _softplus(x):
+    """log(1 + exp(x)), stable for large |x| (used off the hot path)."""
+    if x > 0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@njit(cache=True, inline="always")
+def sigmoid_and_loss(f, y):
+    """``(sigmoid(f), loss)`` where loss is ``-log sigmoid(f)`` for ``y == 1`` and
+    ``-log(1 - sigmoid(f))`` for ``y == 0``; table lookups inside ``[-10, 10]``."""
+    if f >= _T_RANGE:
+        e = math.exp(-f)
+        s = 1.0 - e
+        l1 = e
+    elif f <= -_T_RANGE:
+        s = math.exp(f)
+        l1 = -f
+    else:
+        p = (f + _T_RANGE) * _T_SCALE
+        i = int(p)
+        frac = p - i
+        s = SIGMOID_TABLE[i] + frac * (SIGMOID_TABLE[i + 1] - SIGMOID_TABLE[i])
+        l1 = NEG_LOGSIG_TABLE[i] + frac * (NEG_LOGSIG_TABLE[i + 1] - NEG_LOGSIG_TABLE[i])
+    if y == 1:
+        return s, l1
+    return s, l1 + f
+
+
+@njit(cache=True, fastmath=True)
+def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out):
+    """One skip-gram window: every context row against every output row, updates added once.
+
+    For context rows :math:`u_j` and output rows :math:`v_k` with labels :math:`y_k`
+    (1 = the true word, 0 = noise, -1 = skip), :math:`g_{jk} = \\alpha (y_k - \\sigma(u_j
+    \\cdot v_k))`, then :math:`u_j \\mathrel{+}= \\sum_k g_{jk} v_k` and
+    :math:`v_k \\mathrel{+}= \\sum_j g_{jk} u_j`, all computed from the rows as they were at
+    the start of the window. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`.
+    Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,), buffers (>= m or t, dim).
+    """
+    dim = W_in.shape[1]
+    for j in range(m):
+        row = W_in[ctx[j]]
+        for d in range(dim):
+            inbuf[j, d] = row[d]
+            d_in[j, d] = 0.0
+    for k in range(t):
+        row = W_out[targets[k]]
+        for d in range(dim):
+            outbuf[k, d] = row[d]
+            d_out[k, d] = 0.0
+    loss = 0.0
+    for j in range(m):
+        for k in range(t):
+            y = labels[k]
+            if y < 0:
+                continue
+            f = np.float32(0.0)
+            for d in range(dim):
+                f += inbuf[j, d] * outbuf[k, d]
+            sig, lo = sigmoid_and_loss(f, y)
+            loss += lo
+            g = np.float32((y - sig) * alpha)
+            for d in range(dim):
+                d_in[j, d] += g * outbuf[k, d]
+                d_out[k, d] += g * inbuf[j, d]
+    for j in range(m):
+        row = W_in[ctx[j]]
+        for d in range(dim):
+            row[d] += d_in[j, d]
+    for k in range(t):
+        if labels[k] < 0:
+            continue
+        row = W_out[targets[k]]
+        for d in range(dim):
+            row[d] += d_out[k, d]
+    return loss
+
+
+@njit(cache=True, fastmath=True)
+def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
+    """One CBOW window: the mean of the context rows predicts each output row in turn.
+
+    :math:`h = \\frac{1}{m}\\sum_j u_j`; for each output row :math:`v_k`,
+    :math:`g_k = \\alpha (y_k - \\sigma(h \\cdot v_k))`, :math:`\\delta \\mathrel{+}= g_k v_k`,
+    :math:`v_k \\mathrel{+}= g_k h` (updated in turn, as word2vec.c does); finally every
+    context row gets the gradient of the mean, :math:`u_j \\mathrel{+}= \\delta / m`.
+    """
+    dim = W_in.shape[1]
+    for d in range(dim):
+        h[d] = 0.0
+        dh[d] = 0.0
+    for j in range(m):
+        row = W_in[ctx[j]]
+        for d in range(dim):
+            h[d] += row[d]
+    inv = np.float32(1.0 / m)
+    for d in range(dim):
+        h[d] *= inv
+    loss = 0.0
+    for k in range(t):
+        y = labels[k]
+        if y < 0:
+            continue
+        row = W_out[targets[k]]
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += h[d] * row[d]
+        sig, lo = sigmoid_and_loss(f, y)
+        loss += lo
+        g = np.float32((y - sig) * alpha)
+        for d in range(dim):
+            dh[d] += g * row[d]
+            row[d] += g * h[d]
+    for j in range(m):
+        row = W_in[ctx[j]]
+        for d in range(dim):
+            row[d] += dh[d] * inv
+    return loss
+
+
+@njit(cache=True, fastmath=True)
+def softmax_window(W_in, W_out, ctx, m, center, alpha, mean_ctx, h, dh, scores):
+    """Full softmax over the whole vocabulary for one window (small vocabularies only).
+
+    Skip-gram (``mean_ctx`` false): each context row :math:`u_j` predicts the centre word in
+    turn; CBOW: the mean of the context rows does, once. With :math:`p = \\mathrm{softmax}(W_{out}
+    h)`, :math:`g_v = \\alpha ([v = c] - p_v)`, :math:`h \\mathrel{+}= \\sum_v g_v w_v`,
+    :math:`w_v \\mathrel{+}= g_v h`. Returns :math:`-\\sum \\log p_c`.
+    """
+    dim = W_in.shape[1]
+    v_size = W_out.shape[0]
+    n_pred = 1 if mean_ctx else m
+    loss = 0.0
+    for p in range(n_pred):
+        for d in range(dim):
+            h[d] = 0.0
+            dh[d] = 0.0
+        if mean_ctx:
+            for j in range(m):
+                row = W_in[ctx[j]]
+                for d in range(dim):
+                    h[d] += row[d]
+            for d in range(dim):
+                h[d] /= m
+        else:
+            row = W_in[ctx[p]]
+            for d in range(dim):
+                h[d] = row[d]
+        top = -np.inf
+        for v in range(v_size):
+            f = np.float32(0.0)
+            row = W_out[v]
+            for d in range(dim):
+                f += h[d] * row[d]
+            scores[v] = f
+            if f > top:
+                top = f
+        z = 0.0
+        for v in range(v_size):
+            z += math.exp(scores[v] - top)
+        loss += math.log(z) + top - scores[center]
+        for v in range(v_size):
+            prob = math.exp(scores[v] - top) / z
+            g = np.float32(((1.0 if v == center else 0.0) - prob) * alpha)
+            row = W_out[v]
+            for d in range(dim):
+                dh[d] += g * row[d]
+                row[d] += g * h[d]
+        if mean_ctx:
+            for j in range(m):
+                row = W_in[ctx[j]]
+                for d in range(dim):
+                    row[d] += dh[d] / m
+        else:
+            row = W_in[ctx[p]]
+            for d in range(dim):
+                row[d] += dh[d]
+    return loss
+
+
+@njit(cache=True, inline="always")
+def _subsample(tokens, a, b, keep, rng, sent):
+    """Copy the words of ``tokens[a:b]`` that survive subsampling into ``sent``; return count."""
+    n = 0
+    for i in range(a, b):
+        w = tokens[i]
+        if next_u32(rng) < keep[w]:
+            sent[n] = w
+            n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _context(sent, n, i, window, rng, ctx):
+    """Fill ``ctx`` with the words around position ``i`` in a window of random size 1..window."""
+    reduced = window - below(rng, window)
+    m = 0
+    lo = max(0, i - reduced)
+    hi = min(n, i + reduced + 1)
+    for j in range(lo, hi):
+        if j != i:
+            ctx[m] = sent[j]
+            m += 1
+    return m
+
+
+@njit(cache=True, inline="always")
+def _alpha(params, position):
+    a0 = params[P_ALPHA]
+    a1 = params[P_MIN_ALPHA]
+    frac = (params[P_BEFORE] + position) / params[P_TOTAL]
+    alpha = a0 - (a0 - a1) * frac
+    return max(alpha, a1)
+
+
+def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias, params, loss_out, count_out, cbow):
+    """Negative sampling over ``blocks``: one output row for the centre word plus
+    ``negative`` noise words, drawn once per window (a noise draw equal to the centre word is
+    skipped, as in word2vec.c). ``loss_out[b]``/``count_out[b]`` receive block ``b``'s summed
+    loss and number of predictions (one per context word in skip-gram, one per window in CBOW)."""
+    dim = W_in.shape[1]
+    window = np.int64(params[P_WINDOW])
+    neg = np.int64(params[P_NEGATIVE])
+    seed = np.int64(params[P_SEED])
+    epoch = np.int64(params[P_EPOCH])
+    maxlen = np.int64(params[P_MAXLEN])
+    n_blocks = blocks.shape[0] - 1
+    for b in prange(n_blocks):
+        rng = np.empty(1, dtype=np.uint64)
+        rng[0] = block_seed(seed, epoch, np.int64(params[P_BLOCK0]) + b)
+        sent = np.empty(maxlen, dtype=np.int32)
+        ctx = np.empty(2 * window, dtype=np.int32)
+        targets = np.empty(neg + 1, dtype=np.int32)
+        labels = np.empty(neg + 1, dtype=np.int32)
+        inbuf = np.empty((2 * window, dim), dtype=np.float32)
+        d_in = np.empty((2 * window, dim), dtype=np.float32)
+        outbuf = np.empty((neg + 1, dim), dtype=np.float32)
+        d_out = np.empty((neg + 1, dim), dtype=np.float32)
+        loss = 0.0
+        count = 0
+        for s in range(blocks[b], blocks[b + 1]):
+            a = offsets[s]
+            alpha = _alpha(params, a)
+            n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            for i in range(n):
+                m = _context(sent, n, i, window, rng, ctx)
+                if m == 0:
+                    continue
+                center = sent[i]
+                targets[0] = center
+                labels[0] = 1
+                for k in range(1, neg + 1):
+                    w = draw_alias(rng, noise_thr, noise_alias)
+                    targets[k] = w
+                    labels[k] = -1 if w == center else 0
+                if cbow:
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf[0], d_in[0])
+                else:
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf, d_in, outbuf, d_out)
+                count += 1 if cbow else m
+        loss_out[b] = loss
+        count_out[b] = count
+
+
+def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths, params, loss_out, count_out, cbow):
+    """Hierarchical softmax over ``blocks``: the output rows of a window are the inner nodes
+    on the centre word's Huffman path, with label ``1 - code`` (word2vec.c's convention)."""
+    dim = W_in.shape[1]
+    window = np.int64(params[P_WINDOW])
+    seed = np.int64(params[P_SEED])
+    epoch = np.int64(params[P_EPOCH])
+    maxlen = np.int64(params[P_MAXLEN])
+    depth = codes.shape[1]
+    n_blocks = blocks.shape[0] - 1
+    for b in prange(n_blocks):
+        rng = np.empty(1, dtype=np.uint64)
+        rng[0] = block_seed(seed, epoch, np.int64(params[P_BLOCK0]) + b)
+        sent = np.empty(maxlen, dtype=np.int32)
+        ctx = np.empty(2 * window, dtype=np.int32)
+        targets = np.empty(depth, dtype=np.int32)
+        labels = np.empty(depth, dtype=np.int32)
+        inbuf = np.empty((2 * window, dim), dtype=np.float32)
+        d_in = np.empty((2 * window, dim), dtype=np.float32)
+        outbuf = np.empty((depth, dim), dtype=np.float32)
+        d_out = np.empty((depth, dim), dtype=np.float32)
+        loss = 0.0
+        count = 0
+        for s in range(blocks[b], blocks[b + 1]):
+            a = offsets[s]
+            alpha = _alpha(params, a)
+            n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            for i in range(n):
+                m = _context(sent, n, i, window, rng, ctx)
+                if m == 0:
+                    continue
+                center = sent[i]
+                t = lengths[center]
+                for k in range(t):
+                    targets[k] = points[center, k]
+                    labels[k] = 1 - codes[center, k]
+                if cbow:
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], d_in[0])
+                else:
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out)
+                count += 1 if cbow else m
+        loss_out[b] = loss
+        count_out[b] = count
+
+
+def _softmax_epoch(W_in, W_out, tokens, offsets, blocks, keep, params, loss_out, count_out, cbow):
+    """Full softmax over ``blocks`` (cost grows with the vocabulary: small vocabularies only)."""
+    dim = W_in.shape[1]
+    window = np.int64(params[P_WINDOW])
+    seed = np.int64(params[P_SEED])
+    epoch = np.int64(params[P_EPOCH])
+    maxlen = np.int64(params[P_MAXLEN])
+    n_blocks = blocks.shape[0] - 1
+    for b in prange(n_blocks):
+        rng = np.empty(1, dtype=np.uint64)
+        rng[0] = block_seed(seed, epoch, np.int64(params[P_BLOCK0]) + b)
+        sent = np.empty(maxlen, dtype=np.int32)
+        ctx = np.empty(2 * window, dtype=np.int32)
+        h = np.empty(dim, dtype=np.float32)
+        dh = np.empty(dim, dtype=np.float32)
+        scores = np.empty(W_out.shape[0], dtype=np.float32)
+        loss = 0.0
+        count = 0
+        for s in range(blocks[b], blocks[b + 1]):
+            a = offsets[s]
+            alpha = _alpha(params, a)
+            n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            for i in range(n):
+                m = _context(sent, n, i, window, rng, ctx)
+                if m == 0:
+                    continue
+                loss += softmax_window(W_in, W_out, ctx, m, sent[i], alpha, cbow, h, dh, scores)
+                count += 1 if cbow else m
+        loss_out[b] = loss
+        count_out[b] = count
+
+
+# one plain function, two compiled variants each (see docs/design.md)
+ns_epoch = njit(_ns_epoch, cache=True, fastmath=True)
+ns_epoch_parallel = njit(_ns_epoch, cache=True, fastmath=True, parallel=True)
+hs_epoch = njit(_hs_epoch, cache=True, fastmath=True)
+hs_epoch_parallel = njit(_hs_epoch, cache=True, fastmath=True, parallel=True)
+softmax_epoch = njit(_softmax_epoch, cache=True, fastmath=True)
+softmax_epoch_parallel = njit(_softmax_epoch, cache=True, fastmath=True, parallel=True)
+
+EPOCH_KERNELS = {
+    "ns": (ns_epoch, ns_epoch_parallel),
+    "hs": (hs_epoch, hs_epoch_parallel),
+    "softmax": (softmax_epoch, softmax_epoch_parallel),
+}
+
+
+def select(loss: str, parallel: bool):
+    """The compiled epoch kernel for ``loss``, threaded or not."""
+    return EPOCH_KERNELS[loss][1 if parallel else 0]
+
+
+@njit(cache=True)
+def draw_many(threshold, alias, seed, n):
+    """``n`` draws from an alias table (for testing the sampler against its distribution)."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = block_seed(seed, 0, 0)
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = draw_alias(rng, threshold, alias)
+    return out
+
+
+@njit(cache=True)
+def subsample_many(tokens, keep, seed):
+    """Subsample ``tokens`` once with the kernels' rule (for testing against the formula)."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = block_seed(seed, 0, 0)
+    sent = np.empty(tokens.shape[0], dtype=np.int32)
+    n = _subsample(tokens, 0, tokens.shape[0], keep, rng, sent)
+    return sent[:n]
+
+
+@njit(cache=True)
+def window_sizes(window, seed, n):
+    """``n`` reduced window sizes as the kernels draw them (for testing: uniform in 1..window)."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = block_seed(seed, 0, 0)
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = window - below(rng, window)
+    return out

@@ -1,0 +1,104 @@
+"""Declarative parameter constraints and one message format for every check.
+
+Trainers declare ``_parameter_constraints = {"window": [Interval(int, 1, None)], ...}`` and call
+:func:`validate_params`; messages read "The 'window' parameter of Word2Vec must be an int in the
+range [1, inf). Got 0 instead." The CLI reuses these messages verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .errors import InvalidParameterError
+
+__all__ = ["Interval", "Options", "validate_params", "check_path_list"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A number of ``kind`` (int or float) in ``[low, high]`` (``closed`` says which ends)."""
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: str = "both"  # "both", "left", "right" or "neither"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int:
+            if not isinstance(value, numbers.Integral):
+                return False
+        elif not isinstance(value, numbers.Real) or math.isnan(float(value)):
+            return False
+        if self.low is not None:
+            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
+                return False
+        if self.high is not None:
+            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
+                return False
+        return True
+
+    def describe(self) -> str:
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        low = "-inf" if self.low is None else _fmt(self.low)
+        high = "inf" if self.high is None else _fmt(self.high)
+        if self.low is None:
+            left = "("
+        if self.high is None:
+            right = ")"
+        noun = "an int" if self.kind is int else "a float"
+        return f"{noun} in the range {left}{low}, {high}{right}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of values."""
+
+    values: tuple
+
+    def accepts(self, value: Any) -> bool:
+        return value in self.values
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+class _NoneType:
+    def accepts(self, value: Any) -> bool:
+        return value is None
+
+    def describe(self) -> str:
+        return "None"
+
+
+NONE = _NoneType()
+
+
+def _fmt(x: float) -> str:
+    return repr(x) if isinstance(x, float) and not float(x).is_integer() else str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def validate_params(params: dict, constraints: dict, owner: str) -> None:
+    """Raise :class:`InvalidParameterError` for the first parameter no constraint accepts."""
+    for name, allowed in constraints.items():
+        value = params[name]
+        if any(c.accepts(value) for c in allowed):
+            continue
+        what = " or ".join(c.describe() for c in allowed)
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {what}. Got {value!r} instead."
+        )
+
+
+def check_path_list(paths: Iterable) -> list:
+    """Turn a path or a list of paths into a list of ``str`` paths."""
+    import os
+
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(p) for p in paths]

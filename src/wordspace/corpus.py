@@ -1,0 +1,667 @@
+"""Corpus input: find and open text files, stream them in bounded memory, encode them once.
+
+Holds the readers (plain, gzip, bzip2, xz; files, directories, several at once), the re-iterable
+:class:`LineCorpus`, and :func:`encode_corpus`, which turns a corpus into one int32 token array
+plus sentence offsets in a single pass. Vocabulary policy (min_count, caps, tables) lives in
+``wordspace.vocab``; training in ``wordspace.models``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import lzma
+import os
+import tempfile
+import zlib
+import warnings
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ._kernels import tokenize as tk
+from ._kernels.tokenize import remap_inplace
+from .errors import CorpusError
+
+__all__ = [
+    "DEFAULT_MAX_SENTENCE_LENGTH",
+    "LineCorpus",
+    "EncodedCorpus",
+    "expand_paths",
+    "encode_corpus",
+]
+
+#: Lines longer than this many tokens are cut into consecutive sentences of at most this length.
+#: gensim uses the same figure (10,000); the C tool uses 1,000. A window never crosses a cut.
+DEFAULT_MAX_SENTENCE_LENGTH = 10_000
+
+#: Bytes read from a file at a time. A line longer than this is streamed in pieces cut at
+#: whitespace, so a single 100 MB line never needs more than about this much text in memory.
+BLOCK_BYTES = 4 << 20
+
+_MAGIC = (
+    (b"\x1f\x8b", gzip.open),
+    (b"BZh", bz2.open),
+    (b"\xfd7zXZ\x00", lzma.open),
+)
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+
+class _InvalidUtf8Counter:
+    """A codecs error handler that replaces invalid bytes with U+FFFD and counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, exc: UnicodeDecodeError):
+        self.count += exc.end - exc.start
+        return ("\ufffd", exc.end)
+
+
+_UTF8_ERRORS = _InvalidUtf8Counter()
+codecs.register_error("wordspace.count_replace", _UTF8_ERRORS)
+
+
+def _open_binary(path: str):
+    """Open ``path`` for binary reading, decompressing by its magic bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return opener(path, "rb")
+    return open(path, "rb")
+
+
+def _looks_binary(path: str) -> bool:
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(8192)
+    except (OSError, EOFError, lzma.LZMAError):
+        return True
+    return b"\x00" in head
+
+
+def expand_paths(paths) -> list[str]:
+    """Return the corpus files named by ``paths`` (files, or directories searched recursively).
+
+    Hidden files and files that are clearly binary (a NUL byte in their first 8 kB, after
+    decompression) are skipped inside directories. Raises :class:`CorpusError` for a missing
+    path or a directory without text files.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files: list[str] = []
+    for p in map(os.fspath, paths):
+        if os.path.isdir(p):
+            found = []
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    full = os.path.join(root, name)
+                    if name.startswith(".") or not os.path.isfile(full) or _looks_binary(full):
+                        continue
+                    found.append(full)
+            if not found:
+                raise CorpusError(
+                    f"corpus directory '{p}' contains no text files; put plain text "
+                    "(optionally .gz/.bz2/.xz) files with one sentence per line in it"
+                )
+            files.extend(found)
+        elif os.path.isfile(p):
+            files.append(p)
+        elif os.path.exists(p):
+            raise CorpusError(f"corpus path '{p}' is neither a file nor a directory")
+        else:
+            raise CorpusError(f"corpus path '{p}' does not exist; check the spelling or pass an existing file or directory")
+    if not files:
+        raise CorpusError("no corpus files given")
+    return files
+
+
+def _iter_blocks(path: str, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[bytes, bool]]:
+    """Yield ``(data, ends_line)`` blocks of a file's bytes, each about ``block_bytes`` long.
+
+    A block ends at its last newline when it has one (``ends_line`` true) and otherwise at its
+    last whitespace, so no token is split unless one token is longer than four blocks. The
+    final block of a file always ends its line.
+    """
+    try:
+        fh = _open_binary(path)
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
+    with fh:
+        rest = b""
+        while True:
+            try:
+                data = fh.read(block_bytes)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
+            if not data:
+                break
+            buf = rest + data if rest else data
+            cut = buf.rfind(b"\n")
+            if cut >= 0:
+                piece, rest, ends = buf[: cut + 1], buf[cut + 1 :], True
+            else:
+                cut = max(buf.rfind(c) for c in (b" ", b"\t", b"\r", b"\x0b", b"\x0c"))
+                if cut >= 0:
+                    piece, rest = buf[: cut + 1], buf[cut + 1 :]
+                elif len(buf) > 4 * block_bytes:  # one absurd token: cut it rather than grow
+                    piece, rest = buf, b""
+                else:
+                    rest = buf
+                    continue
+                ends = False
+            yield piece, ends
+        if rest:
+            yield rest, True
+
+
+def _count_invalid_utf8(data: bytes) -> int:
+    """Number of bytes that UTF-8 decoding of ``data`` would replace (0 for valid text)."""
+    try:
+        data.decode("utf-8")
+        return 0
+    except UnicodeDecodeError:
+        before = _UTF8_ERRORS.count
+        data.decode("utf-8", "wordspace.count_replace")
+        return _UTF8_ERRORS.count - before
+
+
+def _decode(token: bytes) -> str:
+    return token.decode("utf-8", "wordspace.count_replace")
+
+
+def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
+    """Yield ``(tokens, continues)`` for each line segment of the files.
+
+    ``continues`` is true when the segment continues the previous segment's line (a line
+    longer than a block arrives in several segments). Tokens are split on ASCII whitespace,
+    exactly as :func:`encode_corpus` splits them.
+    """
+    for path in paths:
+        continuing = False
+        for data, ends in _iter_blocks(path):
+            lines = data.split(b"\n")
+            if ends:
+                lines.pop()  # the block ends with "\n": the last element is empty
+            for i, line in enumerate(lines):
+                yield [_decode(t) for t in line.split()], continuing and i == 0
+            continuing = not ends
+
+
+class LineCorpus:
+    """A re-iterable corpus of token lists read from text files.
+
+    Parameters
+    ----------
+    paths : str, PathLike or list of them
+        Files (plain, ``.gz``, ``.bz2`` or ``.xz``, detected by content) or directories.
+    max_sentence_length : int, default=10000
+        Longer lines are yielded as consecutive chunks of at most this many tokens.
+
+    Examples
+    --------
+    >>> corpus = LineCorpus("corpus.txt.gz")          # doctest: +SKIP
+    >>> next(iter(corpus))[:3]                         # doctest: +SKIP
+    ['in', 'the', 'beginning']
+    """
+
+    def __init__(self, paths, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH):
+        self.paths = expand_paths(paths)
+        self.max_sentence_length = max_sentence_length
+
+    def __iter__(self) -> Iterator[list[str]]:
+        pending: list[str] = []
+        n = self.max_sentence_length
+        for tokens, continues in _iter_line_segments(self.paths):
+            if not continues and pending:
+                yield pending
+                pending = []
+            pending.extend(tokens)
+            while len(pending) > n:
+                yield pending[:n]
+                pending = pending[n:]
+        if pending:
+            yield pending
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus encoded once: token ids, sentence offsets and the vocabulary's raw counts.
+
+    ``tokens`` holds vocabulary ids (int32); sentence ``i`` is
+    ``tokens[offsets[i]:offsets[i + 1]]``. ``tokens`` is a memory map of a deleted temporary
+    file when the corpus was larger than the spill threshold.
+    """
+
+    tokens: np.ndarray  # (n_tokens,) int32, ids into `words`
+    offsets: np.ndarray  # (n_sentences + 1,) int64
+    words: list  # id -> word, most frequent first
+    counts: np.ndarray  # (n_words,) int64, raw counts (before any subsampling)
+    raw_tokens: int = 0  # tokens read, including those of words outside the vocabulary
+    invalid_bytes: int = 0  # invalid UTF-8 bytes replaced while reading
+    pruned: int = 0  # how many times rare words were pruned to bound memory
+    spilled: bool = False  # whether `tokens` is memory-mapped from disk
+    _keep: list = field(default_factory=list, repr=False)
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.tokens.shape[0])
+
+    @property
+    def n_sentences(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+
+class _TokenSink:
+    """Collects int32 token ids in RAM, or in a temporary file once they outgrow a budget."""
+
+    def __init__(self, spill_bytes: int, tmp_dir: str | None):
+        self.chunks: list[np.ndarray] = []
+        self.n = 0
+        self.spill_bytes = spill_bytes
+        self.tmp_dir = tmp_dir
+        self.file = None
+        self.path = None
+
+    def add(self, arr: np.ndarray) -> None:
+        self.n += arr.shape[0]
+        if self.file is None and self.n * 4 > self.spill_bytes:
+            fd, self.path = tempfile.mkstemp(prefix="wordspace-corpus-", suffix=".i32", dir=self.tmp_dir)
+            self.file = os.fdopen(fd, "w+b")
+            for c in self.chunks:
+                self.file.write(c.tobytes())
+            self.chunks = []
+        if self.file is not None:
+            self.file.write(arr.tobytes())
+        else:
+            self.chunks.append(arr)
+
+    def remap(self, remap: np.ndarray, block: int = 1 << 24) -> None:
+        """Apply an id remapping to everything stored so far (after a prune)."""
+        if self.file is None:
+            for c in self.chunks:
+                remap_inplace(c, remap)
+            return
+        self.file.flush()
+        mm = np.memmap(self.path, dtype=np.int32, mode="r+", shape=(self.n,))
+        for s in range(0, self.n, block):
+            remap_inplace(mm[s : s + block], remap)
+        mm.flush()
+        del mm
+        self.file.seek(0, os.SEEK_END)
+
+    def finish(self) -> np.ndarray:
+        if self.file is None:
+            out = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.int32)
+            self.chunks = []
+            return out
+        self.file.close()
+        try:
+            if self.n == 0:
+                return np.zeros(0, dtype=np.int32)
+            return np.memmap(self.path, dtype=np.int32, mode="r+", shape=(self.n,))
+        finally:
+            os.unlink(self.path)  # the mapping stays valid; nothing is left behind on disk
+
+
+class _SentenceLengths:
+    """Turns line segments into sentence lengths, cutting at ``max_len`` tokens."""
+
+    def __init__(self, max_len: int):
+        self.max_len = max_len
+        self.lens: list[np.ndarray] = []
+        self.cur = 0
+
+    def add(self, n: int, continues: bool) -> list[int]:
+        out = []
+        if not continues:
+            if self.cur:
+                out.append(self.cur)
+            self.cur = 0
+        self.cur += n
+        while self.cur > self.max_len:
+            out.append(self.max_len)
+            self.cur -= self.max_len
+        return out
+
+
+class _ByteEncoder:
+    """Counts and encodes files with the compiled tokenizer (``_kernels.tokenize``)."""
+
+    def __init__(self, max_sentence_length: int, prune_at: int | None, sink: _TokenSink):
+        self.table = np.full(1 << 18, -1, dtype=np.int32)
+        cap = 1 << 16
+        self.hashes = np.zeros(cap, dtype=np.uint64)
+        self.starts = np.zeros(cap, dtype=np.int64)
+        self.lens = np.zeros(cap, dtype=np.int32)
+        self.counts = np.zeros(cap, dtype=np.int64)
+        self.arena = np.zeros(1 << 20, dtype=np.uint8)
+        self.state = np.zeros(6, dtype=np.int64)
+        self.max_len = max_sentence_length
+        self.prune_at = prune_at
+        self.min_reduce = 1
+        self.pruned = 0
+        self.sink = sink
+        self.sent_lens: list[np.ndarray] = []
+        self.invalid = 0
+
+    @property
+    def n_ids(self) -> int:
+        return int(self.state[tk.N_IDS])
+
+    def feed(self, data: bytes, ends_file: bool) -> None:
+        self.invalid += _count_invalid_utf8(data)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        out = np.empty(buf.shape[0] // 2 + 2, dtype=np.int32)
+        n_sent_cap = int(np.count_nonzero(buf == 10)) + buf.shape[0] // self.max_len + 2
+        sents = np.empty(n_sent_cap, dtype=np.int64)
+        st = self.state
+        st[tk.POS] = st[tk.N_OUT] = st[tk.N_SENT] = 0
+        while True:
+            status = tk.encode_block(
+                buf, self.table, self.hashes, self.starts, self.lens, self.counts,
+                self.arena, st, out, sents, self.max_len,
+            )
+            if status == tk.DONE:
+                break
+            if status == tk.GROW_ARENA:
+                self.arena = _grown(self.arena, max(2 * self.arena.shape[0], int(st[tk.ARENA_USED]) + buf.shape[0]))
+            else:
+                self._grow_ids()
+        if ends_file and st[tk.CUR_LEN] > 0:
+            sents[st[tk.N_SENT]] = st[tk.CUR_LEN]
+            st[tk.N_SENT] += 1
+            st[tk.CUR_LEN] = 0
+        self.sink.add(out[: st[tk.N_OUT]].copy())
+        self.sent_lens.append(sents[: st[tk.N_SENT]].copy())
+        if self.prune_at and self.n_ids > self.prune_at:
+            self._prune()
+
+    def _grow_ids(self) -> None:
+        cap = 2 * self.hashes.shape[0]
+        self.hashes = _grown(self.hashes, cap)
+        self.starts = _grown(self.starts, cap)
+        self.lens = _grown(self.lens, cap)
+        self.counts = _grown(self.counts, cap)
+        if 2 * (self.n_ids + 1) > self.table.shape[0]:
+            self.table = np.full(2 * self.table.shape[0], -1, dtype=np.int32)
+            tk.rebuild_table(self.table, self.hashes, self.n_ids)
+
+    def _prune(self) -> None:
+        """Drop words seen at most ``min_reduce`` times, as word2vec.c's ReduceVocab does."""
+        n = self.n_ids
+        while True:
+            alive = self.counts[:n] > self.min_reduce
+            self.min_reduce += 1
+            self.pruned += 1
+            if alive.sum() <= self.prune_at:
+                break
+        remap = np.full(n, -1, dtype=np.int32)
+        keep = np.flatnonzero(alive)
+        remap[keep] = np.arange(keep.shape[0], dtype=np.int32)
+        self.sink.remap(remap)
+        # compact the word arrays and the arena so memory stays bounded by prune_at
+        new_starts = np.zeros(keep.shape[0], dtype=np.int64)
+        np.cumsum(self.lens[keep][:-1], out=new_starts[1:])
+        arena = np.zeros(max(1 << 20, int(self.lens[keep].sum()) * 2), dtype=np.uint8)
+        for new, old in enumerate(keep.tolist()):
+            s, l = self.starts[old], self.lens[old]
+            arena[new_starts[new] : new_starts[new] + l] = self.arena[s : s + l]
+        self.arena = arena
+        m = keep.shape[0]
+        for name in ("hashes", "lens", "counts"):
+            arr = getattr(self, name)
+            arr[:m] = arr[keep]
+            arr[m:] = 0
+        self.starts[:m] = new_starts
+        self.state[tk.N_IDS] = m
+        self.state[tk.ARENA_USED] = int(self.lens[:m].sum())
+        self.table.fill(-1)
+        tk.rebuild_table(self.table, self.hashes, m)
+        warnings.warn(
+            f"vocabulary counting pruned words seen at most {self.min_reduce - 1} times to stay "
+            f"under prune_at={self.prune_at:,} distinct words (prune #{self.pruned}); their "
+            "counts are lost, as in word2vec.c. Raise prune_at if you have the memory.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+    def word(self, wid: int) -> str:
+        s = self.starts[wid]
+        return _decode(self.arena[s : s + self.lens[wid]].tobytes())
+
+    def sentence_lengths(self) -> np.ndarray:
+        return np.concatenate(self.sent_lens) if self.sent_lens else np.zeros(0, np.int64)
+
+
+class _ListEncoder:
+    """Counts and encodes an in-memory iterable of token lists with a dict."""
+
+    def __init__(self, max_sentence_length: int, sink: _TokenSink):
+        self.ids: dict[str, int] = {}  # word -> provisional id
+        self.id_words: list[str] = []
+        self.sink = sink
+        self.sents = _SentenceLengths(max_sentence_length)
+        self.lens: list[int] = []
+        self.pruned = 0
+        self.invalid = 0
+
+    def feed(self, tokens: list) -> None:
+        ids = self.ids
+        arr = np.empty(len(tokens), dtype=np.int32)
+        for k, w in enumerate(tokens):
+            i = ids.get(w)
+            if i is None:
+                if not isinstance(w, str):
+                    raise CorpusError(f"corpus tokens must be str, got {type(w).__name__} {w!r}")
+                i = ids[w] = len(self.id_words)
+                self.id_words.append(w)
+            arr[k] = i
+        self.sink.add(arr)
+        self.lens += self.sents.add(len(tokens), False)
+
+    @property
+    def n_ids(self) -> int:
+        return len(self.id_words)
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self._counts
+
+    def finish_counts(self, tokens: np.ndarray) -> None:
+        self._counts = np.bincount(tokens, minlength=self.n_ids).astype(np.int64)
+        if self.sents.cur:
+            self.lens.append(self.sents.cur)
+
+    def word(self, wid: int) -> str:
+        return self.id_words[wid]
+
+    def sentence_lengths(self) -> np.ndarray:
+        return np.asarray(self.lens, dtype=np.int64)
+
+
+def _grown(arr: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
+def _select_vocab(enc, min_count: int, max_vocab: int | None):
+    """Choose the vocabulary: count >= min_count, most frequent first, ties by word.
+
+    Returns ``(words, counts, remap)`` with ``remap`` mapping provisional ids to final ids
+    (-1 for dropped words). Distinct byte strings that decode to the same ``str`` (possible
+    only with invalid UTF-8) are merged.
+    """
+    counts = enc.counts[: enc.n_ids]
+    cand = np.flatnonzero(counts >= min(min_count, 1) if min_count <= 1 else counts >= 1)
+    # A word below min_count as bytes may still reach it when merged; merging is so rare that
+    # candidates are the words with count >= 1 only when min_count <= 1, else >= min_count.
+    if min_count > 1:
+        cand = np.flatnonzero(counts >= min_count)
+    merged: dict[str, list] = {}
+    for wid in cand.tolist():
+        w = enc.word(wid)
+        entry = merged.get(w)
+        if entry is None:
+            merged[w] = [int(counts[wid]), [wid]]
+        else:
+            entry[0] += int(counts[wid])
+            entry[1].append(wid)
+    items = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if max_vocab is not None:
+        items = items[:max_vocab]
+    remap = np.full(max(enc.n_ids, 1), -1, dtype=np.int32)
+    for final, (_, (_, wids)) in enumerate(items):
+        remap[wids] = final
+    words = [w for w, _ in items]
+    out_counts = np.array([c for _, (c, _) in items], dtype=np.int64)
+    return words, out_counts, remap
+
+
+def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 24):
+    """Map provisional ids to final ids and drop dropped words, in place, block by block.
+
+    Writes never overtake reads (the output position is at most the input position), so the
+    same buffer (or memory map) is reused and memory stays at 4 bytes per token. Negative ids
+    (words pruned while counting) are dropped too.
+    """
+    n = tokens.shape[0]
+    new_offsets = np.empty_like(offsets)
+    out = 0
+    j = 0  # next offset to translate
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        t = tokens[s:e]
+        mapped = np.where(t >= 0, remap[np.maximum(t, 0)], -1)
+        keep = mapped >= 0
+        cs = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+        hi = int(np.searchsorted(offsets, e, side="left")) if e < n else offsets.shape[0]
+        new_offsets[j:hi] = out + cs[offsets[j:hi] - s]
+        j = hi
+        kept = mapped[keep]
+        tokens[out : out + kept.shape[0]] = kept
+        out += kept.shape[0]
+    new_offsets[j:] = out
+    return out, new_offsets
+
+
+def _is_path_list(corpus) -> bool:
+    if isinstance(corpus, (str, os.PathLike)):
+        return True
+    return isinstance(corpus, (list, tuple)) and bool(corpus) and all(
+        isinstance(p, (str, os.PathLike)) for p in corpus
+    ) and not isinstance(corpus[0], list)
+
+
+def encode_corpus(
+    corpus,
+    *,
+    min_count: int = 5,
+    max_vocab: int | None = None,
+    max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+    prune_at: int | None = 10_000_000,
+    spill_bytes: int = 1 << 30,
+    tmp_dir: str | None = None,
+) -> EncodedCorpus:
+    """Read ``corpus`` once: count words, choose the vocabulary, return token ids.
+
+    Parameters
+    ----------
+    corpus : path, list of paths, LineCorpus, or iterable of token lists
+        Paths are files (plain, ``.gz``, ``.bz2``, ``.xz``) or directories, read with a
+        compiled tokenizer that splits on ASCII whitespace. Any other iterable (a list of
+        lists of str, say) is encoded as given, one sentence per item.
+    min_count : int, default=5
+        Words seen fewer times are dropped from the vocabulary and from the token stream.
+    max_vocab : int or None, default=None
+        Keep at most this many of the most frequent words.
+    max_sentence_length : int, default=10000
+        Longer lines become consecutive sentences of at most this many tokens.
+    prune_at : int or None, default=10,000,000
+        When more distinct words than this are being counted, words seen at most ``n`` times
+        are dropped (``n`` = 1, 2, ... on successive prunes) and a warning says so, as
+        word2vec.c does. ``None`` never prunes.
+    spill_bytes : int, default=1 GiB
+        Token streams larger than this live in a memory-mapped temporary file, not in RAM.
+    tmp_dir : str or None
+        Where that temporary file goes (default: the system temporary directory).
+
+    Raises
+    ------
+    CorpusError
+        Missing paths, an empty corpus, or no word reaching ``min_count``.
+    """
+    sink = _TokenSink(spill_bytes, tmp_dir)
+    if isinstance(corpus, LineCorpus):
+        max_sentence_length = corpus.max_sentence_length
+        corpus = corpus.paths
+    if _is_path_list(corpus):
+        files = expand_paths(corpus)
+        where = ", ".join(f"'{f}'" for f in files[:3]) + (" ..." if len(files) > 3 else "")
+        enc = _ByteEncoder(max_sentence_length, prune_at, sink)
+        for path in files:
+            pending = None
+            for data, ends in _iter_blocks(path):
+                if pending is not None:
+                    enc.feed(pending, False)
+                pending = data
+            if pending is not None:
+                enc.feed(pending, True)
+        tokens = sink.finish()
+    else:
+        where = "the given corpus"
+        if iter(corpus) is corpus:
+            raise CorpusError(
+                "corpus is an iterator and can be read only once; pass a list of token lists, "
+                "a path, or a wordspace.LineCorpus instead"
+            )
+        enc = _ListEncoder(max_sentence_length, sink)
+        for sent in corpus:
+            if isinstance(sent, (str, bytes)):
+                raise CorpusError(
+                    "corpus items must be lists of tokens, got a str; split your sentences "
+                    "(for example [line.split() for line in lines]) or pass file paths"
+                )
+            enc.feed(list(sent))
+        tokens = sink.finish()
+        enc.finish_counts(tokens)
+    if enc.invalid:
+        warnings.warn(
+            f"{where}: replaced {enc.invalid:,} invalid UTF-8 byte(s) with U+FFFD while reading",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    lens = enc.sentence_lengths()
+    offsets = np.zeros(lens.shape[0] + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    n_raw = int(tokens.shape[0])
+    if n_raw == 0:
+        raise CorpusError(f"corpus {where} is empty: it holds no tokens")
+    assert offsets[-1] == n_raw, (offsets[-1], n_raw)
+    words, counts, remap = _select_vocab(enc, min_count, max_vocab)
+    if not words:
+        top = int(enc.counts[: enc.n_ids].max())
+        raise CorpusError(
+            f"no word of {where} occurs at least min_count={min_count} times (the most "
+            f"frequent occurs {top} times); lower --min-count or use a larger corpus"
+        )
+    n_kept, new_offsets = _compact(tokens, offsets, remap)
+    lens = np.diff(new_offsets)
+    if (lens == 0).any():  # sentences made only of dropped words: kernels never see them
+        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
+    return EncodedCorpus(
+        tokens=tokens[:n_kept],
+        offsets=new_offsets.astype(np.int64),
+        words=words,
+        counts=counts,
+        raw_tokens=n_raw,
+        invalid_bytes=enc.invalid,
+        pruned=enc.pruned,
+        spilled=isinstance(tokens, np.memmap),
+        _keep=[tokens],
+    )

@@ -1,0 +1,72 @@
+"""Reading and writing vectors: format detection and atomic writes.
+
+``save``/``load`` dispatch to ``word2vec_format`` (word2vec text and binary, GloVe text,
+fastText .vec) and ``native`` (wordspace's memory-mapped format).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import FormatError, InvalidParameterError
+
+__all__ = ["save", "load", "detect_format", "FORMATS"]
+
+FORMATS = ("native", "word2vec-binary", "word2vec-text")
+
+
+def format_for_path(path: str, format: str | None = None) -> str:
+    """The format a path's extension implies (``format`` wins when given)."""
+    if format is not None:
+        if format not in FORMATS:
+            raise InvalidParameterError(
+                f"The 'format' parameter must be one of {', '.join(map(repr, FORMATS))}. Got {format!r} instead."
+            )
+        return format
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext == ".bin":
+        return "word2vec-binary"
+    if ext in (".txt", ".vec"):
+        return "word2vec-text"
+    return "native"
+
+
+def save(vectors, path, format: str | None = None) -> str:
+    path = os.fspath(path)
+    fmt = format_for_path(path, format)
+    if fmt == "native":
+        from .native import save_native
+
+        save_native(vectors, path)
+    else:
+        from .word2vec_format import save_word2vec
+
+        save_word2vec(vectors, path, binary=fmt == "word2vec-binary")
+    return path
+
+
+def detect_format(path: str) -> str:
+    """Guess the format of an existing file or directory from its content."""
+    from .native import is_native
+
+    if is_native(path):
+        return "native"
+    if not os.path.isfile(path):
+        raise FormatError(f"'{path}' is neither a vectors file nor a wordspace model directory")
+    from .word2vec_format import sniff_binary
+
+    return "word2vec-binary" if sniff_binary(path) else "word2vec-text"
+
+
+def load(path, format: str | None = None, **kwargs):
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FormatError(f"'{path}' does not exist")
+    fmt = format or detect_format(path)
+    if fmt == "native":
+        from .native import load_native
+
+        return load_native(path, **kwargs)
+    from .word2vec_format import load_word2vec
+
+    return load_word2vec(path, binary=fmt == "word2vec-binary", **kwargs)

@@ -1,0 +1,147 @@
+"""The native wordspace format: a directory with a JSON header, a .npy matrix and a vocabulary.
+
+Layout, version 1 (frozen: a later version gets a new number, and readers refuse newer ones)::
+
+    MODEL/
+      wordspace.json   {"format": "wordspace-vectors", "version": 1, "n_keys": N, "dim": D,
+                        "dtype": "float32", "has_counts": bool, "metadata": {...}}
+      vectors.npy      (N, D) float32, C order; memory-mapped on load
+      vocab.tsv        one key per line, "key<TAB>count" (count empty if unknown); in keys,
+                       backslash, tab, newline and carriage return are written \\\\ \\t \\n \\r
+
+No pickle anywhere: .npy files are loaded with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ..errors import FormatError
+from ._atomic import atomic_dir
+
+__all__ = ["save_native", "load_native", "is_native", "FORMAT_VERSION"]
+
+FORMAT_NAME = "wordspace-vectors"
+FORMAT_VERSION = 1
+HEADER = "wordspace.json"
+
+_ESC = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESC = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def escape_key(key: str) -> str:
+    if any(c in key for c in "\\\t\n\r"):
+        return "".join(_ESC.get(c, c) for c in key)
+    return key
+
+
+def unescape_key(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in _UNESC:
+            out.append(_UNESC[text[i + 1]])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def is_native(path: str) -> bool:
+    return os.path.isdir(path) and os.path.isfile(os.path.join(path, HEADER))
+
+
+def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
+    """Write ``vectors`` (and optional named extra arrays) as a native model directory."""
+    counts = vectors.counts
+    with atomic_dir(path) as tmp:
+        np.save(os.path.join(tmp, "vectors.npy"), np.ascontiguousarray(vectors.matrix, dtype=np.float32))
+        with open(os.path.join(tmp, "vocab.tsv"), "w", encoding="utf-8", newline="\n") as fh:
+            if counts is None:
+                fh.write("".join(escape_key(k) + "\t\n" for k in vectors.keys))
+            else:
+                fh.write("".join(f"{escape_key(k)}\t{int(c)}\n" for k, c in zip(vectors.keys, counts)))
+        for name, arr in (extra_arrays or {}).items():
+            np.save(os.path.join(tmp, f"{name}.npy"), arr)
+        header = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "n_keys": len(vectors),
+            "dim": vectors.dim,
+            "dtype": "float32",
+            "has_counts": counts is not None,
+            "extra_arrays": sorted(extra_arrays or {}),
+            "metadata": vectors.metadata,
+        }
+        with open(os.path.join(tmp, HEADER), "w", encoding="utf-8") as fh:
+            json.dump(header, fh, indent=2, sort_keys=True, default=_json_default)
+            fh.write("\n")
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def load_native(path: str, mmap: bool = True):
+    """Open a native model directory; the matrix is memory-mapped unless ``mmap=False``."""
+    from ..vectors import Vectors
+
+    hpath = os.path.join(path, HEADER)
+    try:
+        with open(hpath, encoding="utf-8") as fh:
+            header = json.load(fh)
+    except FileNotFoundError:
+        raise FormatError(f"'{path}' is not a wordspace model directory: '{HEADER}' is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"'{hpath}' is damaged: not valid JSON ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise FormatError(f"'{hpath}' does not describe wordspace vectors (format {header.get('format') if isinstance(header, dict) else None!r})")
+    version = header.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise FormatError(
+            f"'{path}' uses native format version {version!r}, but this wordspace reads versions "
+            f"up to {FORMAT_VERSION}; upgrade wordspace to read it"
+        )
+    n, dim = header.get("n_keys"), header.get("dim")
+    try:
+        matrix = np.load(os.path.join(path, "vectors.npy"), mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise FormatError(f"'{path}': vectors.npy is missing") from None
+    except ValueError as exc:
+        raise FormatError(f"'{path}/vectors.npy' is damaged or truncated: {exc}") from None
+    if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape != (n, dim):
+        raise FormatError(
+            f"'{path}/vectors.npy' holds {matrix.dtype} {matrix.shape}; the header expects float32 ({n}, {dim})"
+        )
+    keys, counts = [], []
+    with open(os.path.join(path, "vocab.tsv"), encoding="utf-8", newline="\n") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.endswith("\n"):
+                raise FormatError(f"'{path}/vocab.tsv' line {lineno} is cut off (no newline): the file is truncated")
+            key, tab, count = line[:-1].rpartition("\t")
+            if not tab:
+                raise FormatError(f"'{path}/vocab.tsv' line {lineno}: expected 'key<TAB>count'")
+            keys.append(unescape_key(key))
+            counts.append(count)
+    if len(keys) != n:
+        raise FormatError(f"'{path}/vocab.tsv' holds {len(keys)} keys; the header expects {n}")
+    cnt = None
+    if header.get("has_counts"):
+        try:
+            cnt = np.array([int(c) for c in counts], dtype=np.int64)
+        except ValueError:
+            raise FormatError(f"'{path}/vocab.tsv': a count is not an integer") from None
+    try:
+        return Vectors(keys, matrix, counts=cnt, metadata=header.get("metadata", {}))
+    except ValueError as exc:
+        raise FormatError(f"'{path}': {exc}") from None

@@ -1,0 +1,78 @@
+"""The trainer contract shared by every model: keyword parameters, ``fit -> self``, fitted
+attributes with a trailing underscore, ``get_params``/``set_params``, callbacks and progress.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+
+from .._validation import validate_params
+from ..errors import InvalidParameterError, NotFittedError
+
+__all__ = ["Trainer", "Callback"]
+
+
+class Callback:
+    """Hooks called during ``fit``. ``logs`` is the epoch's history entry; a callback may add
+    keys to it (scores, say) and they are kept in ``history_`` and shown in the progress bar."""
+
+    def on_train_begin(self, model) -> None:
+        pass
+
+    def on_epoch_end(self, model, epoch: int, logs: dict) -> None:
+        pass
+
+    def on_train_end(self, model) -> None:
+        pass
+
+
+class Trainer:
+    """Base of the trainers: parameters are keyword-only and stored verbatim in ``__init__``."""
+
+    _parameter_constraints: dict = {}
+    _fitted_attr = "vectors_"
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self"]
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        valid = set(self._param_names())
+        for name, value in params.items():
+            if name not in valid:
+                raise InvalidParameterError(
+                    f"{name!r} is not a parameter of {type(self).__name__}; valid parameters: {', '.join(sorted(valid))}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def _validate_params(self) -> None:
+        validate_params(self.get_params(), self._parameter_constraints, type(self).__name__)
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, self._fitted_attr):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call fit(corpus) before using {self._fitted_attr}."
+            )
+
+    def _resolve_workers(self) -> int:
+        return self.workers if self.workers is not None else max(1, os.cpu_count() or 1)
+
+
+def progress_bar(total: int, enabled: bool, desc: str):
+    """A tqdm bar on stderr counting words (a no-op object when disabled)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="w", unit_scale=True, file=sys.stderr, disable=not enabled,
+                desc=desc, dynamic_ncols=True, mininterval=0.5, leave=True)

@@ -1,0 +1,301 @@
+"""Word2Vec: orchestration of word2vec training (epochs, learning-rate schedule, progress).
+
+The per-window mathematics and the threads live in ``wordspace._kernels.word2vec``; reading
+and encoding the corpus in ``wordspace.corpus``; the result is a ``wordspace.Vectors``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .._kernels import REAL
+from .._kernels import word2vec as kw
+from .._validation import NONE, Interval, Options
+from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
+from ..errors import InvalidParameterError
+from ..vectors import Vectors
+from ..vocab import Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
+from ._base import Trainer, progress_bar
+
+__all__ = ["Word2Vec"]
+
+#: Tokens per block: the unit of parallel work, of random seeding and of progress. Fixed (not
+#: derived from ``workers``) so that random choices do not depend on the thread count.
+BLOCK_TOKENS = 20_000
+#: Blocks per kernel call: about one progress update per 1.3M tokens.
+BLOCKS_PER_CALL = 64
+#: Full softmax costs O(vocabulary) per prediction; above this it is refused.
+MAX_SOFTMAX_VOCAB = 10_000
+
+
+class Word2Vec(Trainer):
+    """Word2vec embeddings: skip-gram or CBOW, with negative sampling or (hierarchical) softmax.
+
+    Parameters
+    ----------
+    dim : int, default=100
+        Vector dimension.
+    window : int, default=5
+        Maximum distance between the centre word and a context word; each window's actual size
+        is drawn uniformly from ``1..window`` (word2vec's dynamic window).
+    architecture : {"skipgram", "cbow"}, default="skipgram"
+        Skip-gram predicts the centre word from each context word; CBOW from the mean of the
+        context vectors.
+    loss : {"ns", "hs", "softmax"}, default="ns"
+        Negative sampling, hierarchical softmax (Huffman tree), or full softmax (vocabularies
+        of at most 10,000 words).
+    negative : int, default=5
+        Noise words per window with ``loss="ns"``.
+    ns_exponent : float, default=0.75
+        Noise words are drawn with probability proportional to ``count ** ns_exponent``.
+    sample : float, default=1e-3
+        Frequent-word subsampling threshold (word2vec.c's formula); 0 disables it.
+    min_count : int, default=5
+        Words seen fewer times are ignored.
+    max_vocab : int or None, default=None
+        Keep only the most frequent ``max_vocab`` words.
+    epochs : int, default=5
+        Passes over the corpus.
+    alpha : float or None, default=None
+        Initial learning rate; None means 0.025 for skip-gram and 0.05 for CBOW (the C
+        tool's defaults).
+    min_alpha : float, default=0.0001
+        Learning rate reached at the end of the last epoch (linear decay over all epochs).
+    workers : int or None, default=None
+        Threads; None uses every core. Only ``workers=1`` is bit-reproducible.
+    seed : int, default=1
+        Seed of the initial vectors and of every random choice.
+    max_sentence_length : int, default=10000
+        Longer lines are cut into several sentences.
+    progress : bool, default=True
+        Show a progress bar (words/s, learning rate, loss, ETA) on stderr.
+    callbacks : sequence of Callback, default=()
+        Called after each epoch; see ``wordspace.models._base.Callback``.
+
+    Attributes
+    ----------
+    vocab_ : Vocab
+    vectors_ : Vectors
+        The input vectors (see :meth:`export` for output or averaged ones).
+    input_matrix_, output_matrix_ : ndarray
+        Both trained matrices. With ``loss="hs"`` the output rows are the inner tree nodes.
+    loss_history_ : list of float
+        Mean loss per prediction for each epoch, accumulated in float64.
+    history_ : list of dict
+        Per epoch: loss, words, seconds, words_per_sec, alpha and anything callbacks add.
+
+    Examples
+    --------
+    >>> model = Word2Vec(dim=50, epochs=1, progress=False).fit("corpus.txt")  # doctest: +SKIP
+    >>> model.vectors_.most_similar("king", k=3)                               # doctest: +SKIP
+    """
+
+    _parameter_constraints = {
+        "dim": [Interval(int, 1, None)],
+        "window": [Interval(int, 1, None)],
+        "architecture": [Options(("skipgram", "cbow"))],
+        "loss": [Options(("ns", "hs", "softmax"))],
+        "negative": [Interval(int, 0, None)],
+        "ns_exponent": [Interval(float, None, None)],
+        "sample": [Interval(float, 0, None)],
+        "min_count": [Interval(int, 1, None)],
+        "max_vocab": [Interval(int, 1, None), NONE],
+        "epochs": [Interval(int, 1, None)],
+        "alpha": [Interval(float, 0, None, closed="neither"), NONE],
+        "min_alpha": [Interval(float, 0, None)],
+        "workers": [Interval(int, 1, None), NONE],
+        "seed": [Interval(int, 0, 2**63 - 1)],
+        "max_sentence_length": [Interval(int, 1, None)],
+        "progress": [Options((True, False))],
+    }
+
+    def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
+                 ns_exponent=0.75, sample=1e-3, min_count=5, max_vocab=None, epochs=5,
+                 alpha=None, min_alpha=0.0001, workers=None, seed=1,
+                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=True, callbacks=()):
+        self.dim = dim
+        self.window = window
+        self.architecture = architecture
+        self.loss = loss
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.workers = workers
+        self.seed = seed
+        self.max_sentence_length = max_sentence_length
+        self.progress = progress
+        self.callbacks = callbacks
+
+    # -- fitting -------------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.loss == "ns" and self.negative < 1:
+            raise InvalidParameterError(
+                f"The 'negative' parameter of Word2Vec must be an int in the range [1, inf) when "
+                f"loss='ns'. Got {self.negative!r} instead."
+            )
+        if self.alpha is not None and self.min_alpha > self.alpha:
+            raise InvalidParameterError(
+                f"The 'min_alpha' parameter of Word2Vec must not exceed alpha={self.alpha!r}. Got {self.min_alpha!r} instead."
+            )
+
+    @property
+    def alpha_(self) -> float:
+        """The initial learning rate actually used."""
+        if self.alpha is not None:
+            return float(self.alpha)
+        return 0.05 if self.architecture == "cbow" else 0.025
+
+    def fit(self, corpus, *, encoded=None):
+        """Build the vocabulary from ``corpus`` and train.
+
+        Parameters
+        ----------
+        corpus : path, list of paths, LineCorpus or list of token lists
+            See :func:`wordspace.corpus.encode_corpus`. Read exactly once.
+        encoded : EncodedCorpus, optional
+            A corpus already encoded by :func:`wordspace.corpus.encode_corpus` (``corpus`` is
+            then ignored): lets several models share one read.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        t0 = time.perf_counter()
+        if encoded is None:
+            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
+                                    max_sentence_length=self.max_sentence_length)
+        self.vocab_ = Vocab(encoded.words, encoded.counts)
+        self.corpus_stats_ = {
+            "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens,
+            "sentences": encoded.n_sentences, "vocab": len(encoded.words),
+            "invalid_utf8_bytes": encoded.invalid_bytes, "vocab_prunes": encoded.pruned,
+            "seconds": time.perf_counter() - t0,
+        }
+        self._train(encoded)
+        return self
+
+    def _tables(self, counts):
+        keep = keep_probabilities(counts, self.sample)
+        keep_thr = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+        tables = {"keep": keep_thr}
+        if self.loss == "ns":
+            thr, alias = alias_table(noise_distribution(counts, self.ns_exponent))
+            tables["noise"] = (thr, alias)
+        elif self.loss == "hs":
+            tables["tree"] = huffman_tree(counts)
+        return tables
+
+    def _train(self, enc) -> None:
+        v = len(enc.words)
+        if self.loss == "softmax" and v > MAX_SOFTMAX_VOCAB:
+            raise InvalidParameterError(
+                f"loss='softmax' computes all {v:,} outputs per prediction; it is limited to "
+                f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}."
+            )
+        tables = self._tables(enc.counts)
+        rng = np.random.default_rng(self.seed)
+        w_in = ((rng.random((v, self.dim), dtype=np.float32) - 0.5) / self.dim).astype(REAL)
+        n_out = v - 1 if self.loss == "hs" else v
+        w_out = np.zeros((n_out, self.dim), dtype=REAL)
+
+        n = enc.n_tokens
+        starts = np.searchsorted(enc.offsets, np.arange(0, n, BLOCK_TOKENS), side="right") - 1
+        blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
+        n_blocks = blocks.shape[0] - 1
+        workers = self._resolve_workers()
+        kernel = kw.select(self.loss, parallel=workers > 1)
+        total = float(self.epochs) * n
+        alpha = self.alpha_
+        params = np.array([alpha, self.min_alpha, 0.0, total, self.window, self.negative,
+                           self.seed, 0, self.max_sentence_length, 0], dtype=np.float64)
+        cbow = self.architecture == "cbow"
+
+        import numba
+
+        old_threads = numba.get_num_threads()
+        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
+        self.loss_history_ = []
+        self.history_ = []
+        self.input_matrix_, self.output_matrix_ = w_in, w_out
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        bar = progress_bar(int(total), self.progress, f"{self.architecture}/{self.loss}")
+        try:
+            for epoch in range(self.epochs):
+                t_epoch = time.perf_counter()
+                params[kw.P_EPOCH] = epoch
+                params[kw.P_BEFORE] = float(epoch) * n
+                loss_sum, count_sum = 0.0, 0
+                for lo in range(0, n_blocks, BLOCKS_PER_CALL):
+                    hi = min(n_blocks, lo + BLOCKS_PER_CALL)
+                    params[kw.P_BLOCK0] = lo
+                    sub = blocks[lo : hi + 1]
+                    loss_out = np.zeros(hi - lo, dtype=np.float64)
+                    count_out = np.zeros(hi - lo, dtype=np.int64)
+                    args = (w_in, w_out, enc.tokens, enc.offsets, sub, tables["keep"])
+                    if self.loss == "ns":
+                        kernel(*args, *tables["noise"], params, loss_out, count_out, cbow)
+                    elif self.loss == "hs":
+                        kernel(*args, *tables["tree"], params, loss_out, count_out, cbow)
+                    else:
+                        kernel(*args, params, loss_out, count_out, cbow)
+                    loss_sum += float(loss_out.sum())
+                    count_sum += int(count_out.sum())
+                    done = int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]])
+                    pos = float(epoch) * n + enc.offsets[blocks[hi]]
+                    lr = max(self.min_alpha, alpha - (alpha - self.min_alpha) * pos / total)
+                    bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} lr={lr:.5f} loss={loss_sum / max(count_sum, 1):.4f}", refresh=False)
+                    bar.update(done)
+                seconds = time.perf_counter() - t_epoch
+                epoch_loss = loss_sum / max(count_sum, 1)
+                logs = {"epoch": epoch + 1, "loss": epoch_loss, "words": n, "seconds": seconds,
+                        "words_per_sec": n / seconds if seconds > 0 else float("inf"), "alpha": float(lr)}
+                self.loss_history_.append(epoch_loss)
+                self.history_.append(logs)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, epoch + 1, logs)
+                extra = " ".join(f"{k}={val:.4g}" if isinstance(val, float) else f"{k}={val}"
+                                 for k, val in logs.items() if k not in ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha"))
+                if extra:
+                    bar.write(f"epoch {epoch + 1}: loss={epoch_loss:.4f} {extra}")
+        finally:
+            bar.close()
+            numba.set_num_threads(old_threads)
+        self.vectors_ = self._make_vectors(w_in)
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+
+    def _make_vectors(self, matrix) -> Vectors:
+        meta = {"algorithm": "word2vec", "params": {k: val for k, val in self.get_params().items() if k != "callbacks"},
+                "alpha_used": self.alpha_, "loss_history": self.loss_history_, "corpus": self.corpus_stats_}
+        return Vectors(self.vocab_.words, matrix, counts=self.vocab_.counts, metadata=meta)
+
+    def export(self, kind: str = "input") -> Vectors:
+        """The trained vectors: ``"input"`` (default), ``"output"`` or their ``"average"``.
+
+        Output vectors exist for ``loss="ns"`` and ``"softmax"`` only: with hierarchical
+        softmax the output rows belong to tree nodes, not words.
+        """
+        self._check_fitted()
+        if kind == "input":
+            return self.vectors_
+        if kind not in ("output", "average"):
+            raise InvalidParameterError(f"The 'kind' parameter of export must be one of 'input', 'output', 'average'. Got {kind!r} instead.")
+        if self.loss == "hs":
+            raise InvalidParameterError(
+                f"{kind} vectors need one output row per word, which loss='hs' does not have "
+                "(its rows are Huffman tree nodes); use loss='ns' or export 'input'"
+            )
+        m = self.output_matrix_ if kind == "output" else (self.input_matrix_ + self.output_matrix_) / 2
+        vec = self._make_vectors(np.ascontiguousarray(m, dtype=REAL))
+        vec.metadata["exported"] = kind
+        return vec

@@ -1,0 +1,261 @@
+"""Vectors: key -> row storage and read-only queries (neighbours, similarity, analogies).
+
+Training lives in ``wordspace.models``; file formats in ``wordspace.io`` (``Vectors.load``
+and ``save`` only dispatch there); benchmarks in ``wordspace.evaluate``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from .errors import InvalidParameterError, KeyNotFoundError
+
+__all__ = ["Vectors", "Neighbor"]
+
+
+class Neighbor(NamedTuple):
+    """One answer of a neighbour or analogy query."""
+
+    key: str
+    score: float
+
+
+def _unit_rows(matrix: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), computed block by block."""
+    out = np.empty(matrix.shape, dtype=np.float32)
+    for s in range(0, matrix.shape[0], block):
+        m = np.asarray(matrix[s : s + block], dtype=np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", m, m))
+        norms[norms == 0] = 1.0
+        out[s : s + block] = m / norms[:, None]
+    return out
+
+
+class Vectors:
+    """Keys (any Unicode string) mapped to the rows of a float32 matrix.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        One distinct key per row, most frequent first when counts are known.
+    matrix : ndarray of shape (n_keys, dim)
+        The vectors. Kept as given when already float32 (a memory map stays one).
+    counts : ndarray of shape (n_keys,), optional
+        Corpus counts of the keys.
+    metadata : dict, optional
+        Free-form JSON-compatible information (training parameters, ...).
+
+    Examples
+    --------
+    >>> v = Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    >>> v.most_similar("a", k=1)[0].key in {"b", "c"}
+    True
+    """
+
+    def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None):
+        keys = list(keys)
+        if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
+            matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2:
+            raise InvalidParameterError(f"matrix must be 2-D (n_keys, dim), got shape {matrix.shape}")
+        if matrix.shape[0] != len(keys):
+            raise InvalidParameterError(
+                f"got {len(keys)} keys for a matrix of {matrix.shape[0]} rows; they must match"
+            )
+        self._keys = keys
+        self._index = {k: i for i, k in enumerate(keys)}  # key -> row
+        if len(self._index) != len(keys):
+            seen: set = set()
+            dup = next(k for k in keys if k in seen or seen.add(k))
+            raise InvalidParameterError(f"duplicate key {dup!r}: every key must be unique")
+        self._matrix = matrix
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        self.metadata = dict(metadata or {})
+        self._unit = None  # cached unit-normalised matrix
+
+    # -- container -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return key in self._index
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        row = self._matrix[self.index_of(key)]
+        row = row.view()
+        row.flags.writeable = False
+        return row
+
+    def __repr__(self) -> str:
+        return f"Vectors({len(self):,} keys x {self.dim} dims)"
+
+    @property
+    def keys(self) -> list[str]:
+        """The keys in row order."""
+        return self._keys
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The (n_keys, dim) float32 matrix."""
+        return self._matrix
+
+    @property
+    def dim(self) -> int:
+        return int(self._matrix.shape[1])
+
+    def index_of(self, key: str) -> int:
+        """Row of ``key``; raises :class:`KeyNotFoundError` with suggestions."""
+        try:
+            return self._index[key]
+        except KeyError:
+            raise KeyNotFoundError(self._unknown_message(key)) from None
+        except TypeError:
+            raise KeyNotFoundError(f"keys are str, got {type(key).__name__} {key!r}") from None
+
+    def _unknown_message(self, key) -> str:
+        close = self.suggest(key)
+        msg = f"{key!r} is not in the vocabulary ({len(self):,} keys)."
+        if close:
+            msg += " Did you mean " + ", ".join(repr(c) for c in close) + "?"
+        return msg
+
+    def suggest(self, key: str, n: int = 3) -> list[str]:
+        """Up to ``n`` known keys spelled like ``key`` (for "did you mean" messages)."""
+        if not isinstance(key, str):
+            return []
+        lower = key.lower()
+        if lower in self._index and lower != key:
+            return [lower]
+        pool = [k for k in self._keys[:200_000] if abs(len(k) - len(key)) <= 2]
+        return difflib.get_close_matches(key, pool, n=n, cutoff=0.75)
+
+    # -- queries ---------------------------------------------------------------------------
+    def normalized(self) -> np.ndarray:
+        """The unit-length rows (computed once and cached)."""
+        if self._unit is None:
+            self._unit = _unit_rows(self._matrix)
+        return self._unit
+
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two keys."""
+        u = self.normalized()
+        return float(np.dot(u[self.index_of(a)], u[self.index_of(b)]))
+
+    def _query_vector(self, query, positive, negative):
+        exclude = set()
+        if query is not None and (positive or negative):
+            raise InvalidParameterError("give either query or positive/negative lists, not both")
+        if query is not None:
+            if isinstance(query, str):
+                positive = [query]
+            else:
+                vec = np.asarray(query, dtype=np.float32)
+                if vec.shape != (self.dim,):
+                    raise InvalidParameterError(
+                        f"query vector must have shape ({self.dim},), got {vec.shape}"
+                    )
+                return vec, exclude
+        if not positive and not negative:
+            raise InvalidParameterError("empty query: give a key, a vector, or positive/negative keys")
+        u = self.normalized()
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for sign, words in ((1.0, positive), (-1.0, negative)):
+            for w in words:
+                if isinstance(w, str):
+                    i = self.index_of(w)
+                    vec += sign * u[i]
+                    exclude.add(i)
+                else:
+                    vec += sign * np.asarray(w, dtype=np.float32)
+        return vec, exclude
+
+    def most_similar(self, query=None, k: int = 10, *, positive: Iterable = (), negative: Iterable = (),
+                     exclude: Iterable[str] = (), restrict: int | None = None) -> list[Neighbor]:
+        """The ``k`` keys with the highest cosine similarity to a query.
+
+        The query is a key, a vector, or the sum of the unit vectors of ``positive`` keys minus
+        those of ``negative`` keys (``positive=['king', 'woman'], negative=['man']``). Keys of
+        the query are never answers; nor are keys in ``exclude``. ``restrict`` limits answers to
+        the first (most frequent) ``restrict`` keys.
+        """
+        _check_k(k)
+        vec, excl = self._query_vector(query, list(positive), list(negative))
+        excl |= {self.index_of(w) for w in exclude}
+        u = self.normalized()
+        limit = len(self) if restrict is None else min(int(restrict), len(self))
+        norm = float(np.linalg.norm(vec))
+        scores = u[:limit] @ (vec / norm if norm > 0 else vec)
+        return self._top(scores, k, excl)
+
+    def _top(self, scores: np.ndarray, k: int, excl: set) -> list[Neighbor]:
+        for i in excl:
+            if i < scores.shape[0]:
+                scores[i] = -np.inf
+        n_valid = scores.shape[0] - sum(1 for i in excl if i < scores.shape[0])
+        k = min(k, n_valid)
+        if k <= 0:
+            return []
+        if k < scores.shape[0]:
+            idx = np.argpartition(-scores, k - 1)[:k]
+        else:
+            idx = np.arange(scores.shape[0])
+        idx = idx[np.lexsort((idx, -scores[idx]))]  # by score, ties by row (frequency)
+        return [Neighbor(self._keys[i], float(scores[i])) for i in idx]
+
+    def analogy(self, a: str, b: str, c: str, k: int = 10, *, method: str = "add",
+                restrict: int | None = None) -> list[Neighbor]:
+        """Answers to ``a : b :: c : ?`` (``man : king :: woman : queen``).
+
+        ``method="add"`` is 3CosAdd, :math:`\\cos(x, b) - \\cos(x, a) + \\cos(x, c)`;
+        ``"mul"`` is 3CosMul (Levy & Goldberg 2014) with cosines shifted to [0, 1] and
+        :math:`\\epsilon = 10^{-3}`: :math:`\\cos(x,b)\\cos(x,c) / (\\cos(x,a) + \\epsilon)`.
+        ``a``, ``b`` and ``c`` are never answers.
+        """
+        _check_k(k)
+        if method not in ("add", "mul"):
+            raise InvalidParameterError(f"The 'method' parameter of analogy must be one of 'add', 'mul'. Got {method!r} instead.")
+        u = self.normalized()
+        ia, ib, ic = self.index_of(a), self.index_of(b), self.index_of(c)
+        limit = len(self) if restrict is None else min(int(restrict), len(self))
+        sims = u[:limit] @ np.stack([u[ia], u[ib], u[ic]]).T  # (n, 3)
+        if method == "add":
+            scores = sims[:, 1] - sims[:, 0] + sims[:, 2]
+        else:
+            s = (sims + 1.0) / 2.0
+            scores = s[:, 1] * s[:, 2] / (s[:, 0] + 1e-3)
+        return self._top(np.ascontiguousarray(scores), k, {ia, ib, ic})
+
+    def doesnt_match(self, keys: Sequence[str]) -> str:
+        """The key least similar to the mean of the others' unit vectors."""
+        if len(keys) < 2:
+            raise InvalidParameterError("doesnt_match needs at least 2 keys")
+        u = self.normalized()[[self.index_of(k) for k in keys]]
+        mean = u.mean(axis=0)
+        return keys[int(np.argmin(u @ mean))]
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path, format: str | None = None) -> str:
+        """Write to ``path``; the extension picks the format unless ``format`` is given.
+
+        ``.bin``: word2vec binary; ``.txt``/``.vec``: word2vec text; anything else: the native
+        format (a directory, see ``wordspace.io.native``). Writes are atomic.
+        """
+        from .io import save
+
+        return save(self, path, format=format)
+
+    @classmethod
+    def load(cls, path, format: str | None = None, **kwargs) -> "Vectors":
+        """Read vectors from ``path``, detecting the format when ``format`` is None."""
+        from .io import load
+
+        return load(path, format=format, **kwargs)
+
+
+def _check_k(k) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidParameterError(f"The 'k' parameter must be an int in the range [1, inf). Got {k!r} instead.")

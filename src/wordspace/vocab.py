@@ -1,0 +1,147 @@
+"""Vocabulary: words with counts, and the tables training needs from them.
+
+Holds :class:`Vocab` (frequency-ordered words and counts), the subsampling keep
+probabilities (word2vec.c's formula), the unigram^power noise distribution as an alias table,
+and the Huffman tree of hierarchical softmax. Reading text lives in ``wordspace.corpus``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+__all__ = ["Vocab", "keep_probabilities", "noise_distribution", "alias_table", "huffman_tree"]
+
+
+@dataclass
+class Vocab:
+    """Words in frequency order (most frequent first) with their corpus counts."""
+
+    words: list  # id -> word
+    counts: np.ndarray  # (n_words,) int64
+
+    def __post_init__(self):
+        self.index = {w: i for i, w in enumerate(self.words)}  # word -> id
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word) -> bool:
+        return word in self.index
+
+    @property
+    def total(self) -> int:
+        return int(self.counts.sum())
+
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """Probability that each occurrence of a word survives frequent-word subsampling.
+
+    word2vec.c's formula, with ``t = sample * total`` and ``c`` a word's count:
+
+    .. math:: P_{keep}(w) = \\min\\left(1, \\left(\\sqrt{c / t} + 1\\right) t / c\\right)
+
+    ``sample <= 0`` keeps everything.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones_like(counts)
+    t = sample * counts.sum()
+    return np.minimum(1.0, (np.sqrt(counts / t) + 1.0) * t / counts)
+
+
+def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
+    """The negative-sampling distribution: ``counts ** power`` normalised to sum to 1."""
+    p = np.asarray(counts, dtype=np.float64) ** power
+    return p / p.sum()
+
+
+def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker/Vose alias table for drawing from ``p`` in O(1).
+
+    Returns ``(threshold, alias)``: draw a column ``i`` uniformly and a 32-bit uniform ``u``;
+    the sample is ``i`` if ``u < threshold[i]`` else ``alias[i]``. ``threshold`` is uint64
+    in ``[0, 2**32]`` so a column that always keeps itself never needs a comparison trick.
+    Uses a few bytes per word instead of word2vec.c's 100M-entry table.
+    """
+    n = p.shape[0]
+    scaled = np.asarray(p, dtype=np.float64) * n
+    alias = np.arange(n, dtype=np.int32)
+    prob = np.ones(n, dtype=np.float64)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    # leftovers are 1 up to rounding
+    threshold = np.minimum(np.round(prob * 2.0**32), 2.0**32).astype(np.uint64)
+    return threshold, alias
+
+
+def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huffman codes and paths for hierarchical softmax, built as word2vec.c builds them.
+
+    ``counts`` must be sorted in decreasing order (the vocabulary's order). Returns
+    ``(codes, points, lengths)``: for word ``w``, ``codes[w, :lengths[w]]`` are its bits from
+    the root down and ``points[w, :lengths[w]]`` the inner nodes (rows of the output matrix,
+    ``0 .. n_words - 2``) on its path, root first. The linear two-queue construction needs the
+    sorted counts; ties resolve as in word2vec.c, so trees match the C tool's.
+    """
+    v = int(counts.shape[0])
+    if v < 2:
+        raise InvalidParameterError(
+            f"hierarchical softmax needs a vocabulary of at least 2 words, got {v}; "
+            "lower min_count or use a larger corpus"
+        )
+    count = np.full(2 * v - 1, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    count[:v] = counts
+    parent = np.zeros(2 * v - 1, dtype=np.int64)
+    binary = np.zeros(2 * v - 1, dtype=np.uint8)
+    pos1, pos2 = v - 1, v
+    cl = count.tolist()  # plain ints: this loop runs once per word
+    for a in range(v - 1):
+        mins = []
+        for _ in range(2):
+            if pos1 >= 0 and cl[pos1] < cl[pos2]:
+                mins.append(pos1)
+                pos1 -= 1
+            else:
+                mins.append(pos2)
+                pos2 += 1
+        cl[v + a] = cl[mins[0]] + cl[mins[1]]
+        parent[mins[0]] = v + a
+        parent[mins[1]] = v + a
+        binary[mins[1]] = 1
+    root = 2 * v - 2
+    paths = []
+    max_len = 0
+    par = parent.tolist()
+    bits = binary.tolist()
+    for w in range(v):
+        code, point = [], []
+        b = w
+        while b != root:
+            code.append(bits[b])
+            point.append(par[b] - v)
+            b = par[b]
+        code.reverse()
+        point.reverse()
+        paths.append((code, point))
+        max_len = max(max_len, len(code))
+    codes = np.zeros((v, max_len), dtype=np.uint8)
+    points = np.zeros((v, max_len), dtype=np.int32)
+    lengths = np.zeros(v, dtype=np.int32)
+    for w, (code, point) in enumerate(paths):
+        lengths[w] = len(code)
+        codes[w, : len(code)] = code
+        points[w, : len(point)] = point
+    return codes, points, lengths
