@@ -120,13 +120,14 @@ def expand_paths(paths) -> list[str]:
     return files
 
 
-def _iter_blocks(path: str, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[bytes, bool]]:
+def _iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[bytes, bool]]:
     """Yield ``(data, ends_line)`` blocks of a file's bytes, each about ``block_bytes`` long.
 
     A block ends at its last newline when it has one (``ends_line`` true) and otherwise at its
     last whitespace, so no token is split unless one token is longer than four blocks. The
     final block of a file always ends its line.
     """
+    block_bytes = block_bytes or BLOCK_BYTES
     try:
         fh = _open_binary(path)
     except OSError as exc:
@@ -185,7 +186,7 @@ def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
         continuing = False
         for data, ends in _iter_blocks(path):
             lines = data.split(b"\n")
-            if ends:
+            if ends and not lines[-1]:
                 lines.pop()  # the block ends with "\n": the last element is empty
             for i, line in enumerate(lines):
                 yield [_decode(t) for t in line.split()], continuing and i == 0
@@ -296,8 +297,14 @@ class _TokenSink:
 
     def finish(self) -> np.ndarray:
         if self.file is None:
-            out = np.concatenate(self.chunks) if self.chunks else np.zeros(0, dtype=np.int32)
-            self.chunks = []
+            # copy chunk by chunk, freeing each, so the peak is the total plus one chunk
+            out = np.empty(self.n, dtype=np.int32)
+            pos = 0
+            self.chunks.reverse()
+            while self.chunks:
+                c = self.chunks.pop()
+                out[pos : pos + c.shape[0]] = c
+                pos += c.shape[0]
             return out
         self.file.close()
         try:
@@ -523,7 +530,7 @@ def _select_vocab(enc, min_count: int, max_vocab: int | None):
     return words, out_counts, remap
 
 
-def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 24):
+def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 20):
     """Map provisional ids to final ids and drop dropped words, in place, block by block.
 
     Writes never overtake reads (the output position is at most the input position), so the

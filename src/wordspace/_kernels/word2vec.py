@@ -18,6 +18,7 @@ block ``b`` of a call is sentences ``blocks[b]:blocks[b + 1]`` and has the globa
 """
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -55,7 +56,9 @@ def sigmoid_and_loss(f, y):
         l1 = e
     elif f <= -_T_RANGE:
         s = math.exp(f)
-        l1 = -f
+        if y == 0:
+            return s, s  # log(1 + e^f) ~ e^f; l1 + f would cancel to 0
+        l1 = -f + s
     else:
         p = (f + _T_RANGE) * _T_SCALE
         i = int(p)
@@ -124,7 +127,9 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
     :math:`h = \\frac{1}{m}\\sum_j u_j`; for each output row :math:`v_k`,
     :math:`g_k = \\alpha (y_k - \\sigma(h \\cdot v_k))`, :math:`\\delta \\mathrel{+}= g_k v_k`,
     :math:`v_k \\mathrel{+}= g_k h` (updated in turn, as word2vec.c does); finally every
-    context row gets the gradient of the mean, :math:`u_j \\mathrel{+}= \\delta / m`.
+    context row gets the whole error, :math:`u_j \\mathrel{+}= \\delta`. That is word2vec.c's
+    and gensim's rule (not the exact gradient of the mean, :math:`\\delta / m`, which trains
+    visibly worse: see docs/design.md).
     """
     dim = W_in.shape[1]
     for d in range(dim):
@@ -155,7 +160,7 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
     for j in range(m):
         row = W_in[ctx[j]]
         for d in range(dim):
-            row[d] += dh[d] * inv
+            row[d] += dh[d]
     return loss
 
 
@@ -207,11 +212,11 @@ def softmax_window(W_in, W_out, ctx, m, center, alpha, mean_ctx, h, dh, scores):
             for d in range(dim):
                 dh[d] += g * row[d]
                 row[d] += g * h[d]
-        if mean_ctx:
+        if mean_ctx:  # the whole error to each context row, as in cbow_window
             for j in range(m):
                 row = W_in[ctx[j]]
                 for d in range(dim):
-                    row[d] += dh[d] / m
+                    row[d] += dh[d]
         else:
             row = W_in[ctx[p]]
             for d in range(dim):
@@ -380,13 +385,24 @@ def _softmax_epoch(W_in, W_out, tokens, offsets, blocks, keep, params, loss_out,
         count_out[b] = count
 
 
+def _twin(fn, suffix):
+    """A copy of ``fn`` under another qualified name. Numba's on-disk cache is keyed by the
+    qualified name, not by compile flags: compiling one function object both serially and in
+    parallel with ``cache=True`` lets either variant load the other's machine code (seen here:
+    the "serial" kernel ran blocks on two threads and lost bit-reproducibility)."""
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + suffix
+    twin.__doc__ = fn.__doc__
+    return twin
+
+
 # one plain function, two compiled variants each (see docs/design.md)
-ns_epoch = njit(_ns_epoch, cache=True, fastmath=True)
-ns_epoch_parallel = njit(_ns_epoch, cache=True, fastmath=True, parallel=True)
-hs_epoch = njit(_hs_epoch, cache=True, fastmath=True)
-hs_epoch_parallel = njit(_hs_epoch, cache=True, fastmath=True, parallel=True)
-softmax_epoch = njit(_softmax_epoch, cache=True, fastmath=True)
-softmax_epoch_parallel = njit(_softmax_epoch, cache=True, fastmath=True, parallel=True)
+ns_epoch = njit(_twin(_ns_epoch, "_serial"), cache=True, fastmath=True)
+ns_epoch_parallel = njit(_twin(_ns_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+hs_epoch = njit(_twin(_hs_epoch, "_serial"), cache=True, fastmath=True)
+hs_epoch_parallel = njit(_twin(_hs_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+softmax_epoch = njit(_twin(_softmax_epoch, "_serial"), cache=True, fastmath=True)
+softmax_epoch_parallel = njit(_twin(_softmax_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
 
 EPOCH_KERNELS = {
     "ns": (ns_epoch, ns_epoch_parallel),

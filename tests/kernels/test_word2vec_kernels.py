@@ -1,0 +1,194 @@
+"""Word2vec kernels against slow NumPy references: one window update for every variant, the
+samplers against their distributions, and the compiled epoch against its plain-Python twin."""
+
+import math
+
+import numpy as np
+import pytest
+
+from wordspace._kernels import word2vec as kw
+from wordspace.vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _mats(v=7, dim=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(scale=0.5, size=(v, dim)).astype(np.float32),
+            rng.normal(scale=0.5, size=(v, dim)).astype(np.float32))
+
+
+def ref_sg_window(w_in, w_out, ctx, targets, labels, alpha):
+    """Skip-gram, batched over the window: all pairs scored with the rows as they were."""
+    w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
+    u, v = w_in[ctx], w_out[targets]
+    f = u @ v.T
+    valid = labels >= 0
+    s = _sigmoid(f)
+    g = (labels[None, :] - s) * alpha
+    g[:, ~valid] = 0
+    loss = -(np.log(s[:, valid & (labels == 1)]).sum() + np.log(1 - s[:, valid & (labels == 0)]).sum())
+    np.add.at(w_in, ctx, g @ v)
+    np.add.at(w_out, targets[valid], (g.T @ u)[valid])
+    return w_in, w_out, loss
+
+
+def ref_cbow_window(w_in, w_out, ctx, targets, labels, alpha):
+    w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
+    h = w_in[ctx].mean(axis=0)
+    dh = np.zeros_like(h)
+    loss = 0.0
+    for t, y in zip(targets, labels):
+        if y < 0:
+            continue
+        s = _sigmoid(h @ w_out[t])
+        loss -= math.log(s) if y == 1 else math.log(1 - s)
+        g = (y - s) * alpha
+        dh += g * w_out[t]
+        w_out[t] += g * h
+    np.add.at(w_in, ctx, np.tile(dh, (len(ctx), 1)))  # each context row gets the whole error
+    return w_in, w_out, loss
+
+
+def ref_softmax_window(w_in, w_out, ctx, center, alpha, cbow):
+    w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
+    inputs = [None] if cbow else list(ctx)
+    loss = 0.0
+    for c in inputs:
+        h = w_in[ctx].mean(axis=0) if cbow else w_in[c].copy()
+        z = w_out @ h
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        loss -= math.log(p[center])
+        g = (np.eye(len(p))[center] - p) * alpha
+        dh = g @ w_out
+        w_out += np.outer(g, h)
+        if cbow:
+            np.add.at(w_in, ctx, np.tile(dh, (len(ctx), 1)))
+        else:
+            w_in[c] += dh
+    return w_in, w_out, loss
+
+
+CASES = [
+    # ctx, targets, labels: a repeated context word, a skipped noise word, a repeated target
+    (np.array([1, 2, 1, 4], np.int32), np.array([3, 5, 0, 5], np.int32), np.array([1, 0, -1, 0], np.int32)),
+    # hierarchical-softmax style: labels 1 - code along a path
+    (np.array([0, 6], np.int32), np.array([4, 2, 1], np.int32), np.array([1, 0, 1], np.int32)),
+]
+
+
+@pytest.mark.parametrize("ctx,targets,labels", CASES)
+def test_sg_window_matches_reference(ctx, targets, labels):
+    w_in, w_out = _mats()
+    exp_in, exp_out, exp_loss = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
+    m, t = len(ctx), len(targets)
+    bufs = [np.empty((m, 6), np.float32), np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((t, 6), np.float32)]
+    loss = kw.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs)
+    np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
+    assert loss == pytest.approx(exp_loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("ctx,targets,labels", CASES)
+def test_cbow_window_matches_reference(ctx, targets, labels):
+    w_in, w_out = _mats(seed=1)
+    exp_in, exp_out, exp_loss = ref_cbow_window(w_in, w_out, ctx, targets, labels, 0.05)
+    loss = kw.cbow_window(w_in, w_out, ctx, len(ctx), targets, labels, len(targets), 0.05,
+                          np.empty(6, np.float32), np.empty(6, np.float32))
+    np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
+    assert loss == pytest.approx(exp_loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_softmax_window_matches_reference(cbow):
+    w_in, w_out = _mats(seed=2)
+    ctx = np.array([1, 3, 3], np.int32)
+    exp_in, exp_out, exp_loss = ref_softmax_window(w_in, w_out, ctx, 5, 0.2, cbow)
+    loss = kw.softmax_window(w_in, w_out, ctx, 3, 5, 0.2, cbow, np.empty(6, np.float32),
+                             np.empty(6, np.float32), np.empty(7, np.float32))
+    np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
+    assert loss == pytest.approx(exp_loss, rel=1e-5)
+
+
+def test_sigmoid_and_loss_table_accuracy():
+    for f in np.linspace(-30, 30, 2001):
+        s, l1 = kw.sigmoid_and_loss(np.float32(f), 1)
+        _, l0 = kw.sigmoid_and_loss(np.float32(f), 0)
+        f64 = float(np.float32(f))
+        assert s == pytest.approx(1 / (1 + math.exp(-f64)), abs=2e-6)
+        assert l1 == pytest.approx(math.log1p(math.exp(-f64)) if f64 > -30 else -f64, rel=1e-4, abs=2e-6)
+        assert l0 == pytest.approx(math.log1p(math.exp(f64)) if f64 < 30 else f64, rel=1e-4, abs=2e-6)
+
+
+def test_noise_sampler_follows_unigram_power():
+    counts = np.array([500, 200, 100, 50, 20, 5, 1])
+    p = noise_distribution(counts, 0.75)
+    thr, alias = alias_table(p)
+    draws = kw.draw_many(thr, alias, 7, 400_000)
+    freq = np.bincount(draws, minlength=len(p)) / len(draws)
+    # 5 standard errors of a binomial proportion
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / len(draws)))
+
+
+def test_subsampling_follows_word2vec_formula():
+    counts = np.array([60_000, 30_000, 8_000, 2_000])
+    tokens = np.repeat(np.arange(4, dtype=np.int32), counts)
+    keep = keep_probabilities(counts, 1e-2)
+    thr = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+    kept = kw.subsample_many(tokens, thr, 3)
+    rate = np.bincount(kept, minlength=4) / counts
+    assert np.all(np.abs(rate - keep) < 5 * np.sqrt(keep * (1 - keep) / counts) + 1e-9)
+    assert rate[0] < 0.7 and rate[3] == 1.0
+
+
+def test_dynamic_window_is_uniform():
+    sizes = kw.window_sizes(5, 11, 100_000)
+    assert sizes.min() == 1 and sizes.max() == 5
+    freq = np.bincount(sizes, minlength=6)[1:] / len(sizes)
+    assert np.all(np.abs(freq - 0.2) < 0.01)
+
+
+def _tiny_encoded():
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(0, 12, size=400).astype(np.int32)
+    offsets = np.array([0, 30, 31, 100, 250, 400], dtype=np.int64)
+    blocks = np.array([0, 2, 5], dtype=np.int64)
+    counts = np.bincount(tokens, minlength=12)
+    order = np.argsort(-counts, kind="stable")
+    remap = np.empty(12, np.int32)
+    remap[order] = np.arange(12)
+    return remap[tokens], offsets, blocks, counts[order]
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+@pytest.mark.parametrize("cbow", [False, True])
+def test_compiled_epoch_equals_plain_python(loss, cbow):
+    """The undecorated epoch function run as Python (with the same compiled window updates)
+    gives the same matrices as the compiled kernel: the driver compiles to what it says."""
+    tokens, offsets, blocks, counts = _tiny_encoded()
+    keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
+    params = np.array([0.05, 0.001, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
+    results = []
+    for fn in (getattr(kw, f"_{loss}_epoch"), kw.select(loss, parallel=False)):
+        w_in, w_out = _mats(v=12, dim=8, seed=4)
+        if loss == "hs":
+            w_out = w_out[:11].copy()
+        lo, co = np.zeros(2), np.zeros(2, np.int64)
+        args = (w_in, w_out, tokens, offsets, blocks, keep)
+        if loss == "ns":
+            fn(*args, *alias_table(noise_distribution(counts)), params, lo, co, cbow)
+        elif loss == "hs":
+            fn(*args, *huffman_tree(counts), params, lo, co, cbow)
+        else:
+            fn(*args, params, lo, co, cbow)
+        results.append((w_in, w_out, lo, co))
+    (a_in, a_out, a_lo, a_co), (b_in, b_out, b_lo, b_co) = results
+    assert a_co.tolist() == b_co.tolist() and a_co.sum() > 0
+    np.testing.assert_allclose(a_in, b_in, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a_out, b_out, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a_lo, b_lo, rtol=1e-4)

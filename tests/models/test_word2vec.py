@@ -1,0 +1,185 @@
+"""Word2Vec trainer: parameter contract, determinism, export kinds, loss history, and that
+every variant learns on real text (the bundled King James Bible)."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from wordspace import Callback, InvalidParameterError, NotFittedError, Word2Vec
+
+INVALID = {
+    "dim": [0, -1, 2.5, "100"],
+    "window": [0, -3],
+    "architecture": ["sg", "CBOW"],
+    "loss": ["negative_sampling", "nce"],
+    "negative": [-1],
+    "sample": [-1.0, float("nan")],
+    "min_count": [0],
+    "max_vocab": [0],
+    "epochs": [0],
+    "alpha": [0.0, -0.1],
+    "min_alpha": [-0.1],
+    "workers": [0],
+    "seed": [-1],
+    "max_sentence_length": [0],
+}
+
+
+@pytest.mark.parametrize("name,value", [(n, v) for n, vs in INVALID.items() for v in vs])
+def test_invalid_parameters_are_named(name, value):
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of Word2Vec"):
+        Word2Vec(**{name: value}, progress=False).fit([["a", "b"]])
+
+
+def test_negative_zero_is_refused_only_for_ns():
+    with pytest.raises(InvalidParameterError, match="when loss='ns'"):
+        Word2Vec(negative=0, progress=False).fit([["a"]])
+
+
+def test_params_are_stored_verbatim_and_settable():
+    m = Word2Vec(dim=7, architecture="cbow")
+    assert m.get_params()["dim"] == 7 and m.alpha_ == 0.05
+    assert m.set_params(alpha=0.01).alpha_ == 0.01
+    with pytest.raises(InvalidParameterError, match="not a parameter"):
+        m.set_params(size=3)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        m.export()
+
+
+@pytest.fixture(scope="module")
+def kjv_encoded(demo_corpus):
+    from wordspace.corpus import encode_corpus
+
+    return encode_corpus(demo_corpus, min_count=5)
+
+
+def _related_vs_random(vectors, pairs, n_random=2000, seed=0):
+    """Mean cosine of related pairs, of random pairs among the 2,000 most frequent words, and
+    the mean percentile of b among those words ranked by similarity to a."""
+    u = vectors.normalized()
+    rel = np.mean([vectors.similarity(a, b) for a, b in pairs])
+    rng = np.random.default_rng(seed)
+    top = min(len(vectors), 2000)
+    i, j = rng.integers(0, top, n_random), rng.integers(0, top, n_random)
+    rand = float(np.mean(np.einsum("ij,ij->i", u[i], u[j])))
+    pct = np.mean([np.mean(u[:top] @ u[vectors.index_of(a)] < vectors.similarity(a, b)) for a, b in pairs])
+    return rel, rand, pct
+
+
+KJV_RELATED = [("gold", "silver"), ("king", "queen"), ("father", "son"), ("sheep", "goats"),
+               ("bread", "wine"), ("heaven", "earth"), ("brother", "sister"), ("day", "night"),
+               ("egypt", "pharaoh"), ("moses", "aaron")]
+
+
+@pytest.mark.parametrize("architecture,loss", [("skipgram", "ns"), ("cbow", "ns"), ("skipgram", "hs"), ("cbow", "hs")])
+def test_every_variant_learns_on_real_text(kjv_encoded, architecture, loss):
+    m = Word2Vec(architecture=architecture, loss=loss, dim=50, epochs=3, workers=2, sample=1e-3,
+                 progress=False).fit(None, encoded=kjv_encoded)
+    rel, rand, pct = _related_vs_random(m.vectors_, KJV_RELATED)
+    assert rel > rand + 0.2 and pct > 0.97, (rel, rand, pct)
+    assert len(m.loss_history_) == 3 and m.loss_history_[-1] < m.loss_history_[0]
+    assert all(np.isfinite(m.loss_history_))
+
+
+@pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
+def test_full_softmax_learns_on_a_small_vocabulary(kjv_encoded, demo_sentences, architecture):
+    m = Word2Vec(architecture=architecture, loss="softmax", dim=30, epochs=2, max_vocab=400,
+                 workers=2, progress=False).fit(demo_sentences[:8000])
+    assert len(m.vocab_) == 400
+    assert m.loss_history_[-1] < m.loss_history_[0] < np.log(400) + 0.5
+    rel, rand, pct = _related_vs_random(m.vectors_, [p for p in KJV_RELATED if all(w in m.vectors_ for w in p)])
+    assert rel > rand + 0.1 and pct > 0.8, (rel, rand, pct)
+
+
+def test_softmax_is_refused_for_large_vocabularies(kjv_encoded):
+    with pytest.raises(InvalidParameterError, match="limited to 10,000 words"):
+        Word2Vec(loss="softmax", progress=False).fit(None, encoded=kjv_encoded.__class__(
+            tokens=kjv_encoded.tokens, offsets=kjv_encoded.offsets, words=[f"w{i}" for i in range(10_001)],
+            counts=np.ones(10_001, np.int64)))
+
+
+def test_export_kinds(kjv_encoded):
+    m = Word2Vec(dim=20, epochs=1, workers=1, progress=False).fit(None, encoded=kjv_encoded)
+    out, avg = m.export("output"), m.export("average")
+    np.testing.assert_array_equal(out.matrix, m.output_matrix_)
+    np.testing.assert_allclose(avg.matrix, (m.input_matrix_ + m.output_matrix_) / 2)
+    assert m.export("input") is m.vectors_ and out.keys == m.vectors_.keys
+    hs = Word2Vec(dim=20, epochs=1, loss="hs", workers=1, progress=False).fit(None, encoded=kjv_encoded)
+    assert hs.output_matrix_.shape == (len(hs.vocab_) - 1, 20)
+    with pytest.raises(InvalidParameterError, match="Huffman tree nodes"):
+        hs.export("output")
+
+
+def test_callbacks_see_every_epoch_and_can_add_scores(kjv_encoded):
+    seen = []
+
+    class Probe(Callback):
+        def on_epoch_end(self, model, epoch, logs):
+            logs["probe"] = float(model.input_matrix_[0, 0])
+            seen.append(epoch)
+
+    m = Word2Vec(dim=10, epochs=2, workers=1, progress=False, callbacks=[Probe()]).fit(None, encoded=kjv_encoded)
+    assert seen == [1, 2] and all("probe" in h for h in m.history_)
+    assert [h["loss"] for h in m.history_] == m.loss_history_
+
+
+def test_learning_rate_decays_linearly_to_min_alpha(kjv_encoded):
+    m = Word2Vec(dim=10, epochs=2, alpha=0.03, min_alpha=0.001, workers=1, progress=False).fit(None, encoded=kjv_encoded)
+    assert m.history_[0]["alpha"] == pytest.approx(0.03 - 0.029 * 0.5, rel=1e-3)
+    assert m.history_[1]["alpha"] == pytest.approx(0.001)
+
+
+_DETERMINISM = """
+import hashlib, sys
+from wordspace import Word2Vec
+m = Word2Vec(dim=16, epochs=1, workers=1, seed=3, loss=sys.argv[2], architecture=sys.argv[3],
+             progress=False).fit(sys.argv[1])
+print(hashlib.sha256(m.input_matrix_.tobytes() + m.output_matrix_.tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.parametrize("loss,architecture", [("ns", "skipgram"), ("hs", "cbow")])
+def test_one_worker_is_bit_identical_across_runs_and_hash_seeds(tmp_path, demo_corpus, loss, architecture):
+    digests = set()
+    for hashseed in ("0", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=hashseed)
+        out = subprocess.run([sys.executable, "-c", _DETERMINISM, demo_corpus, loss, architecture],
+                             env=env, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_seed_changes_the_result(kjv_encoded):
+    a = Word2Vec(dim=8, epochs=1, workers=1, seed=1, progress=False).fit(None, encoded=kjv_encoded)
+    b = Word2Vec(dim=8, epochs=1, workers=1, seed=2, progress=False).fit(None, encoded=kjv_encoded)
+    assert not np.array_equal(a.input_matrix_, b.input_matrix_)
+
+
+@pytest.mark.shared_data
+def test_quality_on_wikipedia(shared_data, tmp_path):
+    """Vectors trained on 2M words of ../shared/data Wikipedia put related words far closer
+    than random pairs."""
+    import gzip
+    import itertools
+
+    path = tmp_path / "wiki2m.txt"
+    with gzip.open(os.path.join(shared_data, "corpus", "wiki.txt.gz"), "rt") as src, open(path, "w") as dst:
+        n = 0
+        for line in src:
+            dst.write(line)
+            n += len(line.split())
+            if n > 2_000_000:
+                break
+    m = Word2Vec(dim=100, epochs=3, sample=1e-4, workers=2, progress=False).fit(str(path))
+    v = m.vectors_
+    pairs = [("king", "queen"), ("france", "germany"), ("red", "blue"), ("january", "february"),
+             ("war", "battle"), ("city", "town"), ("father", "mother"), ("music", "musical"),
+             ("two", "three"), ("river", "lake")]
+    rel, rand, pct = _related_vs_random(v, pairs)
+    assert rel > rand + 0.3 and pct > 0.98, (rel, rand, pct)
+    months = {"february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december"}
+    assert len(months & {n.key for n in v.most_similar("january", k=5)}) >= 3
