@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with "did you mean" for sub-commands; usage errors still exit 2."""
 
     def error(self, message):
-        if "invalid choice" in message and "argument command" in message:
+        if "invalid choice" in message and "COMMAND" in message:
             import difflib
 
             bad = message.split("'")[1] if "'" in message else ""

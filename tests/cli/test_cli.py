@@ -1,0 +1,175 @@
+"""The command line, run in-process: exit codes and one-line messages for every bad input,
+and the train -> query -> convert path with files that gensim reads."""
+
+import gzip
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from wordspace.cli import main
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, demo_corpus):
+    p = tmp_path_factory.mktemp("c") / "kjv_part.txt.gz"
+    with gzip.open(demo_corpus, "rt") as src, gzip.open(p, "wt") as dst:
+        dst.write("".join(line for _, line in zip(range(8000), src)))
+    return str(p)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, corpus):
+    out = tmp_path_factory.mktemp("m") / "vecs.bin"
+    assert main(["train", corpus, "--out", str(out), "--dim", "20", "--epochs", "2", "--workers", "1", "--quiet"]) == 0
+    return str(out)
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_every_format_and_gensim_reads_them(tmp_path, corpus, capsys):
+    from gensim.models import KeyedVectors
+
+    for name, binary in (("v.bin", True), ("v.txt", False), ("v.vec", False)):
+        code, out, err = run(["train", corpus, "--out", str(tmp_path / name), "--dim", "16", "--epochs", "1",
+                              "--architecture", "cbow", "--loss", "hs", "--quiet"], capsys)
+        assert code == 0 and "wrote" in out
+        kv = KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=binary)
+        assert kv.vectors.shape[1] == 16 and "lord" in kv.key_to_index
+    code, out, _ = run(["train", corpus, "--out", str(tmp_path / "native"), "--dim", "8", "--epochs", "1",
+                        "--export", "average", "--quiet"], capsys)
+    assert code == 0 and os.path.isfile(tmp_path / "native" / "vectors.npy")
+    meta = json.loads((tmp_path / "native" / "wordspace.json").read_text())["metadata"]
+    assert meta["params"]["dim"] == 8 and meta["exported"] == "average" and len(meta["loss_history"]) == 1
+
+
+def test_progress_bar_goes_to_stderr(tmp_path, corpus, capsys):
+    code, out, err = run(["train", corpus, "--out", str(tmp_path / "p.bin"), "--dim", "8", "--epochs", "1"], capsys)
+    assert code == 0 and "w/s" in err and "lr=" in err and "loss=" in err and "w/s" not in out
+
+
+@pytest.mark.parametrize(
+    "extra,match",
+    [
+        (["--dim", "0"], r"--dim must be an int in the range \[1, inf\)\. Got 0"),
+        (["--window", "0"], r"--window must be an int in the range \[1, inf\)"),
+        (["--sample", "-1"], r"--sample must be a float in the range \[0, inf\)\. Got -1.0"),
+        (["--negative", "0"], r"--negative must be an int in the range \[1, inf\) when loss='ns'"),
+        (["--epochs", "0"], r"--epochs must be"),
+        (["--min-count", "100000"], r"no word of .* occurs at least min_count=100000"),
+        (["--loss", "hs", "--export", "output"], r"--export output needs one output row per word"),
+    ],
+)
+def test_bad_parameters_exit_1_with_one_line(tmp_path, corpus, capsys, extra, match):
+    code, out, err = run(["train", corpus, "--out", str(tmp_path / "x.bin"), "--quiet", *extra], capsys)
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("wordspace: error: ")
+    import re
+
+    assert re.search(match, err), err
+    assert not os.path.exists(tmp_path / "x.bin")
+
+
+def test_bad_corpora_exit_1(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    (tmp_path / "nodir").mkdir()
+    (tmp_path / "bindir").mkdir()
+    (tmp_path / "bindir" / "x.bin").write_bytes(b"\x00\x01")
+    for corpus, match in ((tmp_path / "missing.txt", "does not exist"), (empty, "is empty"),
+                          (tmp_path / "nodir", "contains no text files"), (tmp_path / "bindir", "contains no text files")):
+        code, out, err = run(["train", str(corpus), "--out", str(tmp_path / "o.bin"), "--quiet"], capsys)
+        assert code == 1 and match in err and err.count("\n") == 1, err
+
+
+def test_unwritable_out_fails_before_training(tmp_path, corpus, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user that ignores directory permissions")
+        code, out, err = run(["train", corpus, "--out", str(locked / "v.bin"), "--quiet"], capsys)
+        assert code == 1 and "is not writable" in err
+    finally:
+        locked.chmod(stat.S_IRWXU)
+    code, out, err = run(["train", corpus, "--out", str(tmp_path / "no" / "such" / "v.bin"), "--quiet"], capsys)
+    assert code == 1 and "does not exist" in err
+
+
+def test_root_also_gets_an_error_for_an_unwritable_out(tmp_path, corpus, capsys):
+    """Root ignores permission bits; a path under a regular file is unwritable for anyone."""
+    f = tmp_path / "file"
+    f.write_text("x")
+    code, out, err = run(["train", corpus, "--out", str(f / "v.bin"), "--quiet"], capsys)
+    assert code == 1 and "does not exist" in err
+
+
+def test_usage_errors_exit_2(capsys, corpus):
+    for argv in (["train", corpus], ["train", corpus, "--out", "x", "--bogus"], ["trian"], [],
+                 ["train", corpus, "--out", "x", "--dim", "ten"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+    assert "Did you mean 'train'" in capsys.readouterr().err
+
+
+def test_interrupted_save_leaves_no_model(tmp_path, corpus, monkeypatch, capsys):
+    from wordspace.io import word2vec_format
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(word2vec_format, "_format_rows", boom)
+    out = tmp_path / "v.txt"
+    out.write_text("previous model\n")
+    code, _, err = run(["train", corpus, "--out", str(out), "--dim", "4", "--epochs", "1", "--quiet"], capsys)
+    assert code == 130 and "interrupted" in err
+    assert out.read_text() == "previous model\n" and os.listdir(tmp_path) == ["v.txt"]
+
+
+def test_queries_table_and_json(trained, capsys):
+    code, out, _ = run(["neighbors", trained, "gold", "king", "-k", "3"], capsys)
+    assert code == 0 and "neighbours of 'gold'" in out and len(out.strip().splitlines()) == 8
+    code, out, _ = run(["neighbors", trained, "gold", "-k", "3", "--json"], capsys)
+    data = json.loads(out)
+    assert list(data) == ["gold"] and len(data["gold"]) == 3 and {"key", "score"} == set(data["gold"][0])
+    code, out, _ = run(["analogy", trained, "man", "king", "woman", "--json", "--method", "mul"], capsys)
+    data = json.loads(out)
+    assert data["method"] == "mul" and len(data["answers"]) == 10
+    assert not {"man", "king", "woman"} & {a["key"] for a in data["answers"]}
+    code, out, _ = run(["similarity", trained, "gold", "silver"], capsys)
+    assert code == 0 and -1 <= float(out) <= 1
+    code, out, _ = run(["similarity", trained, "gold", "silver", "--json"], capsys)
+    assert json.loads(out)["similarity"] == pytest.approx(float(np.round(json.loads(out)["similarity"], 6)), abs=1e-6)
+
+
+def test_unknown_word_suggests(trained, capsys):
+    code, out, err = run(["neighbors", trained, "kinng"], capsys)
+    assert code == 1 and "'kinng' is not in the vocabulary" in err and "Did you mean 'king'" in err
+    code, out, err = run(["neighbors", trained, "king", "-k", "0"], capsys)
+    assert code == 1 and "'k' parameter" in err
+
+
+def test_convert_with_limit(trained, tmp_path, capsys):
+    import wordspace
+
+    code, out, _ = run(["convert", trained, str(tmp_path / "small.txt"), "--limit", "50"], capsys)
+    assert code == 0
+    small = wordspace.load(tmp_path / "small.txt")
+    full = wordspace.load(trained)
+    assert small.keys == full.keys[:50]
+    np.testing.assert_array_equal(small.matrix, full.matrix[:50])
+    code, out, err = run(["convert", str(tmp_path / "nope.bin"), str(tmp_path / "x.txt")], capsys)
+    assert code == 1 and "does not exist" in err
+
+
+def test_demo_runs(capsys):
+    code, out, _ = run(["demo", "--epochs", "1", "--quiet", "--workers", "2"], capsys)
+    assert code == 0 and "man : king :: woman" in out and "nearest neighbours of 'gold'" in out

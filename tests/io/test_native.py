@@ -1,0 +1,70 @@
+"""The native format: exact round trips, memory mapping, metadata, and refusal of damaged
+directories and of versions from the future."""
+
+import json
+
+import numpy as np
+import pytest
+
+import wordspace
+from wordspace import FormatError, Vectors
+
+
+@pytest.fixture
+def vecs():
+    rng = np.random.default_rng(3)
+    keys = ["plain", "with space", "tab\there", "new\nline", "back\\slash", "東京", ""]
+    return Vectors(keys, rng.normal(size=(7, 4)).astype(np.float32), counts=np.arange(7, 0, -1),
+                   metadata={"params": {"dim": 4}})
+
+
+def test_round_trip_with_any_keys_and_mmap(tmp_path, vecs):
+    path = tmp_path / "model"
+    vecs.save(path)
+    back = wordspace.load(path)
+    assert back.keys == vecs.keys and back.counts.tolist() == vecs.counts.tolist()
+    assert back.metadata == vecs.metadata
+    assert isinstance(back.matrix, np.memmap)
+    np.testing.assert_array_equal(back.matrix, vecs.matrix)
+    header = json.loads((path / "wordspace.json").read_text())
+    assert header["version"] == 1 and header["n_keys"] == 7
+    vecs.save(path)  # overwriting an existing model directory works
+
+
+def test_future_version_is_refused(tmp_path, vecs):
+    path = tmp_path / "model"
+    vecs.save(path)
+    header = json.loads((path / "wordspace.json").read_text())
+    header["version"] = 99
+    (path / "wordspace.json").write_text(json.dumps(header))
+    with pytest.raises(FormatError, match="version 99.*upgrade wordspace"):
+        wordspace.load(path)
+
+
+@pytest.mark.parametrize(
+    "damage,match",
+    [
+        (lambda p: (p / "vocab.tsv").write_text("a\t1\n"), "holds 1 keys; the header expects 7"),
+        (lambda p: (p / "vocab.tsv").write_bytes((p / "vocab.tsv").read_bytes()[:-2]), "truncated"),
+        (lambda p: (p / "vectors.npy").write_bytes((p / "vectors.npy").read_bytes()[:100]), "damaged or truncated"),
+        (lambda p: np.save(p / "vectors.npy", np.zeros((7, 3), np.float32)), r"expects float32 \(7, 4\)"),
+        (lambda p: (p / "wordspace.json").write_text("{not json"), "not valid JSON"),
+        (lambda p: np.save(p / "vectors.npy", np.array([object()] * 7), allow_pickle=True), "damaged|expects"),
+    ],
+)
+def test_damaged_directories(tmp_path, vecs, damage, match):
+    path = tmp_path / "model"
+    vecs.save(path)
+    damage(path)
+    with pytest.raises(FormatError, match=match):
+        wordspace.load(path)
+
+
+def test_convert_between_formats(tmp_path, vecs):
+    simple = Vectors(["a", "b", "c"], vecs.matrix[:3].copy())
+    simple.save(tmp_path / "m")
+    wordspace.load(tmp_path / "m").save(tmp_path / "m.bin")
+    wordspace.load(tmp_path / "m.bin").save(tmp_path / "m.txt")
+    final = wordspace.load(tmp_path / "m.txt")
+    assert final.keys == ["a", "b", "c"]
+    np.testing.assert_array_equal(final.matrix, simple.matrix)

@@ -1,0 +1,166 @@
+"""word2vec text/binary and GloVe text: round trips, files written by gensim and by the
+word2vec C tool, and every kind of damaged input."""
+
+import os
+import shutil
+import subprocess
+import sysconfig
+
+import numpy as np
+import pytest
+
+import wordspace
+from wordspace import FormatError, Vectors
+
+
+def _c_tool():
+    path = os.path.join(sysconfig.get_path("scripts"), "word2vec")
+    if os.path.isfile(path):
+        return path
+    found = shutil.which("word2vec")
+    if not found:
+        pytest.skip("the word2vec C tool (PyPI package 'word2vec') is not installed")
+    return found
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(0)
+    keys = ["the", "köln", "東京", "a_b", "x-y", "UPPER", "ünïcödé", "z"]
+    return Vectors(keys, rng.normal(size=(8, 5)).astype(np.float32), counts=np.arange(8, 0, -1))
+
+
+@pytest.mark.parametrize("name", ["v.bin", "v.txt", "v.vec"])
+def test_round_trip_is_exact_and_byte_identical(tmp_path, small, name):
+    p1, p2 = tmp_path / name, tmp_path / ("again_" + name)
+    small.save(p1)
+    back = wordspace.load(p1)
+    assert back.keys == small.keys
+    np.testing.assert_array_equal(back.matrix, small.matrix)
+    back.save(p2)
+    assert p1.read_bytes() == p2.read_bytes()
+
+
+def test_gensim_reads_ours_and_we_read_gensims(tmp_path, small):
+    from gensim.models import KeyedVectors
+
+    for binary in (True, False):
+        ours = tmp_path / f"ours{binary}"
+        small.save(ours, format="word2vec-binary" if binary else "word2vec-text")
+        kv = KeyedVectors.load_word2vec_format(str(ours), binary=binary)
+        assert list(kv.index_to_key) == small.keys
+        np.testing.assert_array_equal(kv.vectors, small.matrix)
+
+        theirs = tmp_path / f"theirs{binary}"
+        kv.save_word2vec_format(str(theirs), binary=binary)
+        back = wordspace.load(theirs)
+        assert back.keys == small.keys
+        np.testing.assert_allclose(back.matrix, small.matrix, rtol=1e-6)
+
+
+def test_vectors_written_by_the_c_tool(tmp_path, demo_corpus):
+    import gzip
+
+    text = tmp_path / "kjv.txt"
+    with gzip.open(demo_corpus, "rt") as src:
+        text.write_text("".join(line for _, line in zip(range(4000), src)))
+    from gensim.models import KeyedVectors
+
+    for binary in (1, 0):
+        out = tmp_path / f"c{binary}.w2v"
+        subprocess.run([_c_tool(), "-train", str(text), "-output", str(out), "-size", "12", "-binary",
+                        str(binary), "-iter", "1", "-threads", "1", "-min-count", "3"],
+                       check=True, capture_output=True)
+        ours = wordspace.load(out)
+        kv = KeyedVectors.load_word2vec_format(str(out), binary=bool(binary))
+        assert ours.keys == list(kv.index_to_key) and ours.keys[0] == "</s>"
+        np.testing.assert_allclose(ours.matrix, kv.vectors, rtol=1e-6)
+        assert len(wordspace.load(out, limit=10)) == 10
+
+
+def test_glove_text_without_header_is_detected(tmp_path, small):
+    from wordspace.io.word2vec_format import save_word2vec
+
+    p = tmp_path / "glove.txt"
+    save_word2vec(small, str(p), binary=False, header=False)
+    assert not p.read_text().startswith("8 5")
+    back = wordspace.load(p)
+    assert back.keys == small.keys
+    np.testing.assert_array_equal(back.matrix, small.matrix)
+
+
+def test_limit_reads_only_the_first_vectors(tmp_path, small):
+    for name in ("l.bin", "l.txt"):
+        small.save(tmp_path / name)
+        v = wordspace.load(tmp_path / name, limit=3)
+        assert v.keys == small.keys[:3]
+        np.testing.assert_array_equal(v.matrix, small.matrix[:3])
+
+
+def test_latin1_keys_need_the_right_encoding(tmp_path):
+    p = tmp_path / "latin1.txt"
+    p.write_bytes("1 2\ncaf\xe9 0.5 1.0\n".encode("latin-1"))
+    with pytest.raises(FormatError, match="not valid utf-8"):
+        wordspace.load(p)
+    assert wordspace.load(p, encoding="latin-1").keys == ["café"]
+
+
+def _binary_bytes(keys, matrix):
+    head = f"{len(keys)} {matrix.shape[1]}\n".encode()
+    return head + b"".join(k.encode() + b" " + r.astype("<f4").tobytes() + b"\n" for k, r in zip(keys, matrix))
+
+
+BAD_TEXT = {
+    "header_says_more": ("3 2\na 1 2\nb 3 4\n", "header says 3 vectors but the file holds 2"),
+    "wrong_dimension": ("2 2\na 1 2\nb 3 4 5\n", "line 3: 'b' has 3 values, expected 2"),
+    "not_a_number": ("1 2\na 1 x\n", "line 2: a value is not a number"),
+    "nan": ("2 2\na 1 2\nb nan 4\n", "'b' .*NaN or infinity"),
+    "inf": ("1 2\na inf 2\n", "NaN or infinity"),
+    "duplicate": ("2 2\na 1 2\na 3 4\n", "duplicate key 'a' at entry 2 \\(line 3\\)"),
+    "glove_ragged": ("a 1 2\nb 3\n", "line 2: 'b' has 1 values, expected 2 \\(from the first line\\)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEXT))
+def test_bad_text_files(tmp_path, case):
+    body, match = BAD_TEXT[case]
+    p = tmp_path / "bad.txt"
+    p.write_text(body)
+    with pytest.raises(FormatError, match=match):
+        wordspace.load(p)
+
+
+def test_bad_binary_files(tmp_path):
+    m = np.ones((2, 3), np.float32)
+    data = _binary_bytes(["a", "b"], m)
+    p = tmp_path / "t.bin"
+    p.write_bytes(data[:-7])
+    with pytest.raises(FormatError, match="truncated: entry 2 of 2"):
+        wordspace.load(p)
+    p.write_bytes(data.replace(b"2 3\n", b"3 3\n", 1))
+    with pytest.raises(FormatError, match="truncated or damaged: entry 3 of 3"):
+        wordspace.load(p)
+    bad = m.copy()
+    bad[1, 2] = np.nan
+    p.write_bytes(_binary_bytes(["a", "b"], bad))
+    with pytest.raises(FormatError, match="'b' \\(entry 2"):
+        wordspace.load(p)
+    p.write_bytes(_binary_bytes(["a", "a"], m))
+    with pytest.raises(FormatError, match="duplicate key 'a'"):
+        wordspace.load(p)
+
+
+def test_empty_and_missing_files(tmp_path):
+    p = tmp_path / "empty.bin"
+    p.write_bytes(b"")
+    with pytest.raises(FormatError, match="is empty"):
+        wordspace.load(p)
+    with pytest.raises(FormatError, match="does not exist"):
+        wordspace.load(tmp_path / "nope.bin")
+
+
+def test_keys_with_spaces_cannot_go_to_word2vec_files(tmp_path):
+    v = Vectors(["new york"], np.ones((1, 2), np.float32))
+    with pytest.raises(FormatError, match="use the native format"):
+        v.save(tmp_path / "x.txt")
+    assert not list(tmp_path.iterdir())  # nothing half-written is left behind
