@@ -48,7 +48,7 @@ def _add_train(sub):
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--max-vocab", type=int, default=None)
     p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--alpha", type=float, default=None, help="initial learning rate (default 0.025 skip-gram, 0.05 CBOW)")
+    p.add_argument("--alpha", type=float, default=None, help="initial learning rate (default 0.025 skip-gram, 0.075 CBOW)")
     p.add_argument("--min-alpha", type=float, default=0.0001)
     p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--seed", type=int, default=1)

@@ -29,6 +29,7 @@ def ref_sg_window(w_in, w_out, ctx, targets, labels, alpha):
     s = _sigmoid(f)
     g = (labels[None, :] - s) * alpha
     g[:, ~valid] = 0
+    g[np.abs(labels[None, :] - s) < kw.MIN_ERROR] = 0  # negligible updates are skipped
     loss = -(np.log(s[:, valid & (labels == 1)]).sum() + np.log(1 - s[:, valid & (labels == 0)]).sum())
     np.add.at(w_in, ctx, g @ v)
     np.add.at(w_out, targets[valid], (g.T @ u)[valid])
@@ -45,6 +46,8 @@ def ref_cbow_window(w_in, w_out, ctx, targets, labels, alpha):
             continue
         s = _sigmoid(h @ w_out[t])
         loss -= math.log(s) if y == 1 else math.log(1 - s)
+        if abs(y - s) < kw.MIN_ERROR:
+            continue
         g = (y - s) * alpha
         dh += g * w_out[t]
         w_out[t] += g * h
@@ -78,6 +81,21 @@ CASES = [
     # hierarchical-softmax style: labels 1 - code along a path
     (np.array([0, 6], np.int32), np.array([4, 2, 1], np.int32), np.array([1, 0, 1], np.int32)),
 ]
+
+
+def test_saturated_pairs_are_skipped_as_the_reference_says():
+    """Rows scaled so some scores saturate (|error| < MIN_ERROR) and others do not."""
+    w_in, w_out = _mats(seed=9)
+    w_in *= 6
+    ctx, targets = np.array([0, 1, 2], np.int32), np.array([3, 4, 5, 6], np.int32)
+    labels = np.array([1, 0, 0, 1], np.int32)
+    s = _sigmoid(w_in[ctx].astype(np.float64) @ w_out[targets].T.astype(np.float64))
+    assert (np.abs(labels - s) < kw.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
+    exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
+    bufs = [np.empty((3, 6), np.float32), np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((4, 6), np.float32)]
+    kw.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs)
+    np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("ctx,targets,labels", CASES)

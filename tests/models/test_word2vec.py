@@ -41,7 +41,7 @@ def test_negative_zero_is_refused_only_for_ns():
 
 def test_params_are_stored_verbatim_and_settable():
     m = Word2Vec(dim=7, architecture="cbow")
-    assert m.get_params()["dim"] == 7 and m.alpha_ == 0.05
+    assert m.get_params()["dim"] == 7 and m.alpha_ == 0.075
     assert m.set_params(alpha=0.01).alpha_ == 0.01
     with pytest.raises(InvalidParameterError, match="not a parameter"):
         m.set_params(size=3)

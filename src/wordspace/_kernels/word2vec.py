@@ -28,6 +28,11 @@ from .rng import below, block_seed, draw_alias, next_u32
 P_ALPHA, P_MIN_ALPHA, P_BEFORE, P_TOTAL, P_WINDOW, P_NEGATIVE, P_SEED, P_EPOCH, P_MAXLEN, P_BLOCK0 = range(10)
 
 
+#: Pairs whose error |label - sigmoid(score)| is below this get no update: the change would be
+#: under a thousandth of the learning rate, and skipping it saves two of the three vector
+#: operations of a pair (saturated tree nodes in hierarchical softmax, easy noise words).
+MIN_ERROR = 1e-3
+
 _T_RANGE = 10.0
 _T_SIZE = 4096
 _T_SCALE = _T_SIZE / (2 * _T_RANGE)
@@ -78,7 +83,7 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbu
     (1 = the true word, 0 = noise, -1 = skip), :math:`g_{jk} = \\alpha (y_k - \\sigma(u_j
     \\cdot v_k))`, then :math:`u_j \\mathrel{+}= \\sum_k g_{jk} v_k` and
     :math:`v_k \\mathrel{+}= \\sum_j g_{jk} u_j`, all computed from the rows as they were at
-    the start of the window. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`.
+    the start of the window; pairs with :math:`|y_k - \\sigma| <` ``MIN_ERROR`` are skipped. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`.
     Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,), buffers (>= m or t, dim).
     """
     dim = W_in.shape[1]
@@ -103,7 +108,10 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbu
                 f += inbuf[j, d] * outbuf[k, d]
             sig, lo = sigmoid_and_loss(f, y)
             loss += lo
-            g = np.float32((y - sig) * alpha)
+            err = y - sig
+            if abs(err) < MIN_ERROR:
+                continue  # a negligible update: skip its two vector operations
+            g = np.float32(err * alpha)
             for d in range(dim):
                 d_in[j, d] += g * outbuf[k, d]
                 d_out[k, d] += g * inbuf[j, d]
@@ -153,7 +161,10 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
             f += h[d] * row[d]
         sig, lo = sigmoid_and_loss(f, y)
         loss += lo
-        g = np.float32((y - sig) * alpha)
+        err = y - sig
+        if abs(err) < MIN_ERROR:
+            continue
+        g = np.float32(err * alpha)
         for d in range(dim):
             dh[d] += g * row[d]
             row[d] += g * h[d]

@@ -59,8 +59,8 @@ class Word2Vec(Trainer):
     epochs : int, default=5
         Passes over the corpus.
     alpha : float or None, default=None
-        Initial learning rate; None means 0.025 for skip-gram and 0.05 for CBOW (the C
-        tool's defaults).
+        Initial learning rate; None means 0.025 for skip-gram and 0.075 for CBOW (CBOW
+        gains about 3 analogy points over the C tool's 0.05: see docs/benchmarks.md).
     min_alpha : float, default=0.0001
         Learning rate reached at the end of the last epoch (linear decay over all epochs).
     workers : int or None, default=None
@@ -151,7 +151,7 @@ class Word2Vec(Trainer):
         """The initial learning rate actually used."""
         if self.alpha is not None:
             return float(self.alpha)
-        return 0.05 if self.architecture == "cbow" else 0.025
+        return 0.075 if self.architecture == "cbow" else 0.025
 
     def fit(self, corpus, *, encoded=None):
         """Build the vocabulary from ``corpus`` and train.
@@ -203,7 +203,7 @@ class Word2Vec(Trainer):
             )
         tables = self._tables(enc.counts)
         rng = np.random.default_rng(self.seed)
-        w_in = ((rng.random((v, self.dim), dtype=np.float32) - 0.5) / self.dim).astype(REAL)
+        w_in = ((rng.random((v, self.dim), dtype=np.float32) * 2 - 1) / self.dim).astype(REAL)
         n_out = v - 1 if self.loss == "hs" else v
         w_out = np.zeros((n_out, self.dim), dtype=REAL)
 
