@@ -56,7 +56,7 @@ class Vectors:
     True
     """
 
-    def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None):
+    def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None):
         keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
             matrix = np.ascontiguousarray(matrix, dtype=np.float32)
@@ -76,6 +76,8 @@ class Vectors:
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
         self._unit = None  # cached unit-normalised matrix
+        self._index_backend = index  # None: ExactIndex, built on first query
+        self._built = None
 
     # -- container -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -140,6 +142,15 @@ class Vectors:
             self._unit = _unit_rows(self._matrix)
         return self._unit
 
+    def index(self):
+        """The neighbour-search backend, built on first use (``ExactIndex`` by default)."""
+        if self._built is None:
+            from .index import ExactIndex
+
+            backend = self._index_backend if self._index_backend is not None else ExactIndex()
+            self._built = backend.build(self.normalized())
+        return self._built
+
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two keys."""
         u = self.normalized()
@@ -185,11 +196,36 @@ class Vectors:
         _check_k(k)
         vec, excl = self._query_vector(query, list(positive), list(negative))
         excl |= {self.index_of(w) for w in exclude}
-        u = self.normalized()
-        limit = len(self) if restrict is None else min(int(restrict), len(self))
         norm = float(np.linalg.norm(vec))
-        scores = u[:limit] @ (vec / norm if norm > 0 else vec)
-        return self._top(scores, k, excl)
+        q = (vec / norm if norm > 0 else vec).astype(np.float32)[None, :]
+        ids, scores = self.index().query(q, k, limit=restrict, exclude=[sorted(excl)])
+        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0], scores[0]) if np.isfinite(sc)]
+
+    def most_similar_batch(self, queries: Sequence, k: int = 10, *, restrict: int | None = None) -> list[list[Neighbor]]:
+        """Neighbours of many queries (keys or vectors) at once: one matrix product per block of
+        queries, so 1,000 queries cost about as much as a few single ones. A key is never its
+        own answer."""
+        _check_k(k)
+        if len(queries) == 0:
+            raise InvalidParameterError("most_similar_batch needs at least one query")
+        u = self.normalized()
+        rows, excl = [], []
+        for q in queries:
+            if isinstance(q, str):
+                i = self.index_of(q)
+                rows.append(u[i])
+                excl.append([i])
+            else:
+                v = np.asarray(q, dtype=np.float32)
+                if v.shape != (self.dim,):
+                    raise InvalidParameterError(f"query vector must have shape ({self.dim},), got {v.shape}")
+                n = float(np.linalg.norm(v))
+                rows.append(v / n if n > 0 else v)
+                excl.append([])
+        ids, scores = self.index().query(np.stack(rows).astype(np.float32), k, limit=restrict, exclude=excl)
+        keys = self._keys
+        return [[Neighbor(keys[i], float(sc)) for i, sc in zip(r_ids, r_sc) if np.isfinite(sc)]
+                for r_ids, r_sc in zip(ids.tolist(), scores.tolist())]
 
     def _top(self, scores: np.ndarray, k: int, excl: set) -> list[Neighbor]:
         for i in excl:

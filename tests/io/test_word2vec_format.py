@@ -105,9 +105,21 @@ def test_latin1_keys_need_the_right_encoding(tmp_path):
     assert wordspace.load(p, encoding="latin-1").keys == ["café"]
 
 
-def _binary_bytes(keys, matrix):
+def _binary_bytes(keys, matrix, newline=True):
     head = f"{len(keys)} {matrix.shape[1]}\n".encode()
-    return head + b"".join(k.encode() + b" " + r.astype("<f4").tobytes() + b"\n" for k, r in zip(keys, matrix))
+    end = b"\n" if newline else b""
+    return head + b"".join(k.encode() + b" " + r.astype("<f4").tobytes() + end for k, r in zip(keys, matrix))
+
+
+def test_googlenews_style_binary_without_newlines(tmp_path):
+    """GoogleNews-vectors-negative300.bin has no newline after each vector; vectors whose
+    bytes contain 0x0a or 0x20 must not confuse the reader."""
+    m = np.array([[1.0, np.frombuffer(b"\x0a\x20\x0a\x20", "<f4")[0]], [3.5, -2.0]], np.float32)
+    p = tmp_path / "gn.bin"
+    p.write_bytes(_binary_bytes(["Köln", "New_York"], m, newline=False))
+    v = wordspace.load(p)
+    assert v.keys == ["Köln", "New_York"]
+    np.testing.assert_array_equal(v.matrix, m)
 
 
 BAD_TEXT = {

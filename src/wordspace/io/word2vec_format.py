@@ -109,47 +109,72 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
 
 
 def _read_binary(path, limit, encoding, errors):
+    """Parse a word2vec binary file: a compiled scan finds the records, one pass gathers the
+    vectors and another the key bytes, then keys are decoded (no per-record Python slicing of
+    the file)."""
     with open(path, "rb") as fh:
-        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        nl = buf.find(b"\n", 0, 256)
-        header = _parse_header(buf[: max(nl, 0)], path) if nl >= 0 else None
-        if header is None:
-            raise FormatError(f"'{path}' is not a word2vec binary file: its first line is not 'n_keys dim'")
-        n, dim = header
-        if limit is not None:
-            n = min(n, limit)
-        rec = 4 * dim
-        matrix = np.empty((n, dim), dtype=np.float32)
-        keys = []
-        pos = nl + 1
-        size = len(buf)
-        for i in range(n):
-            while pos < size and buf[pos] in (10, 13):  # the optional newline after a vector
-                pos += 1
-            sp = buf.find(b" ", pos, pos + 100_000)
-            if sp < 0:
-                raise FormatError(
-                    f"'{path}' is truncated or damaged: entry {i + 1} of {n} at byte {pos} has no key "
-                    f"(the header promises {header[0]} vectors of dimension {dim})"
-                )
-            if sp + 1 + rec > size:
-                raise FormatError(
-                    f"'{path}' is truncated: entry {i + 1} of {n} ({buf[pos:sp][:50]!r}) at byte {pos} "
-                    f"needs {rec} bytes of vector but only {size - sp - 1} remain"
-                )
-            try:
-                keys.append(buf[pos:sp].decode(encoding, errors))
-            except UnicodeDecodeError as exc:
-                raise FormatError(
-                    f"'{path}': key of entry {i + 1} at byte {pos} is not valid {encoding} ({exc.reason}); "
-                    "pass unicode_errors='replace' or the right encoding"
-                ) from None
-            matrix[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
-            pos = sp + 1 + rec
-        return keys, matrix
+        return _parse_binary(mm, path, limit, encoding, errors)
     finally:
-        buf.close()
+        try:
+            mm.close()
+        except BufferError:  # a view still exists (an exception's frame): the GC closes it
+            pass
+
+
+def _parse_binary(mm, path, limit, encoding, errors):
+    from .._kernels.w2vbin import gather_keys, gather_vectors, scan_records
+
+    nl = mm.find(b"\n", 0, 256)
+    header = _parse_header(mm[: max(nl, 0)], path) if nl >= 0 else None
+    if header is None:
+        raise FormatError(f"'{path}' is not a word2vec binary file: its first line is not 'n_keys dim'")
+    n, dim = header
+    if limit is not None:
+        n = min(n, limit)
+    key_start = np.empty(n, dtype=np.int64)
+    key_end = np.empty(n, dtype=np.int64)
+    vec_start = np.empty(n, dtype=np.int64)
+    buf = np.frombuffer(mm, dtype=np.uint8)
+    count, status, pos = scan_records(buf, nl + 1, n, dim, key_start, key_end, vec_start)
+    if status:
+        del buf
+        if status == 1:
+            raise FormatError(
+                f"'{path}' is truncated or damaged: entry {count + 1} of {n} at byte {pos} has no key "
+                f"(the header promises {header[0]} vectors of dimension {dim})"
+            )
+        key = mm[pos : mm.find(b" ", pos)][:50]
+        raise FormatError(
+            f"'{path}' is truncated: entry {count + 1} of {n} ({key!r}) at byte {pos} needs "
+            f"{4 * dim} bytes of vector but the file ends before them"
+        )
+    matrix = np.empty((n, dim), dtype="<f4")
+    gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
+    key_bytes = np.empty(int((key_end - key_start).sum()), dtype=np.uint8)
+    offsets = np.empty(n + 1, dtype=np.int64)
+    gather_keys(buf, key_start, key_end, key_bytes, offsets)
+    del buf
+    raw = key_bytes.tobytes()
+    off = offsets.tolist()
+    try:
+        keys = [raw[off[i] : off[i + 1]].decode(encoding, errors) for i in range(n)]
+    except UnicodeDecodeError as exc:
+        i = next(i for i in range(n) if not _decodes(raw[off[i] : off[i + 1]], encoding))
+        raise FormatError(
+            f"'{path}': key of entry {i + 1} at byte {key_start[i]} is not valid {encoding} "
+            f"({exc.reason}); pass unicode_errors='replace' or the right encoding"
+        ) from None
+    return keys, matrix.astype(np.float32, copy=False)
+
+
+def _decodes(b: bytes, encoding: str) -> bool:
+    try:
+        b.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _read_text(path, limit, encoding, errors):

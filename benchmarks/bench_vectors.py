@@ -1,0 +1,139 @@
+"""Vectors side by side with gensim's KeyedVectors on a synthetic word2vec binary (random
+Unicode keys), in one run:
+
+    python benchmarks/bench_vectors.py [--keys 1000000] [--dim 300] [--queries 1000]
+
+Measures: loading word2vec binary (and that both tools read identical vectors); opening the
+native format (time and extra RSS, in a fresh process); 1,000 ``most_similar`` queries (k=10,
+gensim's loop of single queries vs one ``most_similar_batch``; answers compared); writing word2vec
+binary (all keys) and text (the first ``--text-keys`` keys: text output of 300M floats takes
+minutes in either tool). Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+NATIVE_OPEN = """
+import json, resource, sys, time
+import wordspace
+r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+v = wordspace.load(sys.argv[1])
+n = len(v)
+row = v[v.keys[n // 2]]  # touch one row
+dt = time.perf_counter() - t
+print(json.dumps({"seconds": dt, "extra_rss_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0) / 1024}))
+"""
+
+
+def random_keys(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    alphabet = [chr(c) for c in list(range(0x61, 0x7B)) + list(range(0xE0, 0x100)) + list(range(0x3B1, 0x3CA))
+                + list(range(0x430, 0x450)) + list(range(0x4E00, 0x4E40))]
+    lens = rng.integers(2, 12, size=n)
+    chars = rng.integers(0, len(alphabet), size=int(lens.sum()))
+    keys, pos, seen = [], 0, set()
+    for i, ln in enumerate(lens):
+        k = "".join(alphabet[c] for c in chars[pos : pos + ln]) + (f"_{i}" if i % 7 == 0 else "")
+        pos += ln
+        if k in seen:
+            k = f"{k}#{i}"
+        seen.add(k)
+        keys.append(k)
+    return keys
+
+
+def clock(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--dim", type=int, default=300)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--text-keys", type=int, default=100_000)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+
+    import logging
+
+    logging.disable(logging.WARNING)
+    from gensim.models import KeyedVectors
+
+    import wordspace
+    from wordspace import Vectors
+
+    tmp = tempfile.mkdtemp(prefix="ws-vbench-")
+    rng = np.random.default_rng(1)
+    keys = random_keys(args.keys)
+    matrix = rng.standard_normal((args.keys, args.dim), dtype=np.float32)
+    src = os.path.join(tmp, "synthetic.bin")
+    Vectors(keys, matrix).save(src)
+    del matrix
+    rows = []
+
+    def row(task, ws_s, gs_s, note=""):
+        rows.append({"task": task, "wordspace_s": ws_s, "gensim_s": gs_s,
+                     "speedup": (gs_s / ws_s) if (ws_s and gs_s) else None, "note": note})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+
+    wordspace.load(os.path.join(tmp, "synthetic.bin"), limit=10)  # compile the scanner once
+    gs_t, kv = clock(lambda: KeyedVectors.load_word2vec_format(src, binary=True))
+    ws_t, v = clock(lambda: wordspace.load(src))
+    same = v.keys == list(kv.index_to_key) and np.array_equal(v.matrix, kv.vectors)
+    row(f"load word2vec binary ({args.keys:,} x {args.dim})", ws_t, gs_t, f"identical vectors and keys: {same}")
+
+    native = os.path.join(tmp, "native")
+    v.save(native)
+    out = subprocess.run([sys.executable, "-c", NATIVE_OPEN, native], capture_output=True, text=True, check=True)
+    nat = json.loads(out.stdout)
+    row("open native format (fresh process, one row touched)", nat["seconds"], None,
+        f"extra RSS {nat['extra_rss_mb']:.0f} MB")
+
+    qrng = np.random.default_rng(2)
+    qwords = [keys[i] for i in qrng.choice(args.keys, size=args.queries, replace=False)]
+    gs_t, gs_ans = clock(lambda: [[w for w, _ in kv.most_similar(q, topn=10)] for q in qwords])
+    v.normalized()  # both tools cache unit vectors; gensim's were built in its first query
+    ws_t, ws_ans = clock(lambda: [[a.key for a in ans] for ans in v.most_similar_batch(qwords, k=10)])
+    agree = sum(a == b for a, b in zip(gs_ans, ws_ans))
+    row(f"{args.queries:,} most_similar queries, k=10", ws_t, gs_t, f"identical top-10 lists: {agree}/{args.queries}")
+
+    out_ws, out_gs = os.path.join(tmp, "ws.bin"), os.path.join(tmp, "gs.bin")
+    gs_t, _ = clock(lambda: kv.save_word2vec_format(out_gs, binary=True))
+    ws_t, _ = clock(lambda: v.save(out_ws))
+    row("write word2vec binary", ws_t, gs_t)
+
+    n_text = min(args.text_keys, args.keys)
+    small_kv = KeyedVectors(args.dim, count=n_text)
+    small_kv.add_vectors(kv.index_to_key[:n_text], kv.vectors[:n_text])
+    small = Vectors(v.keys[:n_text], np.asarray(v.matrix[:n_text]))
+    gs_t, _ = clock(lambda: small_kv.save_word2vec_format(os.path.join(tmp, "gs.txt"), binary=False))
+    ws_t, _ = clock(lambda: small.save(os.path.join(tmp, "ws.txt")))
+    back = wordspace.load(os.path.join(tmp, "ws.txt"))
+    row(f"write word2vec text ({n_text:,} keys)", ws_t, gs_t, f"reads back exactly: {np.array_equal(back.matrix, small.matrix)}")
+
+    print("| task | wordspace s | gensim s | speed-up | note |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        sp = f"{r['speedup']:.1f}x" if r["speedup"] else "-"
+        gs = f"{r['gensim_s']:.2f}" if r["gensim_s"] else "-"
+        print(f"| {r['task']} | {r['wordspace_s']:.2f} | {gs} | {sp} | {r['note']} |")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()

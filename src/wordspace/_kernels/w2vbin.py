@@ -1,0 +1,54 @@
+"""word2vec binary parsing: find each record's key and vector in a byte buffer, then gather
+the vectors into a matrix. Records are ``key SPACE dim*float32 [NEWLINE]``."""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def scan_records(buf, start, n, dim, key_start, key_end, vec_start):
+    """Fill the three offset arrays for up to ``n`` records from ``buf[start:]``.
+
+    Returns ``(count, status, pos)``: status 0 when all ``n`` were found, 1 when a record has
+    no space before the end of the buffer (truncated key), 2 when its vector is cut off; ``pos``
+    is the offset of the failing record.
+    """
+    size = buf.shape[0]
+    pos = start
+    rec = 4 * dim
+    for i in range(n):
+        while pos < size and (buf[pos] == 10 or buf[pos] == 13):
+            pos += 1
+        s = pos
+        while pos < size and buf[pos] != 32:
+            pos += 1
+        if pos >= size:
+            return i, 1, s
+        if pos + 1 + rec > size:
+            return i, 2, s
+        key_start[i] = s
+        key_end[i] = pos
+        vec_start[i] = pos + 1
+        pos += 1 + rec
+    return n, 0, pos
+
+
+@njit(cache=True)
+def gather_vectors(buf, vec_start, out_bytes, rec):
+    """Copy ``rec`` bytes from each ``buf[vec_start[i]:]`` into row ``i`` of ``out_bytes``."""
+    for i in range(vec_start.shape[0]):
+        s = vec_start[i]
+        for b in range(rec):
+            out_bytes[i, b] = buf[s + b]
+
+
+@njit(cache=True)
+def gather_keys(buf, key_start, key_end, out, out_offsets):
+    """Copy every key's bytes into ``out`` back to back; ``out_offsets[i]`` is where key i starts."""
+    pos = 0
+    for i in range(key_start.shape[0]):
+        out_offsets[i] = pos
+        for b in range(key_start[i], key_end[i]):
+            out[pos] = buf[b]
+            pos += 1
+    out_offsets[key_start.shape[0]] = pos

@@ -1,0 +1,103 @@
+"""Neighbour-search backends for :class:`wordspace.Vectors`.
+
+An index has ``build(unit_matrix)`` and ``query(unit_queries, k) -> (ids, scores)`` (both
+(n_queries, k), best first, cosine scores). :class:`ExactIndex` (the default) is one BLAS
+product per block of queries plus ``argpartition``; :class:`HnswIndex` adapts the optional
+``hnswlib`` package for vocabularies of millions where approximate answers are acceptable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InvalidParameterError
+
+__all__ = ["ExactIndex", "HnswIndex", "top_k"]
+
+#: Scores computed at once are bounded to about this many float32 values (256 MB).
+BLOCK_SCORES = 1 << 26
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise top ``k`` of a 2-D score array: ``(ids, scores)``, best first, ties by id."""
+    n = scores.shape[1]
+    k = min(k, n)
+    if k < n:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(n), scores.shape).copy()
+    vals = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
+    ids = np.take_along_axis(part, order, axis=1)
+    return ids, np.take_along_axis(vals, order, axis=1)
+
+
+class ExactIndex:
+    """Exact cosine neighbours: a matrix product with the unit-normalised keys."""
+
+    def build(self, unit: np.ndarray) -> "ExactIndex":
+        self.unit = unit
+        return self
+
+    def query(self, queries: np.ndarray, k: int, limit: int | None = None,
+              exclude: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` rows (among the first ``limit``) for each unit query; ``exclude[i]`` lists
+        row ids that query ``i`` must not return."""
+        unit = self.unit if limit is None else self.unit[:limit]
+        n = unit.shape[0]
+        block = max(1, BLOCK_SCORES // max(n, 1))
+        ids_out = np.empty((queries.shape[0], min(k, n)), dtype=np.int64)
+        sc_out = np.empty(ids_out.shape, dtype=np.float32)
+        for s in range(0, queries.shape[0], block):
+            scores = queries[s : s + block] @ unit.T  # (b, n): one BLAS call per block
+            if exclude is not None:
+                for r, ex in enumerate(exclude[s : s + block]):
+                    ex = [i for i in ex if i < n]
+                    if ex:
+                        scores[r, ex] = -np.inf
+            ids, sc = top_k(scores, k)
+            ids_out[s : s + block] = ids
+            sc_out[s : s + block] = sc
+        return ids_out, sc_out
+
+
+class HnswIndex:
+    """Approximate neighbours with hnswlib (``pip install hnswlib``); cosine space.
+
+    Parameters
+    ----------
+    m, ef_construction, ef : int
+        hnswlib's graph degree, build-time and query-time beam widths.
+    """
+
+    def __init__(self, m: int = 16, ef_construction: int = 200, ef: int = 100, threads: int = -1):
+        self.m, self.ef_construction, self.ef, self.threads = m, ef_construction, ef, threads
+
+    def build(self, unit: np.ndarray) -> "HnswIndex":
+        try:
+            import hnswlib
+        except ImportError:
+            raise ImportError("HnswIndex requires hnswlib; install with pip install hnswlib") from None
+        self.index = hnswlib.Index(space="ip", dim=unit.shape[1])
+        self.index.init_index(max_elements=unit.shape[0], M=self.m, ef_construction=self.ef_construction)
+        self.index.add_items(unit, np.arange(unit.shape[0]), num_threads=self.threads)
+        self.n = unit.shape[0]
+        return self
+
+    def query(self, queries, k, limit=None, exclude=None):
+        extra = max((len(e) for e in exclude), default=0) if exclude else 0
+        want = min(self.n, k + extra)
+        self.index.set_ef(max(self.ef, want))
+        labels, dist = self.index.knn_query(queries, k=want, num_threads=self.threads)
+        scores = 1.0 - dist
+        ids_out, sc_out = [], []
+        for r in range(labels.shape[0]):
+            ex = set(exclude[r]) if exclude else set()
+            keep = [(i, s) for i, s in zip(labels[r], scores[r]) if i not in ex and (limit is None or i < limit)]
+            keep = keep[:k]
+            ids_out.append([i for i, _ in keep])
+            sc_out.append([s for _, s in keep])
+        width = min(len(x) for x in ids_out) if ids_out else 0
+        if width == 0:
+            raise InvalidParameterError("the approximate index returned no answers; raise ef")
+        return np.array([x[:width] for x in ids_out]), np.array([x[:width] for x in sc_out], dtype=np.float32)

@@ -1,0 +1,143 @@
+"""Vectors queries against brute-force NumPy references: neighbours (key, vector,
+positive/negative), batches, analogies (3CosAdd, 3CosMul), restriction, exclusions, errors."""
+
+import numpy as np
+import pytest
+
+from wordspace import InvalidParameterError, KeyNotFoundError, Vectors
+from wordspace.index import ExactIndex, top_k
+
+
+@pytest.fixture(scope="module")
+def vecs():
+    rng = np.random.default_rng(42)
+    keys = [f"w{i}" for i in range(500)] + ["king", "queen", "man", "woman", "kings"]
+    return Vectors(keys, rng.normal(size=(len(keys), 16)).astype(np.float32))
+
+
+def _unit(m):
+    m = m.astype(np.float64)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def brute_neighbors(v, query_vec, k, exclude=(), limit=None):
+    u = _unit(v.matrix)[:limit]
+    q = query_vec / np.linalg.norm(query_vec)
+    s = u @ q
+    order = [i for i in np.argsort(-s, kind="stable") if i not in set(exclude)][:k]
+    return [(v.keys[i], s[i]) for i in order]
+
+
+def _same(answers, expected):
+    assert [a.key for a in answers] == [k for k, _ in expected]
+    np.testing.assert_allclose([a.score for a in answers], [s for _, s in expected], rtol=1e-5, atol=1e-6)
+
+
+def test_neighbors_of_key_vector_and_combination(vecs):
+    u = _unit(vecs.matrix)
+    i = vecs.index_of("w7")
+    _same(vecs.most_similar("w7", k=5), brute_neighbors(vecs, vecs.matrix[i], 5, exclude=[i]))
+    _same(vecs.most_similar(vecs.matrix[i], k=5), brute_neighbors(vecs, vecs.matrix[i], 5))
+    ids = [vecs.index_of(w) for w in ("king", "woman", "man")]
+    q = u[ids[0]] + u[ids[1]] - u[ids[2]]
+    _same(vecs.most_similar(positive=["king", "woman"], negative=["man"], k=4), brute_neighbors(vecs, q, 4, exclude=ids))
+    _same(vecs.most_similar("w3", k=3, restrict=100), brute_neighbors(vecs, vecs.matrix[3], 3, exclude=[3], limit=100))
+    _same(vecs.most_similar("w3", k=3, exclude=["w4"]), brute_neighbors(vecs, vecs.matrix[3], 3, exclude=[3, 4]))
+
+
+def test_batch_equals_single_queries(vecs, monkeypatch):
+    import wordspace.index as index_mod
+
+    monkeypatch.setattr(index_mod, "BLOCK_SCORES", 505 * 7)  # several blocks of 7 queries
+    queries = [f"w{i}" for i in range(0, 60, 3)] + [vecs.matrix[10] * 3]
+    batch = vecs.most_similar_batch(queries, k=6)
+    for q, ans in zip(queries, batch):
+        single = vecs.most_similar(q, k=6)
+        assert [a.key for a in ans] == [a.key for a in single]
+        np.testing.assert_allclose([a.score for a in ans], [a.score for a in single], rtol=1e-5)
+    assert all(q not in [a.key for a in ans] for q, ans in zip(queries[:-1], batch))
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_against_reference(vecs, method):
+    u = _unit(vecs.matrix)
+    a, b, c = (vecs.index_of(w) for w in ("man", "king", "woman"))
+    sa, sb, sc = u @ u[a], u @ u[b], u @ u[c]
+    if method == "add":
+        score = sb - sa + sc
+    else:
+        score = ((sb + 1) / 2) * ((sc + 1) / 2) / ((sa + 1) / 2 + 1e-3)
+    order = [i for i in np.argsort(-score, kind="stable") if i not in (a, b, c)][:5]
+    got = vecs.analogy("man", "king", "woman", k=5, method=method)
+    assert [g.key for g in got] == [vecs.keys[i] for i in order]
+    np.testing.assert_allclose([g.score for g in got], score[order], rtol=1e-5)
+
+
+def test_top_k_ties_and_small_n():
+    scores = np.array([[0.5, 0.9, 0.5, 0.9, 0.1]], np.float32)
+    ids, sc = top_k(scores, 3)
+    assert ids.tolist() == [[1, 3, 0]] and sc.tolist()[0] == pytest.approx([0.9, 0.9, 0.5])
+    ids, sc = top_k(scores, 10)
+    assert ids.tolist() == [[1, 3, 0, 2, 4]]
+
+
+def test_similarity_doesnt_match_and_container(vecs):
+    u = _unit(vecs.matrix)
+    assert vecs.similarity("king", "queen") == pytest.approx(float(u[500] @ u[501]), rel=1e-5)
+    words = ["w1", "w2", "w3", "w4"]
+    m = u[[1, 2, 3, 4]]
+    assert vecs.doesnt_match(words) == words[int(np.argmin(m @ m.mean(axis=0)))]
+    assert len(vecs) == 505 and "king" in vecs and "nope" not in vecs
+    row = vecs["king"]
+    with pytest.raises(ValueError):
+        row[0] = 1.0  # read-only view
+    np.testing.assert_array_equal(row, vecs.matrix[500])
+
+
+def test_unknown_keys_suggest_close_ones(vecs):
+    with pytest.raises(KeyNotFoundError, match=r"'kinng' is not in the vocabulary \(505 keys\)\. Did you mean 'king'"):
+        vecs.most_similar("kinng")
+    with pytest.raises(KeyError):
+        vecs["Queen"]
+    with pytest.raises(KeyNotFoundError, match="Did you mean 'queen'"):
+        vecs.similarity("Queen", "king")
+
+
+def test_bad_arguments(vecs):
+    for k in (0, -1, 1.5, True):
+        with pytest.raises(InvalidParameterError, match="'k' parameter"):
+            vecs.most_similar("king", k=k)
+    with pytest.raises(InvalidParameterError, match="empty query"):
+        vecs.most_similar()
+    with pytest.raises(InvalidParameterError, match="shape"):
+        vecs.most_similar(np.ones(3))
+    with pytest.raises(InvalidParameterError, match="'method' parameter"):
+        vecs.analogy("a", "b", "c", method="sub")
+    with pytest.raises(InvalidParameterError, match="duplicate key 'x'"):
+        Vectors(["x", "x"], np.ones((2, 2)))
+    with pytest.raises(InvalidParameterError, match="must match"):
+        Vectors(["x"], np.ones((2, 2)))
+
+
+def test_custom_index_is_used(vecs):
+    calls = []
+
+    class Spy(ExactIndex):
+        def query(self, queries, k, limit=None, exclude=None):
+            calls.append(queries.shape)
+            return super().query(queries, k, limit, exclude)
+
+    v = Vectors(vecs.keys, vecs.matrix, index=Spy())
+    assert v.most_similar("king", k=3) == vecs.most_similar("king", k=3)
+    v.most_similar_batch(["w1", "w2"], k=2)
+    assert calls == [(1, 16), (2, 16)]
+
+
+def test_hnsw_index_agrees_on_easy_data(vecs):
+    pytest.importorskip("hnswlib")
+    from wordspace.index import HnswIndex
+
+    v = Vectors(vecs.keys, vecs.matrix, index=HnswIndex(ef=400))
+    exact = [a.key for a in vecs.most_similar("w9", k=5)]
+    approx = [a.key for a in v.most_similar("w9", k=5)]
+    assert len(set(exact) & set(approx)) >= 4
