@@ -73,12 +73,25 @@ def test_analogy_against_reference(vecs, method):
     np.testing.assert_allclose([g.score for g in got], score[order], rtol=1e-5)
 
 
-def test_top_k_ties_and_small_n():
-    scores = np.array([[0.5, 0.9, 0.5, 0.9, 0.1]], np.float32)
+@pytest.mark.parametrize("compiled", [True, False])
+def test_top_k_ties_small_n_and_excluded(compiled, monkeypatch):
+    import wordspace.index as index_mod
+
+    monkeypatch.setattr(index_mod, "COMPILED_MAX_K", 1000 if compiled else 0)
+    scores = np.array([[0.5, 0.9, 0.5, 0.9, 0.1], [-np.inf, 0.2, np.nan, -np.inf, -np.inf]], np.float32)
     ids, sc = top_k(scores, 3)
-    assert ids.tolist() == [[1, 3, 0]] and sc.tolist()[0] == pytest.approx([0.9, 0.9, 0.5])
+    assert ids.tolist() == [[1, 3, 0], [1, -1, -1]] and sc.tolist()[0] == pytest.approx([0.9, 0.9, 0.5])
     ids, sc = top_k(scores, 10)
-    assert ids.tolist() == [[1, 3, 0, 2, 4]]
+    assert ids.tolist() == [[1, 3, 0, 2, 4], [1, -1, -1, -1, -1]]
+
+
+def test_top_k_matches_a_sort_on_random_scores():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(37, 5000)).astype(np.float32)
+    scores[:, ::97] = scores[:, :1]  # some ties
+    ids, sc = top_k(scores, 25)
+    ref = np.lexsort((np.broadcast_to(np.arange(5000), scores.shape), -scores), axis=1)[:, :25]
+    np.testing.assert_array_equal(ids, ref)
 
 
 def test_similarity_doesnt_match_and_container(vecs):

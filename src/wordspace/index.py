@@ -18,10 +18,26 @@ __all__ = ["ExactIndex", "HnswIndex", "top_k"]
 BLOCK_SCORES = 1 << 26
 
 
+#: Up to this k a compiled one-pass selection is used; above it, ``argpartition``.
+COMPILED_MAX_K = 128
+
+
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top ``k`` of a 2-D score array: ``(ids, scores)``, best first, ties by id."""
+    """Row-wise top ``k`` of a 2-D score array: ``(ids, scores)``, best first, ties by id.
+
+    Entries that are NaN or -inf (excluded rows) are never returned: their places hold id -1
+    and score -inf when a row has fewer than ``k`` valid entries.
+    """
     n = scores.shape[1]
     k = min(k, n)
+    if k <= COMPILED_MAX_K and scores.dtype == np.float32:
+        from ._kernels.topk import topk_rows
+
+        ids = np.empty((scores.shape[0], k), dtype=np.int64)
+        vals = np.empty((scores.shape[0], k), dtype=np.float32)
+        topk_rows(np.ascontiguousarray(scores), k, ids, vals)
+        return ids, vals
+    scores = np.where(np.isnan(scores), -np.inf, scores)
     if k < n:
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     else:
@@ -29,7 +45,9 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     vals = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -vals), axis=1)
     ids = np.take_along_axis(part, order, axis=1)
-    return ids, np.take_along_axis(vals, order, axis=1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    ids[~np.isfinite(vals)] = -1
+    return ids, vals
 
 
 class ExactIndex:

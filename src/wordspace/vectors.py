@@ -57,6 +57,18 @@ class Vectors:
     """
 
     def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None):
+        self._setup(keys, matrix, counts, metadata, index)
+        self._index  # duplicate keys are refused here, not at the first query
+
+    @classmethod
+    def _lazy(cls, keys, matrix, counts=None, metadata=None, index=None) -> "Vectors":
+        """Vectors whose key -> row dict is built on first lookup (used when opening files we
+        wrote ourselves, so that opening a million keys stays well under a second)."""
+        obj = cls.__new__(cls)
+        obj._setup(keys, matrix, counts, metadata, index)
+        return obj
+
+    def _setup(self, keys, matrix, counts, metadata, index) -> None:
         keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
             matrix = np.ascontiguousarray(matrix, dtype=np.float32)
@@ -67,17 +79,32 @@ class Vectors:
                 f"got {len(keys)} keys for a matrix of {matrix.shape[0]} rows; they must match"
             )
         self._keys = keys
-        self._index = {k: i for i, k in enumerate(keys)}  # key -> row
-        if len(self._index) != len(keys):
-            seen: set = set()
-            dup = next(k for k in keys if k in seen or seen.add(k))
-            raise InvalidParameterError(f"duplicate key {dup!r}: every key must be unique")
+        self._key_index = None  # key -> row, built on first lookup
         self._matrix = matrix
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
         self._unit = None  # cached unit-normalised matrix
         self._index_backend = index  # None: ExactIndex, built on first query
         self._built = None
+
+    @property
+    def _index(self) -> dict:
+        if self._key_index is None:
+            index = dict(zip(self._keys, range(len(self._keys))))
+            if len(index) != len(self._keys):
+                seen: set = set()
+                dup = next(k for k in self._keys if k in seen or seen.add(k))
+                raise InvalidParameterError(f"duplicate key {dup!r}: every key must be unique")
+            self._key_index = index
+        return self._key_index
+
+    def has_duplicates(self) -> bool:
+        """Whether some key occurs twice (such vectors cannot answer lookups)."""
+        try:
+            self._index
+        except InvalidParameterError:
+            return True
+        return False
 
     # -- container -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -199,7 +226,7 @@ class Vectors:
         norm = float(np.linalg.norm(vec))
         q = (vec / norm if norm > 0 else vec).astype(np.float32)[None, :]
         ids, scores = self.index().query(q, k, limit=restrict, exclude=[sorted(excl)])
-        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0], scores[0]) if np.isfinite(sc)]
+        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
 
     def most_similar_batch(self, queries: Sequence, k: int = 10, *, restrict: int | None = None) -> list[list[Neighbor]]:
         """Neighbours of many queries (keys or vectors) at once: one matrix product per block of
@@ -224,7 +251,7 @@ class Vectors:
                 excl.append([])
         ids, scores = self.index().query(np.stack(rows).astype(np.float32), k, limit=restrict, exclude=excl)
         keys = self._keys
-        return [[Neighbor(keys[i], float(sc)) for i, sc in zip(r_ids, r_sc) if np.isfinite(sc)]
+        return [[Neighbor(keys[i], float(sc)) for i, sc in zip(r_ids, r_sc) if i >= 0]
                 for r_ids, r_sc in zip(ids.tolist(), scores.tolist())]
 
     def _top(self, scores: np.ndarray, k: int, excl: set) -> list[Neighbor]:

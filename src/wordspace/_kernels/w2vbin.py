@@ -2,7 +2,7 @@
 the vectors into a matrix. Records are ``key SPACE dim*float32 [NEWLINE]``."""
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -33,22 +33,27 @@ def scan_records(buf, start, n, dim, key_start, key_end, vec_start):
     return n, 0, pos
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def gather_vectors(buf, vec_start, out_bytes, rec):
     """Copy ``rec`` bytes from each ``buf[vec_start[i]:]`` into row ``i`` of ``out_bytes``."""
-    for i in range(vec_start.shape[0]):
+    for i in prange(vec_start.shape[0]):
         s = vec_start[i]
-        for b in range(rec):
-            out_bytes[i, b] = buf[s + b]
+        out_bytes[i, :] = buf[s : s + rec]
 
 
 @njit(cache=True)
-def gather_keys(buf, key_start, key_end, out, out_offsets):
-    """Copy every key's bytes into ``out`` back to back; ``out_offsets[i]`` is where key i starts."""
+def gather_keys(buf, key_start, key_end, out, sep):
+    """Copy every key's bytes into ``out``, each followed by the byte ``sep``; returns how many
+    keys contain ``sep`` themselves (then the caller cannot split on it)."""
     pos = 0
+    clashes = 0
     for i in range(key_start.shape[0]):
-        out_offsets[i] = pos
         for b in range(key_start[i], key_end[i]):
-            out[pos] = buf[b]
+            c = buf[b]
+            if c == sep:
+                clashes += 1
+            out[pos] = c
             pos += 1
-    out_offsets[key_start.shape[0]] = pos
+        out[pos] = sep
+        pos += 1
+    return clashes

@@ -92,6 +92,36 @@ def _json_default(obj):
     return str(obj)
 
 
+def _read_vocab(vpath: str, n: int):
+    """Keys and count strings of ``vocab.tsv``; C-speed when the file is well formed."""
+    try:
+        with open(vpath, encoding="utf-8", newline="\n") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise FormatError(f"'{vpath}' is missing") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"'{vpath}' is not valid UTF-8 ({exc.reason})") from None
+    n_lines = text.count("\n")
+    if text and not text.endswith("\n"):
+        raise FormatError(f"'{vpath}' line {n_lines + 1} is cut off (no newline): the file is truncated")
+    if text.count("\t") == n_lines:  # exactly one tab per line: split all at once
+        parts = text.replace("\t", "\n").split("\n")
+        keys, counts = parts[0:-1:2], parts[1:-1:2]
+    else:
+        keys, counts = [], []
+        for lineno, line in enumerate(text.split("\n")[:-1], 1):
+            key, tab, count = line.rpartition("\t")
+            if not tab or "\t" in key:
+                raise FormatError(f"'{vpath}' line {lineno}: expected 'key<TAB>count' with tabs in keys escaped")
+            keys.append(key)
+            counts.append(count)
+    if len(keys) != n:
+        raise FormatError(f"'{vpath}' holds {len(keys)} keys; the header expects {n}")
+    if "\\" in text:
+        keys = [unescape_key(k) if "\\" in k else k for k in keys]
+    return keys, counts
+
+
 def load_native(path: str, mmap: bool = True):
     """Open a native model directory; the matrix is memory-mapped unless ``mmap=False``."""
     from ..vectors import Vectors
@@ -123,25 +153,14 @@ def load_native(path: str, mmap: bool = True):
         raise FormatError(
             f"'{path}/vectors.npy' holds {matrix.dtype} {matrix.shape}; the header expects float32 ({n}, {dim})"
         )
-    keys, counts = [], []
-    with open(os.path.join(path, "vocab.tsv"), encoding="utf-8", newline="\n") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.endswith("\n"):
-                raise FormatError(f"'{path}/vocab.tsv' line {lineno} is cut off (no newline): the file is truncated")
-            key, tab, count = line[:-1].rpartition("\t")
-            if not tab:
-                raise FormatError(f"'{path}/vocab.tsv' line {lineno}: expected 'key<TAB>count'")
-            keys.append(unescape_key(key))
-            counts.append(count)
-    if len(keys) != n:
-        raise FormatError(f"'{path}/vocab.tsv' holds {len(keys)} keys; the header expects {n}")
+    keys, counts = _read_vocab(os.path.join(path, "vocab.tsv"), n)
     cnt = None
     if header.get("has_counts"):
         try:
-            cnt = np.array([int(c) for c in counts], dtype=np.int64)
+            cnt = np.array(counts, dtype=np.int64)
         except ValueError:
             raise FormatError(f"'{path}/vocab.tsv': a count is not an integer") from None
     try:
-        return Vectors(keys, matrix, counts=cnt, metadata=header.get("metadata", {}))
+        return Vectors._lazy(keys, matrix, counts=cnt, metadata=header.get("metadata", {}))
     except ValueError as exc:
         raise FormatError(f"'{path}': {exc}") from None

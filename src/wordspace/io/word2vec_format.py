@@ -53,17 +53,22 @@ def _parse_header(line: bytes, path: str):
     return n, dim
 
 
-def _check_finite(matrix: np.ndarray, keys: list, path: str, first_line: int) -> None:
-    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
-    if bad.size:
-        i = int(bad[0])
+def _check_finite(matrix: np.ndarray, keys: list, path: str, first_line: int, block: int = 1 << 16) -> None:
+    for s in range(0, matrix.shape[0], block):
+        part = matrix[s : s + block]
+        if np.isfinite(part.sum()) or np.isfinite(part).all():  # one reduction when all is well
+            continue
+        i = s + int(np.flatnonzero(~np.isfinite(part).all(axis=1))[0])
         raise FormatError(
             f"'{path}': the vector of {keys[i]!r} (entry {i + 1}, line {first_line + i}) holds "
             "NaN or infinity; fix or drop that entry"
         )
 
 
-def _check_unique(keys: list, path: str, first_line: int) -> None:
+def _check_unique(vectors, path: str, first_line: int) -> None:
+    keys = vectors.keys
+    if not vectors.has_duplicates():
+        return
     seen: dict = {}
     for i, k in enumerate(keys):
         if k in seen:
@@ -99,13 +104,13 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
     if binary:
         keys, matrix = _read_binary(path, limit, encoding, unicode_errors)
-        _check_unique(keys, path, 2)
-        _check_finite(matrix, keys, path, 2)
+        first = 2
     else:
         keys, matrix, first = _read_text(path, limit, encoding, unicode_errors)
-        _check_unique(keys, path, first)
-        _check_finite(matrix, keys, path, first)
-    return Vectors(keys, matrix)
+    _check_finite(matrix, keys, path, first)
+    vectors = Vectors._lazy(keys, matrix)
+    _check_unique(vectors, path, first)  # builds the key index once, naming a duplicate's line
+    return vectors
 
 
 def _read_binary(path, limit, encoding, errors):
@@ -152,16 +157,17 @@ def _parse_binary(mm, path, limit, encoding, errors):
         )
     matrix = np.empty((n, dim), dtype="<f4")
     gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
-    key_bytes = np.empty(int((key_end - key_start).sum()), dtype=np.uint8)
-    offsets = np.empty(n + 1, dtype=np.int64)
-    gather_keys(buf, key_start, key_end, key_bytes, offsets)
+    key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
+    clashes = gather_keys(buf, key_start, key_end, key_bytes, 10)  # newline-separated
     del buf
     raw = key_bytes.tobytes()
-    off = offsets.tolist()
     try:
-        keys = [raw[off[i] : off[i + 1]].decode(encoding, errors) for i in range(n)]
+        if clashes == 0:  # decode every key in one call, then split
+            keys = raw.decode(encoding, errors).split("\n")[:-1]
+        else:
+            keys = [mm[a:b].decode(encoding, errors) for a, b in zip(key_start.tolist(), key_end.tolist())]
     except UnicodeDecodeError as exc:
-        i = next(i for i in range(n) if not _decodes(raw[off[i] : off[i + 1]], encoding))
+        i = next(i for i in range(n) if not _decodes(mm[key_start[i] : key_end[i]], encoding))
         raise FormatError(
             f"'{path}': key of entry {i + 1} at byte {key_start[i]} is not valid {encoding} "
             f"({exc.reason}); pass unicode_errors='replace' or the right encoding"
