@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-_COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "demo"]
+_COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "evaluate", "demo"]
 
 
 def _add_train(sub):
@@ -194,6 +194,65 @@ def _cmd_convert(args) -> int:
     return 0
 
 
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="score vectors on analogy and word-similarity benchmarks",
+                       description="Score VECTORS on analogy and similarity benchmarks. With no dataset "
+                                   "options, every bundled set runs (google, wordsim353, simlex999).")
+    p.add_argument("vectors", metavar="VECTORS")
+    p.add_argument("--analogies", nargs="+", metavar="NAME_OR_FILE", default=None)
+    p.add_argument("--similarity", nargs="+", metavar="NAME_OR_FILE", default=None)
+    p.add_argument("--restrict-vocab", type=int, default=30_000,
+                   help="analogies: candidates and questions limited to this many most frequent words (default 30000)")
+    p.add_argument("--method", choices=["add", "mul"], default="add")
+    p.add_argument("--oov", choices=["skip", "mean"], default="skip",
+                   help="similarity pairs with unknown words: left out, or scored with the mean similarity")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args) -> int:
+    import warnings
+
+    from .evaluate import BUNDLED, analogy_benchmark, similarity_benchmark
+
+    if args.restrict_vocab < 1:
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError(f"--restrict-vocab must be an int in the range [1, inf). Got {args.restrict_vocab} instead.")
+    analogies, sims = args.analogies, args.similarity
+    if analogies is None and sims is None:
+        analogies = [n for n, (k, _) in BUNDLED.items() if k == "analogy"]
+        sims = [n for n, (k, _) in BUNDLED.items() if k == "similarity"]
+    v = _load(args.vectors)
+    out = {"analogy": {}, "similarity": {}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for d in analogies or []:
+            r = analogy_benchmark(v, d, method=args.method, restrict_vocab=args.restrict_vocab)
+            out["analogy"][r.dataset] = r.to_dict()
+        for d in sims or []:
+            r = similarity_benchmark(v, d, oov=args.oov)
+            out["similarity"][r.dataset] = r.to_dict()
+    for w in caught:
+        print(f"wordspace: warning: {w.message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{args.vectors}: {len(v):,} keys x {v.dim} dims")
+    if out["analogy"]:
+        print(f"\nanalogies (3Cos{args.method.capitalize()}, {args.restrict_vocab:,} most frequent words)")
+        print(f"  {'dataset':<22} {'accuracy':>8} {'semantic':>9} {'syntactic':>9} {'answered':>9} {'oov':>6}")
+        for name, r in out["analogy"].items():
+            print(f"  {name:<22} {100 * r['accuracy']:>7.2f}% {100 * r['semantic']['accuracy']:>8.2f}% "
+                  f"{100 * r['syntactic']['accuracy']:>8.2f}% {r['total']:>9,} {r['oov']:>6,}")
+    if out["similarity"]:
+        print(f"\nword similarity (out-of-vocabulary pairs: {args.oov})")
+        print(f"  {'dataset':<22} {'spearman':>8} {'pearson':>8} {'pairs':>6} {'oov':>5}")
+        for name, r in out["similarity"].items():
+            print(f"  {name:<22} {r['spearman']:>8.4f} {r['pearson']:>8.4f} {r['pairs']:>6} {r['oov']:>5}")
+    return 0
+
+
 def _add_demo(sub):
     p = sub.add_parser("demo", help="train on the bundled corpus and query the result",
                        description="Train skip-gram vectors on the bundled King James Bible "
@@ -235,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _add_train(sub)
     _add_query(sub)
+    _add_evaluate(sub)
     _add_demo(sub)
     return parser
 

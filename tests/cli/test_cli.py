@@ -173,3 +173,15 @@ def test_convert_with_limit(trained, tmp_path, capsys):
 def test_demo_runs(capsys):
     code, out, _ = run(["demo", "--epochs", "1", "--quiet", "--workers", "2"], capsys)
     assert code == 0 and "man : king :: woman" in out and "nearest neighbours of 'gold'" in out
+
+
+def test_damaged_vector_files_exit_1_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"2 3\nab " + b"\x00" * 5)
+    code, out, err = run(["neighbors", str(bad), "ab"], capsys)
+    assert code == 1 and "truncated" in err and "Traceback" not in err and err.count("\n") == 1
+    native = tmp_path / "m"
+    native.mkdir()
+    (native / "wordspace.json").write_text('{"format": "wordspace-vectors", "version": 7}')
+    code, out, err = run(["similarity", str(native), "a", "b"], capsys)
+    assert code == 1 and "version 7" in err

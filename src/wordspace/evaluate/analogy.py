@@ -1,0 +1,227 @@
+"""Analogy benchmarks: Google ``questions-words`` and BATS-style files, 3CosAdd and 3CosMul,
+answered in batches of matrix products."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import FormatError, InvalidParameterError
+from ..index import top_k
+from .datasets import dataset_path
+
+__all__ = ["read_analogies", "analogy_benchmark", "AnalogyResult"]
+
+#: Questions answered per matrix product.
+BLOCK = 1024
+
+
+@dataclass
+class Question:
+    a: str
+    b: str
+    c: str
+    answers: tuple  # accepted answers for d (one for Google, several for BATS)
+    section: str
+    line: int
+
+
+@dataclass
+class AnalogyResult:
+    """Accuracy overall, per section and for the semantic/syntactic halves; OOV counted apart."""
+
+    dataset: str
+    method: str
+    accuracy: float  # correct / answered; questions with OOV words are not answered
+    correct: int
+    answered: int
+    oov: int  # questions skipped because a word is outside the (restricted) vocabulary
+    sections: dict = field(default_factory=dict)  # name -> {"accuracy", "correct", "total", "oov"}
+    semantic: dict = field(default_factory=dict)
+    syntactic: dict = field(default_factory=dict)
+    malformed: list = field(default_factory=list)  # (line number, text)
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "correct": self.correct, "total": self.answered,
+                "oov": self.oov, "method": self.method, "sections": self.sections,
+                "semantic": self.semantic, "syntactic": self.syntactic,
+                "malformed_lines": [n for n, _ in self.malformed]}
+
+
+def _open_text(path):
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def _is_syntactic(section: str) -> bool:
+    """Google: sections named gram*; BATS: inflectional (I..) and derivational (D..) files."""
+    s = section.lower()
+    return s.startswith("gram") or (len(s) > 0 and s[0] in "id" and s[1:3].isdigit())
+
+
+def read_analogies(path: str):
+    """Questions of a Google-format file, a BATS relation file, or a directory of BATS files.
+
+    Returns ``(questions, malformed)``; ``malformed`` lists ``(line, text)`` of lines that
+    could not be read (each is also reported in one warning).
+    """
+    if os.path.isdir(path):
+        files = sorted(os.path.join(r, f) for r, _, fs in os.walk(path) for f in fs
+                       if not f.startswith(".") and f.endswith(".txt"))
+        if not files:
+            raise FormatError(f"analogy directory '{path}' holds no .txt relation files")
+        questions, malformed = [], []
+        for f in files:
+            q, m = _read_bats(f)
+            questions += q
+            malformed += [(f"{os.path.basename(f)}:{n}", t) for n, t in m]
+        return questions, malformed
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
+    if first.startswith(":"):
+        return _read_google(lines, path)
+    return _read_bats(path, lines)
+
+
+def _read_google(lines, path):
+    questions, malformed = [], []
+    section = None
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            section = line[1:].strip()
+            continue
+        words = line.split()
+        if section is None or len(words) != 4:
+            malformed.append((n, line))
+            continue
+        questions.append(Question(words[0], words[1], words[2], (words[3],), section, n))
+    if not questions:
+        raise FormatError(f"'{path}' holds no analogy questions (expected ': section' headers and 'a b c d' lines)")
+    return questions, malformed
+
+
+def _read_bats(path, lines=None):
+    """A BATS relation file: ``word<TAB>answer[/answer...]`` per line; every ordered pair of
+    distinct lines (a, b), (c, d) is the question a : b :: c : d."""
+    if lines is None:
+        with _open_text(path) as fh:
+            lines = fh.read().splitlines()
+    section = os.path.splitext(os.path.basename(path))[0]
+    pairs, malformed = [], []
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t") if "\t" in line else line.split()
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            malformed.append((n, line))
+            continue
+        answers = tuple(a.strip() for a in parts[1].split("/") if a.strip())
+        pairs.append((parts[0].strip(), answers, n))
+    questions = []
+    for a, b_answers, _ in pairs:
+        for c, d_answers, n in pairs:
+            if c == a:
+                continue
+            questions.append(Question(a, b_answers[0], c, d_answers, section, n))
+    if not questions and not malformed:
+        raise FormatError(f"'{path}' holds no word pairs")
+    return questions, malformed
+
+
+def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
+                      restrict_vocab: int | None = 30_000, case_insensitive: bool = True) -> AnalogyResult:
+    """Accuracy of ``vectors`` on an analogy dataset (a bundled name or a path).
+
+    Follows gensim's ``evaluate_word_analogies`` conventions so numbers compare: only the
+    ``restrict_vocab`` most frequent keys are candidates and only questions whose words are all
+    among them are answered (the others are counted in ``oov``); with ``case_insensitive``
+    words are compared case-folded, a key standing for its most frequent case variant; the
+    question words are never answers. ``method`` is ``"add"`` (3CosAdd) or ``"mul"`` (3CosMul,
+    epsilon 1e-3).
+    """
+    if method not in ("add", "mul"):
+        raise InvalidParameterError(f"The 'method' parameter of analogy_benchmark must be one of 'add', 'mul'. Got {method!r} instead.")
+    if restrict_vocab is not None and (isinstance(restrict_vocab, bool) or restrict_vocab < 1):
+        raise InvalidParameterError(f"The 'restrict_vocab' parameter of analogy_benchmark must be an int in the range [1, inf) or None. Got {restrict_vocab!r} instead.")
+    name, path = dataset_path(dataset, "analogy")
+    questions, malformed = read_analogies(path)
+    if malformed:
+        shown = ", ".join(str(n) for n, _ in malformed[:10]) + (" ..." if len(malformed) > 10 else "")
+        warnings.warn(f"{path}: skipped {len(malformed)} malformed line(s): {shown}", RuntimeWarning, stacklevel=2)
+
+    limit = len(vectors) if restrict_vocab is None else min(restrict_vocab, len(vectors))
+    fold = (lambda w: w.upper()) if case_insensitive else (lambda w: w)
+    keys = vectors.keys[:limit]
+    ok: dict = {}
+    for i in range(limit - 1, -1, -1):  # the most frequent case variant wins
+        ok[fold(keys[i])] = i
+    folded_keys = [fold(k) for k in keys]
+    unit = vectors.normalized()[:limit]
+
+    rows, answered_q = [], []
+    oov_by_section: dict = {}
+    for q in questions:
+        ids = [ok.get(fold(w)) for w in (q.a, q.b, q.c)]
+        answers = [fold(w) for w in q.answers]
+        if None in ids or not any(a in ok for a in answers):
+            oov_by_section[q.section] = oov_by_section.get(q.section, 0) + 1
+            continue
+        rows.append(ids)
+        answered_q.append((q, set(answers), {fold(q.a), fold(q.b), fold(q.c)}))
+    correct_flags = np.zeros(len(rows), dtype=bool)
+    idx = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+    for s in range(0, len(rows), BLOCK):
+        ia, ib, ic = idx[s : s + BLOCK].T
+        if method == "add":
+            scores = (unit[ib] - unit[ia] + unit[ic]) @ unit.T
+        else:
+            sa, sb, sc = (((unit[i] @ unit.T) + 1.0) / 2.0 for i in (ia, ib, ic))
+            scores = sb * sc / (sa + 1e-3)
+        r = np.arange(scores.shape[0])
+        for col in (ia, ib, ic):
+            scores[r, col] = -np.inf
+        cand, _ = top_k(np.ascontiguousarray(scores, dtype=np.float32), 5)
+        for j, row in enumerate(cand.tolist()):
+            q, answers, ignore = answered_q[s + j]
+            predicted = None
+            for i in row:
+                if i < 0:
+                    break
+                predicted = folded_keys[i]
+                if predicted not in ignore:
+                    break
+            correct_flags[s + j] = predicted in answers
+
+    sections: dict = {}
+    for (q, _, _), ok_flag in zip(answered_q, correct_flags):
+        sec = sections.setdefault(q.section, {"correct": 0, "total": 0, "oov": 0})
+        sec["correct"] += int(ok_flag)
+        sec["total"] += 1
+    for sec_name, n_oov in oov_by_section.items():
+        sections.setdefault(sec_name, {"correct": 0, "total": 0, "oov": 0})["oov"] = n_oov
+    ordered = {}
+    for q in questions:  # file order
+        if q.section in sections and q.section not in ordered:
+            sec = sections[q.section]
+            sec["accuracy"] = sec["correct"] / sec["total"] if sec["total"] else 0.0
+            ordered[q.section] = sec
+
+    def total(names):
+        c = sum(ordered[n]["correct"] for n in names)
+        t = sum(ordered[n]["total"] for n in names)
+        return {"accuracy": c / t if t else 0.0, "correct": c, "total": t,
+                "oov": sum(ordered[n]["oov"] for n in names)}
+
+    syn = [n for n in ordered if _is_syntactic(n)]
+    sem = [n for n in ordered if not _is_syntactic(n)]
+    correct = int(correct_flags.sum())
+    return AnalogyResult(name, method, correct / len(rows) if rows else 0.0, correct, len(rows),
+                         sum(oov_by_section.values()), ordered, total(sem), total(syn), malformed)

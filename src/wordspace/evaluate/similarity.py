@@ -1,0 +1,123 @@
+"""Word-similarity benchmarks: word pairs with a human score, Spearman and Pearson correlation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import FormatError, InvalidParameterError
+from .analogy import _open_text
+from .datasets import dataset_path
+from .stats import pearson, spearman
+
+__all__ = ["read_word_pairs", "similarity_benchmark", "SimilarityResult"]
+
+
+@dataclass
+class SimilarityResult:
+    dataset: str
+    spearman: float
+    pearson: float
+    pairs: int  # pairs in the file
+    oov: int  # pairs with a word outside the vocabulary
+    oov_policy: str  # "skip" or "mean": how those pairs were scored
+    malformed: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"spearman": self.spearman, "pearson": self.pearson, "pairs": self.pairs,
+                "oov": self.oov, "oov_policy": self.oov_policy,
+                "malformed_lines": [n for n, _ in self.malformed]}
+
+
+def _split(line: str):
+    for sep in ("\t", ",", ";"):
+        if sep in line:
+            parts = next(csv.reader(io.StringIO(line), delimiter=sep)) if sep == "," else line.split(sep)
+            return [p.strip() for p in parts]
+    return line.split()
+
+
+def read_word_pairs(path: str):
+    """``(pairs, malformed)`` with pairs ``(word1, word2, score)``.
+
+    Tab, comma, semicolon or space separated; lines starting with ``#`` or ``//`` are comments;
+    a first line whose score column is not a number is a header (WordSim-353 ``combined.csv``,
+    SimLex-999's original release); extra columns are ignored (the score is the third column,
+    or, for SimLex-999's original file, the ``SimLex999`` column).
+    """
+    with _open_text(path) as fh:
+        lines = fh.read().splitlines()
+    pairs, malformed = [], []
+    score_col = 2
+    seen_data = False
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith(("#", "//")):
+            continue
+        parts = _split(line)
+        if len(parts) < 3:
+            malformed.append((n, line))
+            continue
+        try:
+            score = float(parts[score_col])
+        except (ValueError, IndexError):
+            if not seen_data:  # a header: find the score column by name if we know it
+                low = [p.lower() for p in parts]
+                for name in ("simlex999", "human (mean)", "score", "similarity", "relatedness"):
+                    if name in low:
+                        score_col = low.index(name)
+                        break
+                continue
+            malformed.append((n, line))
+            continue
+        if not np.isfinite(score):
+            malformed.append((n, line))
+            continue
+        seen_data = True
+        pairs.append((parts[0], parts[1], score))
+    if not pairs:
+        raise FormatError(f"'{path}' holds no word pairs (expected 'word1<sep>word2<sep>score' lines)")
+    return pairs, malformed
+
+
+def similarity_benchmark(vectors, dataset: str = "wordsim353", *, oov: str = "skip",
+                         case_insensitive: bool = True, restrict_vocab: int | None = None) -> SimilarityResult:
+    """Correlation between cosine similarities and human scores on a word-pair dataset.
+
+    ``oov="skip"`` leaves pairs with an unknown word out (gensim's default); ``oov="mean"``
+    scores them with the mean similarity of the known pairs, so every pair counts. With
+    ``case_insensitive`` a word matches its most frequent case variant.
+    """
+    if oov not in ("skip", "mean"):
+        raise InvalidParameterError(f"The 'oov' parameter of similarity_benchmark must be one of 'skip', 'mean'. Got {oov!r} instead.")
+    name, path = dataset_path(dataset, "similarity")
+    pairs, malformed = read_word_pairs(path)
+    if malformed:
+        shown = ", ".join(str(n) for n, _ in malformed[:10]) + (" ..." if len(malformed) > 10 else "")
+        warnings.warn(f"{path}: skipped {len(malformed)} malformed line(s): {shown}", RuntimeWarning, stacklevel=2)
+    limit = len(vectors) if restrict_vocab is None else min(restrict_vocab, len(vectors))
+    fold = (lambda w: w.upper()) if case_insensitive else (lambda w: w)
+    if case_insensitive:
+        ok: dict = {}
+        keys = vectors.keys
+        for i in range(limit - 1, -1, -1):
+            ok[fold(keys[i])] = i
+    else:
+        ok = {k: i for k, i in vectors._index.items() if i < limit}
+    unit = vectors.normalized()
+    gold, model, missing = [], [], []
+    for a, b, score in pairs:
+        ia, ib = ok.get(fold(a)), ok.get(fold(b))
+        if ia is None or ib is None:
+            missing.append(score)
+            continue
+        gold.append(score)
+        model.append(float(unit[ia] @ unit[ib]))
+    if oov == "mean" and missing:
+        fill = float(np.mean(model)) if model else 0.0
+        gold += missing
+        model += [fill] * len(missing)
+    return SimilarityResult(name, spearman(gold, model), pearson(gold, model), len(pairs), len(missing), oov, malformed)
