@@ -4,9 +4,11 @@ on the same text with the same settings, and print one markdown table.
     python benchmarks/bench_train.py [--words 10000000] [--configs sg-ns,cbow-ns,sg-hs]
 
 Columns: wall seconds (vocabulary included), words/s, time relative to wordspace, peak RSS of
-the training process, and quality: Google analogies (30k most frequent words, 3CosAdd) and
-WordSim-353 Spearman, every tool's vectors scored by one judge (gensim's evaluators on the
-word2vec binary each tool wrote). Needs ../shared/data and the [bench] extra.
+the training process, and quality: Google analogies (30k most frequent words, 3CosAdd; total,
+semantic, syntactic), WordSim-353 and SimLex-999 Spearman, every tool's vectors scored by one
+judge (wordspace.evaluate on the word2vec binary each tool wrote). fastText (fasttext-wheel, its
+own subword model) runs in the negative-sampling configurations. Needs ../shared/data and the
+[bench] extra.
 """
 
 from __future__ import annotations
@@ -65,21 +67,31 @@ m = Word2Vec(corpus_file=corpus, vector_size=100, window=5, sample=1e-4, min_cou
 m.wv.save_word2vec_format(out, binary=True)
 """
 
-JUDGE = """
-import json, sys, logging
-logging.disable(logging.WARNING)
-from gensim.models import KeyedVectors
-kv = KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)
-acc, _ = kv.evaluate_word_analogies(sys.argv[2], restrict_vocab=30000, case_insensitive=True)
-ws = kv.evaluate_word_pairs(sys.argv[3], case_insensitive=True)
-print(json.dumps({"analogy": 100 * acc, "ws353": ws[1][0]}))
+FASTTEXT = """
+import sys
+import numpy as np
+import fasttext
+from wordspace import Vectors
+corpus, out, model, lr, workers = sys.argv[1:]
+m = fasttext.train_unsupervised(corpus, model=model, dim=100, ws=5, neg=5, t=1e-4, minCount=5, epoch=3,
+                                lr=float(lr), thread=int(workers), verbose=0)
+words = m.get_words()
+Vectors(words, np.stack([m.get_word_vector(w) for w in words])).save(out)
 """
 
 
 def judge(path: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", JUDGE, path, os.path.join(DATA, "eval", "questions-words.txt"),
-                          os.path.join(DATA, "eval", "wordsim353.tsv")], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    """Every tool's vectors scored by wordspace.evaluate (which reproduces gensim's evaluators:
+    docs/benchmarks.md), on the shared copies of the datasets."""
+    from wordspace import load
+    from wordspace.evaluate import analogy_benchmark, similarity_benchmark
+
+    v = load(path)
+    an = analogy_benchmark(v, os.path.join(DATA, "eval", "questions-words.txt"), restrict_vocab=30_000)
+    ws = similarity_benchmark(v, os.path.join(DATA, "eval", "wordsim353.tsv"))
+    sl = similarity_benchmark(v, os.path.join(DATA, "eval", "simlex999.txt"))
+    return {"analogy": 100 * an.accuracy, "semantic": 100 * an.semantic["accuracy"],
+            "syntactic": 100 * an.syntactic["accuracy"], "ws353": ws.spearman, "simlex": sl.spearman}
 
 
 def c_tool() -> str:
@@ -92,7 +104,7 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=10_000_000)
     ap.add_argument("--configs", default="sg-ns,cbow-ns,sg-hs,cbow-ns-a0.05")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--tools", default="wordspace,gensim,c")
+    ap.add_argument("--tools", default="wordspace,gensim,c,fasttext")
     ap.add_argument("--json", default=None, help="also write the rows here")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ws-bench-")
@@ -120,9 +132,13 @@ def main() -> None:
             "c": [c_tool(), "-train", corpus, "-output", None, "-cbow", "0" if sg == "1" else "1", "-hs", hs,
                   "-negative", neg, "-size", "100", "-window", "5", "-sample", "1e-4", "-min-count", "5",
                   "-iter", "3", "-threads", w, "-binary", "1", "-alpha", str(alpha)],
+            # fastText's own model (subword n-grams 3-6); only run for the negative-sampling configs
+            "fasttext": [sys.executable, "-c", FASTTEXT, corpus, None, arch, str(alpha), w],
         }
         base = None
         for tool in args.tools.split(","):
+            if tool == "fasttext" and (loss != "ns" or name.endswith("a0.05")):
+                continue
             out = os.path.join(tmp, f"{tool}-{name}.bin")
             cmd = [out if c is None else c for c in runs[tool]]
             wall, rss = timed(cmd)
@@ -136,11 +152,12 @@ def main() -> None:
     budget = (2 * v * 100 * 4 + 4 * n_words) / 2**20 + 300
     print(f"\n{n_words:,} words of wiki.txt.gz, dim 100, window 5, negative 5, sample 1e-4, min_count 5, "
           f"3 epochs, {args.workers} workers. Memory budget (2 matrices + 4 B/token + 300 MB): {budget:.0f} MB\n")
-    print("| config | tool | seconds | words/s | time vs wordspace | peak RSS MB | analogy (30k) | WS353 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| config | tool | seconds | words/s | time vs wordspace | peak RSS MB | analogy (30k) | semantic | syntactic | WS353 | SimLex-999 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['config']} | {r['tool']} | {r['seconds']:.1f} | {r['words_per_sec'] / 1e3:.0f}k | "
-              f"{r['ratio']:.2f}x | {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} | {r['ws353']:.3f} |")
+              f"{r['ratio']:.2f}x | {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} | {r['semantic']:.1f} | "
+              f"{r['syntactic']:.1f} | {r['ws353']:.3f} | {r['simlex']:.3f} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

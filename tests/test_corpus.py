@@ -4,7 +4,6 @@ pruning, spilling to disk, and the errors for unusable corpora."""
 import bz2
 import gzip
 import lzma
-import warnings
 
 import numpy as np
 import pytest

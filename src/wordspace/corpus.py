@@ -17,7 +17,7 @@ import tempfile
 import zlib
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 
@@ -505,11 +505,9 @@ def _select_vocab(enc, min_count: int, max_vocab: int | None):
     only with invalid UTF-8) are merged.
     """
     counts = enc.counts[: enc.n_ids]
-    cand = np.flatnonzero(counts >= min(min_count, 1) if min_count <= 1 else counts >= 1)
-    # A word below min_count as bytes may still reach it when merged; merging is so rare that
-    # candidates are the words with count >= 1 only when min_count <= 1, else >= min_count.
-    if min_count > 1:
-        cand = np.flatnonzero(counts >= min_count)
+    # Merging only happens among words that reach min_count as bytes: two rare spellings that
+    # differ only in invalid bytes are not pooled to reach it (a deliberate simplification).
+    cand = np.flatnonzero(counts >= max(min_count, 1))
     merged: dict[str, list] = {}
     for wid in cand.tolist():
         w = enc.word(wid)

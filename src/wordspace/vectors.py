@@ -7,7 +7,6 @@ and ``save`` only dispatch there); benchmarks in ``wordspace.evaluate``.
 from __future__ import annotations
 
 import difflib
-import os
 from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
@@ -15,6 +14,41 @@ import numpy as np
 from .errors import InvalidParameterError, KeyNotFoundError
 
 __all__ = ["Vectors", "Neighbor"]
+
+
+class KeyList(Sequence):
+    """Keys held as one UTF-8 buffer plus offsets, decoded on access.
+
+    Opening a native model with a million keys this way costs about 30 MB instead of the
+    100+ MB of a list of ``str``; it behaves as a read-only list.
+    """
+
+    def __init__(self, data: bytes, offsets: np.ndarray):
+        self._data = data
+        self._offsets = offsets  # (n + 1,) int64 byte offsets into data
+
+    def __len__(self) -> int:
+        return self._offsets.shape[0] - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("key index out of range")
+        return self._data[self._offsets[i] : self._offsets[i + 1]].decode("utf-8")
+
+    def __iter__(self):
+        data, off = self._data, self._offsets.tolist()
+        return (data[off[i] : off[i + 1]].decode("utf-8") for i in range(len(off) - 1))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"KeyList({len(self):,} keys)"
 
 
 class Neighbor(NamedTuple):
@@ -69,7 +103,8 @@ class Vectors:
         return obj
 
     def _setup(self, keys, matrix, counts, metadata, index) -> None:
-        keys = list(keys)
+        if not isinstance(keys, KeyList):
+            keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
             matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         if matrix.ndim != 2:
@@ -123,8 +158,9 @@ class Vectors:
         return f"Vectors({len(self):,} keys x {self.dim} dims)"
 
     @property
-    def keys(self) -> list[str]:
-        """The keys in row order."""
+    def keys(self) -> Sequence[str]:
+        """The keys in row order (a list, or a lazily decoded :class:`KeyList` for opened
+        native models)."""
         return self._keys
 
     @property

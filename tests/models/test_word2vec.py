@@ -163,7 +163,6 @@ def test_quality_on_wikipedia(shared_data, tmp_path):
     """Vectors trained on 2M words of ../shared/data Wikipedia put related words far closer
     than random pairs."""
     import gzip
-    import itertools
 
     path = tmp_path / "wiki2m.txt"
     with gzip.open(os.path.join(shared_data, "corpus", "wiki.txt.gz"), "rt") as src, open(path, "w") as dst:

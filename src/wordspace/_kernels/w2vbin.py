@@ -1,7 +1,6 @@
 """word2vec binary parsing: find each record's key and vector in a byte buffer, then gather
 the vectors into a matrix. Records are ``key SPACE dim*float32 [NEWLINE]``."""
 
-import numpy as np
 from numba import njit, prange
 
 

@@ -92,6 +92,28 @@ def _json_default(obj):
     return str(obj)
 
 
+def _read_keylist(vpath: str, n: int):
+    """Keys of ``vocab.tsv`` as a :class:`KeyList` (bytes + offsets), or None when the file
+    needs the general reader (escaped keys, counts present, damage)."""
+    from ..vectors import KeyList
+
+    with open(vpath, "rb") as fh:
+        data = fh.read()
+    if b"\\" in data or data.count(b"\t\n") != n or data.count(b"\n") != n or not data.endswith(b"\t\n"):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)  # each line is "key\t\n"
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:] = ends + 1
+    keys_only = data.replace(b"\t\n", b"")
+    offsets -= np.arange(n + 1, dtype=np.int64) * 2  # two bytes fewer per preceding line
+    return KeyList(keys_only, offsets)
+
+
 def _read_vocab(vpath: str, n: int):
     """Keys and count strings of ``vocab.tsv``; C-speed when the file is well formed."""
     try:
@@ -153,7 +175,11 @@ def load_native(path: str, mmap: bool = True):
         raise FormatError(
             f"'{path}/vectors.npy' holds {matrix.dtype} {matrix.shape}; the header expects float32 ({n}, {dim})"
         )
-    keys, counts = _read_vocab(os.path.join(path, "vocab.tsv"), n)
+    vpath = os.path.join(path, "vocab.tsv")
+    keylist = None if header.get("has_counts") or not os.path.isfile(vpath) else _read_keylist(vpath, n)
+    if keylist is not None:
+        return Vectors._lazy(keylist, matrix, metadata=header.get("metadata", {}))
+    keys, counts = _read_vocab(vpath, n)
     cnt = None
     if header.get("has_counts"):
         try:

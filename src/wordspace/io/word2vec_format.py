@@ -243,9 +243,18 @@ def _chain(first, rest):
     yield from rest
 
 
-def _format_rows(block: np.ndarray) -> list[str]:
-    strs = block.astype(str)  # shortest repr that round-trips each float32
-    return [" ".join(r) for r in strs.tolist()]
+def _format_rows(block: np.ndarray) -> list[bytes]:
+    """Each row as text: the shortest decimals that read back to the same float32 values."""
+    from .._kernels.floatfmt import format_rows
+
+    n, d = block.shape
+    width = 17 * max(d, 1)  # at most 16 bytes per value plus a separator
+    out = np.empty(n * width, dtype=np.uint8)
+    starts = np.arange(n, dtype=np.int64) * width
+    lens = np.empty(n, dtype=np.int64)
+    format_rows(np.ascontiguousarray(block, dtype=np.float32), out, starts, lens)
+    raw = out.tobytes()
+    return [raw[s : s + ln] for s, ln in zip(starts.tolist(), lens.tolist())]
 
 
 def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, block: int = 4096) -> None:
@@ -268,4 +277,4 @@ def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, bloc
             if binary:
                 fh.write(b"".join(k.encode("utf-8") + b" " + r.tobytes() + b"\n" for k, r in zip(ks, rows)))
             else:
-                fh.write("".join(f"{k} {r}\n" for k, r in zip(ks, _format_rows(rows))).encode("utf-8"))
+                fh.write(b"".join(k.encode("utf-8") + b" " + r + b"\n" for k, r in zip(ks, _format_rows(rows))))
