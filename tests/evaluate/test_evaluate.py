@@ -102,6 +102,10 @@ def test_similarity_formats_ties_oov_and_malformed(tmp_path, toy):
     assert read_word_pairs(simlex)[0] == [("old", "new", 1.58)]
     space = _write(tmp_path, "men.txt", "sun sunlight 50.0\nautomobile car 50\n")
     assert len(read_word_pairs(space)[0]) == 2
+    simverb = _write(tmp_path, "SimVerb-3500.txt", "take\tremove\tV\t6.81\tSYNONYMS\nwalk\trun\tV\t5.2\tNONE\n")
+    assert read_word_pairs(simverb)[0] == [("take", "remove", 6.81), ("walk", "run", 5.2)]
+    rw = _write(tmp_path, "rw.txt", "squishing\tsquirt\t5.88\t7\t7\t6\n")
+    assert read_word_pairs(rw)[0] == [("squishing", "squirt", 5.88)]
 
 
 def test_correlations_against_scipy():

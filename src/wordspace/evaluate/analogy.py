@@ -52,6 +52,25 @@ class AnalogyResult:
                 "malformed_lines": [n for n, _ in self.malformed]}
 
 
+def warn_malformed(path: str, malformed: list) -> None:
+    """One warning listing the line numbers (first ten) of lines that could not be read."""
+    if malformed:
+        shown = ", ".join(str(n) for n, _ in malformed[:10]) + (" ..." if len(malformed) > 10 else "")
+        warnings.warn(f"{path}: skipped {len(malformed)} malformed line(s): {shown}", RuntimeWarning, stacklevel=3)
+
+
+def folded_vocab(vectors, restrict_vocab: int | None, case_insensitive: bool):
+    """``(limit, fold, index)``: the first ``limit`` keys indexed by their folded form, the most
+    frequent case variant standing for all of them (gensim's convention)."""
+    limit = len(vectors) if restrict_vocab is None else min(restrict_vocab, len(vectors))
+    fold = str.upper if case_insensitive else (lambda w: w)
+    keys = vectors.keys[:limit]
+    index: dict = {}
+    for i in range(limit - 1, -1, -1):  # later (rarer) first, so the most frequent wins
+        index[fold(keys[i])] = i
+    return limit, fold, index
+
+
 def _open_text(path):
     if path.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8")
@@ -153,17 +172,9 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
         raise InvalidParameterError(f"The 'restrict_vocab' parameter of analogy_benchmark must be an int in the range [1, inf) or None. Got {restrict_vocab!r} instead.")
     name, path = dataset_path(dataset, "analogy")
     questions, malformed = read_analogies(path)
-    if malformed:
-        shown = ", ".join(str(n) for n, _ in malformed[:10]) + (" ..." if len(malformed) > 10 else "")
-        warnings.warn(f"{path}: skipped {len(malformed)} malformed line(s): {shown}", RuntimeWarning, stacklevel=2)
-
-    limit = len(vectors) if restrict_vocab is None else min(restrict_vocab, len(vectors))
-    fold = (lambda w: w.upper()) if case_insensitive else (lambda w: w)
-    keys = vectors.keys[:limit]
-    ok: dict = {}
-    for i in range(limit - 1, -1, -1):  # the most frequent case variant wins
-        ok[fold(keys[i])] = i
-    folded_keys = [fold(k) for k in keys]
+    warn_malformed(path, malformed)
+    limit, fold, ok = folded_vocab(vectors, restrict_vocab, case_insensitive)
+    folded_keys = [fold(k) for k in vectors.keys[:limit]]
     unit = vectors.normalized()[:limit]
 
     rows, answered_q = [], []

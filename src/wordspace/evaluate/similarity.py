@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import FormatError, InvalidParameterError
-from .analogy import _open_text
+from .analogy import _open_text, folded_vocab, warn_malformed
 from .datasets import dataset_path
 from .stats import pearson, spearman
 
@@ -33,6 +32,14 @@ class SimilarityResult:
                 "malformed_lines": [n for n, _ in self.malformed]}
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def _split(line: str):
     for sep in ("\t", ",", ";"):
         if sep in line:
@@ -45,14 +52,15 @@ def read_word_pairs(path: str):
     """``(pairs, malformed)`` with pairs ``(word1, word2, score)``.
 
     Tab, comma, semicolon or space separated; lines starting with ``#`` or ``//`` are comments;
-    a first line whose score column is not a number is a header (WordSim-353 ``combined.csv``,
-    SimLex-999's original release); extra columns are ignored (the score is the third column,
-    or, for SimLex-999's original file, the ``SimLex999`` column).
+    a first line without any number after the two words is a header (WordSim-353
+    ``combined.csv``, SimLex-999's original release). The score is the column the header names
+    (``SimLex999``, ``Human (mean)``, ``score``...) or else the first numeric column after the
+    two words (third in WordSim-353, MEN, RW, MTurk; fourth in SimVerb-3500, after the POS).
     """
     with _open_text(path) as fh:
         lines = fh.read().splitlines()
     pairs, malformed = [], []
-    score_col = 2
+    score_col = None
     seen_data = False
     for n, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith(("#", "//")):
@@ -61,16 +69,22 @@ def read_word_pairs(path: str):
         if len(parts) < 3:
             malformed.append((n, line))
             continue
+        if score_col is None:
+            numeric = [i for i in range(2, len(parts)) if _is_number(parts[i])]
+            if not numeric:
+                if not seen_data:  # a header: find the score column by name if we know it
+                    low = [p.lower() for p in parts]
+                    for name in ("simlex999", "human (mean)", "score", "similarity", "relatedness"):
+                        if name in low:
+                            score_col = low.index(name)
+                            break
+                    continue
+                malformed.append((n, line))
+                continue
+            score_col = numeric[0]
         try:
             score = float(parts[score_col])
         except (ValueError, IndexError):
-            if not seen_data:  # a header: find the score column by name if we know it
-                low = [p.lower() for p in parts]
-                for name in ("simlex999", "human (mean)", "score", "similarity", "relatedness"):
-                    if name in low:
-                        score_col = low.index(name)
-                        break
-                continue
             malformed.append((n, line))
             continue
         if not np.isfinite(score):
@@ -95,18 +109,8 @@ def similarity_benchmark(vectors, dataset: str = "wordsim353", *, oov: str = "sk
         raise InvalidParameterError(f"The 'oov' parameter of similarity_benchmark must be one of 'skip', 'mean'. Got {oov!r} instead.")
     name, path = dataset_path(dataset, "similarity")
     pairs, malformed = read_word_pairs(path)
-    if malformed:
-        shown = ", ".join(str(n) for n, _ in malformed[:10]) + (" ..." if len(malformed) > 10 else "")
-        warnings.warn(f"{path}: skipped {len(malformed)} malformed line(s): {shown}", RuntimeWarning, stacklevel=2)
-    limit = len(vectors) if restrict_vocab is None else min(restrict_vocab, len(vectors))
-    fold = (lambda w: w.upper()) if case_insensitive else (lambda w: w)
-    if case_insensitive:
-        ok: dict = {}
-        keys = vectors.keys
-        for i in range(limit - 1, -1, -1):
-            ok[fold(keys[i])] = i
-    else:
-        ok = {k: i for k, i in vectors._index.items() if i < limit}
+    warn_malformed(path, malformed)
+    _, fold, ok = folded_vocab(vectors, restrict_vocab, case_insensitive)
     unit = vectors.normalized()
     gold, model, missing = [], [], []
     for a, b, score in pairs:
