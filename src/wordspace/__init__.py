@@ -1,6 +1,6 @@
 """wordspace: learn, query, measure and move word embeddings.
 
-The public API: ``Word2Vec`` (training), ``Vectors`` (storage and queries), ``load``,
+The public API: ``Word2Vec``, ``FastText``, ``GloVe``, ``PPMISVD`` (training), ``Vectors`` (storage and queries), ``load``,
 ``LineCorpus`` and the error classes. Heavy extras (torch, plotting, the web app) live in
 sub-packages that are imported only on demand.
 """
@@ -14,7 +14,7 @@ from .errors import (
     NotFittedError,
     WordspaceError,
 )
-from .models import Word2Vec
+from .models import PPMISVD, FastText, GloVe, Word2Vec
 from .models._base import Callback
 from .vectors import Neighbor, Vectors
 
@@ -28,6 +28,9 @@ def load(path, format=None, **kwargs) -> Vectors:
 
 __all__ = [
     "Word2Vec",
+    "FastText",
+    "GloVe",
+    "PPMISVD",
     "Vectors",
     "Neighbor",
     "LineCorpus",

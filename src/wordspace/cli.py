@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 
@@ -32,63 +33,98 @@ class _Parser(argparse.ArgumentParser):
 _COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "evaluate", "demo"]
 
 
+#: --algorithm -> trainer class name in wordspace.models
+ALGORITHMS = {"word2vec": "Word2Vec", "fasttext": "FastText", "glove": "GloVe", "ppmi-svd": "PPMISVD"}
+
+
 def _add_train(sub):
-    p = sub.add_parser("train", help="train word2vec vectors on text files",
-                       description="Train word2vec vectors on CORPUS (files or directories; .gz/.bz2/.xz read directly).")
+    p = sub.add_parser("train", help="train word vectors on text files",
+                       description="Train word vectors on CORPUS (files or directories; .gz/.bz2/.xz read directly). "
+                                   "Options left out take the algorithm's own default.")
     p.add_argument("corpus", nargs="+", metavar="CORPUS")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="output: .bin word2vec binary, .txt/.vec word2vec text, anything else the native format")
-    p.add_argument("--architecture", choices=["skipgram", "cbow"], default="skipgram")
-    p.add_argument("--loss", choices=["ns", "hs", "softmax"], default="ns")
-    p.add_argument("--dim", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--ns-exponent", type=float, default=0.75)
-    p.add_argument("--sample", type=float, default=1e-3)
-    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--algorithm", choices=list(ALGORITHMS), default="word2vec")
+    p.add_argument("--architecture", choices=["skipgram", "cbow"], default=None, help="word2vec, fasttext (default skipgram)")
+    p.add_argument("--loss", choices=["ns", "hs", "softmax"], default=None, help="word2vec (default ns); fasttext: ns")
+    p.add_argument("--dim", type=int, default=None, help="vector dimension (default 100)")
+    p.add_argument("--window", type=int, default=None, help="context window (default 5; glove 10)")
+    p.add_argument("--negative", type=int, default=None, help="noise words per prediction (default 5)")
+    p.add_argument("--ns-exponent", type=float, default=None, help="noise distribution exponent (0.75; fasttext 0.5)")
+    p.add_argument("--sample", type=float, default=None, help="subsampling threshold (1e-3; fasttext 1e-4)")
+    p.add_argument("--min-count", type=int, default=None, help="ignore rarer words (default 5)")
     p.add_argument("--max-vocab", type=int, default=None)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--alpha", type=float, default=None, help="initial learning rate (default 0.025 skip-gram, 0.075 CBOW)")
-    p.add_argument("--min-alpha", type=float, default=0.0001)
+    p.add_argument("--epochs", type=int, default=None, help="passes (default 5; glove 15)")
+    p.add_argument("--alpha", type=float, default=None,
+                   help="initial learning rate (0.025 skip-gram; CBOW 0.075 with ns, 0.05 with hs or softmax; fasttext 0.05; glove 0.05)")
+    p.add_argument("--min-alpha", type=float, default=None, help="final learning rate (default 0.0001)")
+    p.add_argument("--min-n", type=int, default=None, help="fasttext: shortest character n-gram (default 3)")
+    p.add_argument("--max-n", type=int, default=None, help="fasttext: longest character n-gram, 0 for none (default 6)")
+    p.add_argument("--buckets", type=int, default=None, help="fasttext: n-gram hash buckets (default 2000000)")
+    p.add_argument("--weighting", choices=["harmonic", "uniform", "linear"], default=None,
+                   help="glove, ppmi-svd: weight of a pair at distance d: 1/d, 1, (window-d+1)/window "
+                        "(default harmonic for glove, linear for ppmi-svd)")
+    p.add_argument("--x-max", type=float, default=None, help="glove: weighting cut-off (default 100)")
+    p.add_argument("--power", type=float, default=None, help="glove: weighting exponent (default 0.75)")
+    p.add_argument("--memory", type=float, default=None,
+                   help="glove, ppmi-svd: megabytes for counting co-occurrences (default 1024)")
+    p.add_argument("--context-smoothing", type=float, default=None, help="ppmi-svd: context count exponent (default 0.75)")
+    p.add_argument("--shift", type=float, default=None, help="ppmi-svd: subtract log(SHIFT) from PMI (default 1: none)")
+    p.add_argument("--eigenvalue-power", type=float, default=None, help="ppmi-svd: vectors are U*S^p (default 0.5)")
+    p.add_argument("--power-iterations", type=int, default=None, help="ppmi-svd: randomized SVD iterations (default 6)")
     p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--max-sentence-length", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 1)")
+    p.add_argument("--max-sentence-length", type=int, default=None, help="cut longer lines (default 10000 tokens)")
     p.add_argument("--format", choices=["native", "word2vec-binary", "word2vec-text"], default=None)
-    p.add_argument("--export", choices=["input", "output", "average"], default="input",
-                   help="which vectors to write (default: input)")
+    p.add_argument("--export", choices=["input", "output", "average", "sum"], default=None,
+                   help="which vectors to write: input (default), output or their average; glove: sum "
+                        "(default, word + context), input (word), output (context) or average")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
 
 
+#: train options that are not trainer parameters
+_TRAIN_ONLY = {"corpus", "out", "algorithm", "format", "export", "quiet", "func", "command"}
+
+
 def _cmd_train(args) -> int:
+    from . import models
+    from .errors import InvalidParameterError
     from .io import format_for_path
     from .io._atomic import _check_parent
-    from .models import Word2Vec
 
     fmt = format_for_path(args.out, args.format)
     _check_parent(args.out)  # fail before training, not after
-    model = Word2Vec(
-        dim=args.dim, window=args.window, architecture=args.architecture, loss=args.loss,
-        negative=args.negative, ns_exponent=args.ns_exponent, sample=args.sample,
-        min_count=args.min_count, max_vocab=args.max_vocab, epochs=args.epochs,
-        alpha=args.alpha, min_alpha=args.min_alpha, workers=args.workers, seed=args.seed,
-        max_sentence_length=args.max_sentence_length, progress=not args.quiet,
-    )
-    model._validate_params()  # parameter errors before reading a large corpus
-    if args.export != "input" and args.loss == "hs":
-        from .errors import InvalidParameterError
-
+    cls = getattr(models, ALGORITHMS[args.algorithm])
+    accepted = set(cls._param_names())
+    given = {k: v for k, v in vars(args).items() if k not in _TRAIN_ONLY and v is not None}
+    stray = sorted(k for k in given if k not in accepted)
+    if stray:
         raise InvalidParameterError(
-            f"--export {args.export} needs one output row per word, which --loss hs does not have; "
-            "use --loss ns or --export input"
+            f"--algorithm {args.algorithm} does not take " + ", ".join("--" + k.replace("_", "-") for k in stray)
+            + "; see 'wordspace train --help' for which options apply to which algorithm"
         )
+    model = cls(progress=not args.quiet, **given)
+    model._validate_params()  # parameter errors before reading a large corpus
+    if args.export is not None:
+        kinds = ("input", "output", "average", "sum") if args.algorithm == "glove" else \
+            ("input",) if args.algorithm == "ppmi-svd" else ("input", "output", "average")
+        if args.export not in kinds:
+            raise InvalidParameterError(f"--export {args.export} is not available for --algorithm {args.algorithm}; "
+                                        f"choose {', '.join(kinds)}")
+        if args.export != "input" and getattr(model, "loss", None) == "hs":
+            raise InvalidParameterError(
+                f"--export {args.export} needs one output row per word, which --loss hs does not have; "
+                "use --loss ns or --export input"
+            )
     t0 = time.perf_counter()
     model.fit(args.corpus)
-    vectors = model.export(args.export)
+    vectors = model.vectors_ if args.export is None or args.algorithm == "ppmi-svd" else model.export(args.export)
     vectors.save(args.out, format=fmt)
     st = model.corpus_stats_
+    epochs = f"{model.epochs} epochs" if hasattr(model, "epochs") else "one factorisation"
     print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
-          f"{st['raw_tokens']:,} tokens, {args.epochs} epochs in {time.perf_counter() - t0:.1f}s; "
+          f"{st['raw_tokens']:,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
           f"final loss {model.loss_history_[-1]:.4f}")
     return 0
 
@@ -204,8 +240,10 @@ def _add_evaluate(sub):
     p.add_argument("--restrict-vocab", type=int, default=30_000,
                    help="analogies: candidates and questions limited to this many most frequent words (default 30000)")
     p.add_argument("--method", choices=["add", "mul"], default="add")
-    p.add_argument("--oov", choices=["skip", "mean"], default="skip",
-                   help="similarity pairs with unknown words: left out, or scored with the mean similarity")
+    p.add_argument("--oov", choices=["skip", "mean", "subwords"], default="skip",
+                   help="unknown words: pairs left out (skip), scored with the mean similarity (mean, "
+                        "similarity only), or given their subword vectors (subwords: fastText models; "
+                        "analogy questions too)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -228,7 +266,8 @@ def _cmd_evaluate(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for d in analogies or []:
-            r = analogy_benchmark(v, d, method=args.method, restrict_vocab=args.restrict_vocab)
+            r = analogy_benchmark(v, d, method=args.method, restrict_vocab=args.restrict_vocab,
+                                  oov="subwords" if args.oov == "subwords" else "skip")
             out["analogy"][r.dataset] = r.to_dict()
         for d in sims or []:
             r = similarity_benchmark(v, d, oov=args.oov)
@@ -319,6 +358,10 @@ def main(argv=None) -> int:
                 cls_end = msg.index(" must ")
                 msg = f"--{name.replace('_', '-')}" + msg[cls_end:] + f" (the '{name}' parameter of {msg[len(quoted):cls_end]})"
                 break
+        for name in vars(args):  # "max_n=3", "loss='ns'" elsewhere in the message -> "--max-n 3", "--loss ns"
+            flag = "--" + name.replace("_", "-")
+            msg = re.sub(rf"\b{name}='([^'\s]*)'", rf"{flag} \1", msg)
+            msg = re.sub(rf"\b{name}=", f"{flag} ", msg)
         print(f"wordspace: error: {msg}", file=sys.stderr)
         return 1
     except WordspaceError as exc:

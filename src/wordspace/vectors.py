@@ -13,7 +13,10 @@ import numpy as np
 
 from .errors import InvalidParameterError, KeyNotFoundError
 
-__all__ = ["Vectors", "Neighbor"]
+__all__ = ["Vectors", "Neighbor", "OOV_POLICIES"]
+
+#: What a query about an unknown key gets (see ``Vectors``).
+OOV_POLICIES = ("error", "subwords", "zero")
 
 
 class KeyList(Sequence):
@@ -82,6 +85,16 @@ class Vectors:
         Corpus counts of the keys.
     metadata : dict, optional
         Free-form JSON-compatible information (training parameters, ...).
+    index : neighbour index, optional
+        See ``wordspace.index``; exact search by default.
+    subwords : Subwords, optional
+        Hashed n-gram vectors (fastText models): unknown keys then get the mean of their
+        n-gram rows.
+    oov : {"error", "subwords", "zero"} or None, default=None
+        What a query about an unknown key gets: a :class:`KeyNotFoundError` that suggests close
+        keys, the subword vector, or a zero vector. None means "subwords" when ``subwords`` is
+        given, else "error". Settable later (``v.oov = "zero"``). ``key in v`` and
+        :meth:`index_of` always concern the vocabulary itself.
 
     Examples
     --------
@@ -90,19 +103,20 @@ class Vectors:
     True
     """
 
-    def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None):
-        self._setup(keys, matrix, counts, metadata, index)
+    def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None,
+                 subwords=None, oov: str | None = None):
+        self._setup(keys, matrix, counts, metadata, index, subwords, oov)
         self._index  # duplicate keys are refused here, not at the first query
 
     @classmethod
-    def _lazy(cls, keys, matrix, counts=None, metadata=None, index=None) -> "Vectors":
+    def _lazy(cls, keys, matrix, counts=None, metadata=None, index=None, subwords=None, oov=None) -> "Vectors":
         """Vectors whose key -> row dict is built on first lookup (used when opening files we
         wrote ourselves, so that opening a million keys stays well under a second)."""
         obj = cls.__new__(cls)
-        obj._setup(keys, matrix, counts, metadata, index)
+        obj._setup(keys, matrix, counts, metadata, index, subwords, oov)
         return obj
 
-    def _setup(self, keys, matrix, counts, metadata, index) -> None:
+    def _setup(self, keys, matrix, counts, metadata, index, subwords=None, oov=None) -> None:
         if not isinstance(keys, KeyList):
             keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
@@ -121,6 +135,30 @@ class Vectors:
         self._unit = None  # cached unit-normalised matrix
         self._index_backend = index  # None: ExactIndex, built on first query
         self._built = None
+        if subwords is not None and subwords.matrix.shape[1] != matrix.shape[1]:
+            raise InvalidParameterError(
+                f"the n-gram matrix has {subwords.matrix.shape[1]} dimensions, the vectors {matrix.shape[1]}; they must match"
+            )
+        self.subwords = subwords
+        self.oov = oov if oov is not None else ("subwords" if subwords is not None else "error")
+
+    @property
+    def oov(self) -> str:
+        """The policy for unknown keys: "error", "subwords" or "zero"."""
+        return self._oov
+
+    @oov.setter
+    def oov(self, policy: str) -> None:
+        if policy not in OOV_POLICIES:
+            raise InvalidParameterError(
+                f"The 'oov' parameter of Vectors must be one of {', '.join(map(repr, OOV_POLICIES))}. Got {policy!r} instead."
+            )
+        if policy == "subwords" and getattr(self, "subwords", None) is None:
+            raise InvalidParameterError(
+                "oov='subwords' needs n-gram vectors, which these vectors do not have (train with "
+                "wordspace.FastText or load a fastText model); use 'error' or 'zero'"
+            )
+        self._oov = policy
 
     @property
     def _index(self) -> dict:
@@ -149,10 +187,32 @@ class Vectors:
         return key in self._index
 
     def __getitem__(self, key: str) -> np.ndarray:
-        row = self._matrix[self.index_of(key)]
-        row = row.view()
-        row.flags.writeable = False
-        return row
+        """The row of ``key`` (a read-only view); for an unknown key, what the ``oov`` policy
+        gives (the subword vector, or zeros) or a :class:`KeyNotFoundError`."""
+        row = self._row(key)
+        vec = self._matrix[row].view() if row >= 0 else self._oov_vector(key)
+        vec.flags.writeable = False
+        return vec
+
+    def _row(self, key) -> int:
+        """Row of ``key``, or -1 when it is unknown and the ``oov`` policy can answer anyway."""
+        if self._oov != "error" and isinstance(key, str):
+            return self._index.get(key, -1)
+        return self.index_of(key)
+
+    def _oov_vector(self, key: str) -> np.ndarray:
+        if self._oov == "subwords":
+            return self.subwords.vector(key)
+        return np.zeros(self.dim, dtype=np.float32)
+
+    def _unit_of(self, key: str) -> tuple[np.ndarray, int]:
+        """``(unit vector, row)`` of a key; row -1 for an unknown key answered by the policy."""
+        row = self._row(key)
+        if row >= 0:
+            return self.normalized()[row], row
+        vec = self._oov_vector(key)
+        norm = float(np.linalg.norm(vec))
+        return (vec / norm if norm > 0 else vec).astype(np.float32), -1
 
     def __repr__(self) -> str:
         return f"Vectors({len(self):,} keys x {self.dim} dims)"
@@ -216,8 +276,7 @@ class Vectors:
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two keys."""
-        u = self.normalized()
-        return float(np.dot(u[self.index_of(a)], u[self.index_of(b)]))
+        return float(np.dot(self._unit_of(a)[0], self._unit_of(b)[0]))
 
     def _query_vector(self, query, positive, negative):
         exclude = set()
@@ -235,14 +294,14 @@ class Vectors:
                 return vec, exclude
         if not positive and not negative:
             raise InvalidParameterError("empty query: give a key, a vector, or positive/negative keys")
-        u = self.normalized()
         vec = np.zeros(self.dim, dtype=np.float32)
         for sign, words in ((1.0, positive), (-1.0, negative)):
             for w in words:
                 if isinstance(w, str):
-                    i = self.index_of(w)
-                    vec += sign * u[i]
-                    exclude.add(i)
+                    unit, i = self._unit_of(w)
+                    vec += sign * unit
+                    if i >= 0:
+                        exclude.add(i)
                 else:
                     vec += sign * np.asarray(w, dtype=np.float32)
         return vec, exclude
@@ -271,13 +330,12 @@ class Vectors:
         _check_k(k)
         if len(queries) == 0:
             raise InvalidParameterError("most_similar_batch needs at least one query")
-        u = self.normalized()
         rows, excl = [], []
         for q in queries:
             if isinstance(q, str):
-                i = self.index_of(q)
-                rows.append(u[i])
-                excl.append([i])
+                unit, i = self._unit_of(q)
+                rows.append(unit)
+                excl.append([i] if i >= 0 else [])
             else:
                 v = np.asarray(q, dtype=np.float32)
                 if v.shape != (self.dim,):
@@ -317,22 +375,21 @@ class Vectors:
         _check_k(k)
         if method not in ("add", "mul"):
             raise InvalidParameterError(f"The 'method' parameter of analogy must be one of 'add', 'mul'. Got {method!r} instead.")
-        u = self.normalized()
-        ia, ib, ic = self.index_of(a), self.index_of(b), self.index_of(c)
+        (ua, ia), (ub, ib), (uc, ic) = self._unit_of(a), self._unit_of(b), self._unit_of(c)
         limit = len(self) if restrict is None else min(int(restrict), len(self))
-        sims = u[:limit] @ np.stack([u[ia], u[ib], u[ic]]).T  # (n, 3)
+        sims = self.normalized()[:limit] @ np.stack([ua, ub, uc]).T  # (n, 3)
         if method == "add":
             scores = sims[:, 1] - sims[:, 0] + sims[:, 2]
         else:
             s = (sims + 1.0) / 2.0
             scores = s[:, 1] * s[:, 2] / (s[:, 0] + 1e-3)
-        return self._top(np.ascontiguousarray(scores), k, {ia, ib, ic})
+        return self._top(np.ascontiguousarray(scores), k, {i for i in (ia, ib, ic) if i >= 0})
 
     def doesnt_match(self, keys: Sequence[str]) -> str:
         """The key least similar to the mean of the others' unit vectors."""
         if len(keys) < 2:
             raise InvalidParameterError("doesnt_match needs at least 2 keys")
-        u = self.normalized()[[self.index_of(k) for k in keys]]
+        u = np.stack([self._unit_of(k)[0] for k in keys])
         mean = u.mean(axis=0)
         return keys[int(np.argmin(u @ mean))]
 

@@ -60,7 +60,7 @@ def test_progress_bar_goes_to_stderr(tmp_path, corpus, capsys):
         (["--dim", "0"], r"--dim must be an int in the range \[1, inf\)\. Got 0"),
         (["--window", "0"], r"--window must be an int in the range \[1, inf\)"),
         (["--sample", "-1"], r"--sample must be a float in the range \[0, inf\)\. Got -1.0"),
-        (["--negative", "0"], r"--negative must be an int in the range \[1, inf\) when loss='ns'"),
+        (["--negative", "0"], r"--negative must be an int in the range \[1, inf\) when --loss ns\. Got 0"),
         (["--epochs", "0"], r"--epochs must be"),
         (["--min-count", "100000"], r"no word of .* occurs at least min_count=100000"),
         (["--loss", "hs", "--export", "output"], r"--export output needs one output row per word"),
@@ -185,3 +185,50 @@ def test_damaged_vector_files_exit_1_without_traceback(tmp_path, capsys):
     (native / "wordspace.json").write_text('{"format": "wordspace-vectors", "version": 7}')
     code, out, err = run(["similarity", str(native), "a", "b"], capsys)
     assert code == 1 and "version 7" in err
+
+
+@pytest.mark.parametrize("algorithm,extra", [
+    ("fasttext", ["--buckets", "20000", "--min-n", "3", "--max-n", "5"]),
+    ("glove", ["--x-max", "50", "--memory", "64"]),
+    ("ppmi-svd", ["--shift", "2", "--eigenvalue-power", "0"]),
+])
+def test_train_other_algorithms(tmp_path, corpus, capsys, algorithm, extra):
+    out_dir = tmp_path / algorithm
+    code, out, err = run(["train", corpus, "--algorithm", algorithm, "--out", str(out_dir), "--dim", "12",
+                          "--workers", "1", "--quiet", *extra], capsys)
+    assert code == 0, err
+    meta = json.loads((out_dir / "wordspace.json").read_text())
+    assert meta["metadata"]["algorithm"] == algorithm and meta["dim"] == 12
+    assert ("subwords" in meta) == (algorithm == "fasttext")
+    code, out, _ = run(["neighbors", str(out_dir), "lord", "-k", "3", "--json"], capsys)
+    assert code == 0 and len(json.loads(out)["lord"]) == 3
+    if algorithm == "fasttext":  # an unseen word is answered from its n-grams
+        code, out, _ = run(["similarity", str(out_dir), "lordz", "lord"], capsys)
+        assert code == 0 and float(out) > 0
+
+
+def test_glove_export_kinds(tmp_path, corpus, capsys):
+    code, _, err = run(["train", corpus, "--algorithm", "glove", "--out", str(tmp_path / "g.txt"), "--dim", "8",
+                        "--epochs", "1", "--export", "input", "--quiet"], capsys)
+    assert code == 0, err
+    code, _, err = run(["train", corpus, "--out", str(tmp_path / "w.txt"), "--export", "sum", "--quiet"], capsys)
+    assert code == 1 and "--export sum is not available for --algorithm word2vec" in err
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--algorithm", "fasttext", "--min-n", "5", "--max-n", "3"], "--min-n must not exceed --max-n 3. Got 5"),
+    (["--algorithm", "fasttext", "--buckets", "0"], r"--buckets must be an int in the range \[1, inf\)\. Got 0"),
+    (["--algorithm", "fasttext", "--loss", "hs"], "--loss must be one of 'ns'"),
+    (["--algorithm", "glove", "--x-max", "0"], r"--x-max must be a float in the range \(0, inf\)"),
+    (["--algorithm", "glove", "--memory", "0.001"], "'memory' parameter \\(0.001 MB\\) is too small"),
+    (["--algorithm", "glove", "--negative", "5"], "--algorithm glove does not take --negative"),
+    (["--algorithm", "ppmi-svd", "--epochs", "3"], "--algorithm ppmi-svd does not take --epochs"),
+    (["--algorithm", "word2vec", "--buckets", "10"], "--algorithm word2vec does not take --buckets"),
+    (["--algorithm", "ppmi-svd", "--shift", "0"], r"--shift must be a float in the range \(0, inf\)"),
+])
+def test_bad_options_of_other_algorithms(tmp_path, corpus, capsys, argv, match):
+    import re
+
+    code, out, err = run(["train", corpus, "--out", str(tmp_path / "x.bin"), "--quiet", *argv], capsys)
+    assert code == 1 and re.search(match, err), err
+    assert "Traceback" not in err and not (tmp_path / "x.bin").exists()

@@ -172,3 +172,25 @@ def test_callback_records_scores_each_epoch(demo_corpus):
     cb = EvaluationCallback("wordsim353")
     m = Word2Vec(dim=20, epochs=2, workers=1, progress=False, callbacks=[cb]).fit(demo_corpus)
     assert all("wordsim353_spearman" in h and -1 <= h["wordsim353_spearman"] <= 1 for h in m.history_)
+
+
+def test_subword_vectors_answer_unknown_question_words(tmp_path, toy):
+    """Every n-gram row is (1, 1.2), so any unknown word's subword vector points where 'king'
+    does: 'man kingz woman queen' is then answered (queen, as for 'king'); a question whose
+    expected answer is unknown ('zebra') still cannot be scored."""
+    from wordspace.subwords import Subwords
+
+    sub = Vectors(toy.keys, toy.matrix, subwords=Subwords(np.tile(np.float32([1, 1.2]), (50, 1)), 2, 3))
+    path = _write(tmp_path, "q.txt", ": s\nman kingz woman queen\nman king woman zebra\nman king woman queen\n")
+    skip = analogy_benchmark(sub, path, restrict_vocab=None)
+    assert (skip.answered, skip.oov, skip.correct) == (1, 2, 1)
+    r = analogy_benchmark(sub, path, restrict_vocab=None, oov="subwords")
+    assert (r.answered, r.oov, r.correct, r.subword_questions) == (2, 1, 2, 1)
+    pairs = _write(tmp_path, "p.txt", "kingz\tking\t10\nman\tboy\t9\nman\tgirl\t3\nkingz\tapple\t1\n")
+    s = similarity_benchmark(sub, pairs, oov="subwords")
+    assert s.oov == 2 and s.oov_policy == "subwords" and s.spearman == pytest.approx(1.0)
+    assert similarity_benchmark(sub, pairs).spearman == pytest.approx(1.0)  # the 2 known pairs only
+    with pytest.raises(ValueError, match="oov='subwords' needs vectors with subword n-grams"):
+        similarity_benchmark(toy, pairs, oov="subwords")
+    with pytest.raises(ValueError, match="The 'oov' parameter of analogy_benchmark must be one of 'skip', 'subwords'"):
+        analogy_benchmark(sub, path, oov="mean")

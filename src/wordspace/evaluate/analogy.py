@@ -40,6 +40,7 @@ class AnalogyResult:
     correct: int
     answered: int
     oov: int  # questions skipped because a word is outside the (restricted) vocabulary
+    subword_questions: int = 0  # answered with subword vectors for unknown question words (oov="subwords")
     sections: dict = field(default_factory=dict)  # name -> {"accuracy", "correct", "total", "oov"}
     semantic: dict = field(default_factory=dict)
     syntactic: dict = field(default_factory=dict)
@@ -47,7 +48,8 @@ class AnalogyResult:
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "correct": self.correct, "total": self.answered,
-                "oov": self.oov, "method": self.method, "sections": self.sections,
+                "oov": self.oov, "subword_questions": self.subword_questions, "method": self.method,
+                "sections": self.sections,
                 "semantic": self.semantic, "syntactic": self.syntactic,
                 "malformed_lines": [n for n, _ in self.malformed]}
 
@@ -69,6 +71,22 @@ def folded_vocab(vectors, restrict_vocab: int | None, case_insensitive: bool):
     for i in range(limit - 1, -1, -1):  # later (rarer) first, so the most frequent wins
         index[fold(keys[i])] = i
     return limit, fold, index
+
+
+def check_oov_policy(vectors, oov: str, allowed: tuple, owner: str) -> None:
+    if oov not in allowed:
+        raise InvalidParameterError(f"The 'oov' parameter of {owner} must be one of "
+                                    f"{', '.join(map(repr, allowed))}. Got {oov!r} instead.")
+    if oov == "subwords" and getattr(vectors, "subwords", None) is None:
+        raise InvalidParameterError(f"oov='subwords' needs vectors with subword n-grams (fastText models); "
+                                    f"these have none. Use oov={allowed[0]!r}")
+
+
+def subword_unit(vectors, word: str) -> np.ndarray:
+    """The unit-length subword vector of an unknown word (zeros when it has no n-gram row)."""
+    v = vectors.subwords.vector(word)
+    n = float(np.linalg.norm(v))
+    return (v / n if n > 0 else v).astype(np.float32)
 
 
 def _open_text(path):
@@ -156,7 +174,8 @@ def _read_bats(path, lines=None):
 
 
 def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
-                      restrict_vocab: int | None = 30_000, case_insensitive: bool = True) -> AnalogyResult:
+                      restrict_vocab: int | None = 30_000, case_insensitive: bool = True,
+                      oov: str = "skip") -> AnalogyResult:
     """Accuracy of ``vectors`` on an analogy dataset (a bundled name or a path).
 
     Follows gensim's ``evaluate_word_analogies`` conventions so numbers compare: only the
@@ -165,40 +184,54 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     words are compared case-folded, a key standing for its most frequent case variant; the
     question words are never answers. ``method`` is ``"add"`` (3CosAdd) or ``"mul"`` (3CosMul,
     epsilon 1e-3).
+
+    ``oov="subwords"`` (vectors with subword n-grams, such as fastText's) answers questions
+    whose *question* words are unknown with those words' subword vectors; a question whose
+    expected answer is not a candidate still cannot be scored and is counted in ``oov``.
     """
     if method not in ("add", "mul"):
         raise InvalidParameterError(f"The 'method' parameter of analogy_benchmark must be one of 'add', 'mul'. Got {method!r} instead.")
     if restrict_vocab is not None and (isinstance(restrict_vocab, bool) or restrict_vocab < 1):
         raise InvalidParameterError(f"The 'restrict_vocab' parameter of analogy_benchmark must be an int in the range [1, inf) or None. Got {restrict_vocab!r} instead.")
+    check_oov_policy(vectors, oov, ("skip", "subwords"), "analogy_benchmark")
     name, path = dataset_path(dataset, "analogy")
     questions, malformed = read_analogies(path)
     warn_malformed(path, malformed)
     limit, fold, ok = folded_vocab(vectors, restrict_vocab, case_insensitive)
     folded_keys = [fold(k) for k in vectors.keys[:limit]]
     unit = vectors.normalized()[:limit]
+    extra: dict = {}  # unknown question word -> row of `ext` (oov="subwords")
 
     rows, answered_q = [], []
     oov_by_section: dict = {}
+    n_subword = 0
     for q in questions:
         ids = [ok.get(fold(w)) for w in (q.a, q.b, q.c)]
         answers = [fold(w) for w in q.answers]
-        if None in ids or not any(a in ok for a in answers):
+        if not any(a in ok for a in answers) or (None in ids and oov != "subwords"):
             oov_by_section[q.section] = oov_by_section.get(q.section, 0) + 1
             continue
+        if None in ids:
+            ids = [i if i is not None else extra.setdefault(w, limit + len(extra)) for i, w in zip(ids, (q.a, q.b, q.c))]
+            n_subword += 1
         rows.append(ids)
         answered_q.append((q, set(answers), {fold(q.a), fold(q.b), fold(q.c)}))
+    ext = unit
+    if extra:
+        ext = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
     correct_flags = np.zeros(len(rows), dtype=bool)
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
     for s in range(0, len(rows), BLOCK):
         ia, ib, ic = idx[s : s + BLOCK].T
         if method == "add":
-            scores = (unit[ib] - unit[ia] + unit[ic]) @ unit.T
+            scores = (ext[ib] - ext[ia] + ext[ic]) @ unit.T
         else:
-            sa, sb, sc = (((unit[i] @ unit.T) + 1.0) / 2.0 for i in (ia, ib, ic))
+            sa, sb, sc = (((ext[i] @ unit.T) + 1.0) / 2.0 for i in (ia, ib, ic))
             scores = sb * sc / (sa + 1e-3)
         r = np.arange(scores.shape[0])
         for col in (ia, ib, ic):
-            scores[r, col] = -np.inf
+            known = col < limit  # subword rows of unknown words are not candidates anyway
+            scores[r[known], col[known]] = -np.inf
         cand, _ = top_k(np.ascontiguousarray(scores, dtype=np.float32), 5)
         for j, row in enumerate(cand.tolist()):
             q, answers, ignore = answered_q[s + j]
@@ -235,4 +268,4 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     sem = [n for n in ordered if not _is_syntactic(n)]
     correct = int(correct_flags.sum())
     return AnalogyResult(name, method, correct / len(rows) if rows else 0.0, correct, len(rows),
-                         sum(oov_by_section.values()), ordered, total(sem), total(syn), malformed)
+                         sum(oov_by_section.values()), n_subword, ordered, total(sem), total(syn), malformed)

@@ -33,7 +33,7 @@ class EvaluationCallback(Callback):
         from .analogy import analogy_benchmark
         from .similarity import similarity_benchmark
 
-        vectors = model._make_vectors(model.input_matrix_)
+        vectors = model._current_vectors()
         if self.kind == "analogy":
             logs[f"{self.name}_accuracy"] = analogy_benchmark(vectors, self.dataset, **self.kwargs).accuracy
         else:

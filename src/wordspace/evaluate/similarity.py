@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FormatError, InvalidParameterError
-from .analogy import _open_text, folded_vocab, warn_malformed
+from ..errors import FormatError
+from .analogy import _open_text, check_oov_policy, folded_vocab, subword_unit, warn_malformed
 from .datasets import dataset_path
 from .stats import pearson, spearman
 
@@ -23,7 +23,7 @@ class SimilarityResult:
     pearson: float
     pairs: int  # pairs in the file
     oov: int  # pairs with a word outside the vocabulary
-    oov_policy: str  # "skip" or "mean": how those pairs were scored
+    oov_policy: str  # "skip", "mean" or "subwords": how those pairs were scored
     malformed: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -102,11 +102,11 @@ def similarity_benchmark(vectors, dataset: str = "wordsim353", *, oov: str = "sk
     """Correlation between cosine similarities and human scores on a word-pair dataset.
 
     ``oov="skip"`` leaves pairs with an unknown word out (gensim's default); ``oov="mean"``
-    scores them with the mean similarity of the known pairs, so every pair counts. With
-    ``case_insensitive`` a word matches its most frequent case variant.
+    scores them with the mean similarity of the known pairs, so every pair counts;
+    ``oov="subwords"`` (fastText vectors) scores them with the unknown words' subword vectors.
+    With ``case_insensitive`` a word matches its most frequent case variant.
     """
-    if oov not in ("skip", "mean"):
-        raise InvalidParameterError(f"The 'oov' parameter of similarity_benchmark must be one of 'skip', 'mean'. Got {oov!r} instead.")
+    check_oov_policy(vectors, oov, ("skip", "mean", "subwords"), "similarity_benchmark")
     name, path = dataset_path(dataset, "similarity")
     pairs, malformed = read_word_pairs(path)
     warn_malformed(path, malformed)
@@ -117,9 +117,12 @@ def similarity_benchmark(vectors, dataset: str = "wordsim353", *, oov: str = "sk
         ia, ib = ok.get(fold(a)), ok.get(fold(b))
         if ia is None or ib is None:
             missing.append(score)
-            continue
+            if oov != "subwords":
+                continue
+        ua = unit[ia] if ia is not None else subword_unit(vectors, a)
+        ub = unit[ib] if ib is not None else subword_unit(vectors, b)
         gold.append(score)
-        model.append(float(unit[ia] @ unit[ib]))
+        model.append(float(ua @ ub))
     if oov == "mean" and missing:
         fill = float(np.mean(model)) if model else 0.0
         gold += missing

@@ -1,7 +1,8 @@
 """Reading and writing vectors: format detection and atomic writes.
 
 ``save``/``load`` dispatch to ``word2vec_format`` (word2vec text and binary, GloVe text,
-fastText .vec) and ``native`` (wordspace's memory-mapped format).
+fastText .vec), ``native`` (wordspace's memory-mapped format) and, for reading only,
+``fasttext_bin`` (Facebook fastText models with their subword vectors).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from ..errors import FormatError, InvalidParameterError
 
 __all__ = ["save", "load", "detect_format", "FORMATS"]
 
-FORMATS = ("native", "word2vec-binary", "word2vec-text")
+FORMATS = ("native", "word2vec-binary", "word2vec-text")  # writable
+READ_FORMATS = FORMATS + ("fasttext-bin",)
 
 
 def format_for_path(path: str, format: str | None = None) -> str:
@@ -53,8 +55,11 @@ def detect_format(path: str) -> str:
         return "native"
     if not os.path.isfile(path):
         raise FormatError(f"'{path}' is neither a vectors file nor a wordspace model directory")
+    from .fasttext_bin import is_fasttext_bin
     from .word2vec_format import sniff_binary
 
+    if is_fasttext_bin(path):
+        return "fasttext-bin"
     return "word2vec-binary" if sniff_binary(path) else "word2vec-text"
 
 
@@ -63,6 +68,14 @@ def load(path, format: str | None = None, **kwargs):
     if not os.path.exists(path):
         raise FormatError(f"'{path}' does not exist")
     fmt = format or detect_format(path)
+    if fmt not in READ_FORMATS:
+        raise InvalidParameterError(
+            f"The 'format' parameter must be one of {', '.join(map(repr, READ_FORMATS))}. Got {fmt!r} instead."
+        )
+    if fmt == "fasttext-bin":
+        from .fasttext_bin import load_fasttext_bin
+
+        return load_fasttext_bin(path, **kwargs)
     if fmt == "native":
         from .native import load_native
 

@@ -9,6 +9,13 @@ Layout, version 1 (frozen: a later version gets a new number, and readers refuse
       vocab.tsv        one key per line, "key<TAB>count" (count empty if unknown); in keys,
                        backslash, tab, newline and carriage return are written \\\\ \\t \\n \\r
 
+Version 2 is version 1 plus subword vectors (fastText models); it is written only when the
+vectors have them, so plain vectors stay readable by readers of version 1::
+
+      wordspace.json   ... "version": 2, "subwords": {"min_n": 3, "max_n": 6, "buckets": B,
+                                                      "hash": "fnv1a32-fasttext"}
+      ngrams.npy       (B, D) float32: row ``fnv1a32(ngram) % B`` (see wordspace.subwords)
+
 No pickle anywhere: .npy files are loaded with ``allow_pickle=False``.
 """
 
@@ -25,7 +32,8 @@ from ._atomic import atomic_dir
 __all__ = ["save_native", "load_native", "is_native", "FORMAT_VERSION"]
 
 FORMAT_NAME = "wordspace-vectors"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this module reads and writes
+SUBWORD_HASH = "fnv1a32-fasttext"
 HEADER = "wordspace.json"
 
 _ESC = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -69,9 +77,12 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
                 fh.write("".join(f"{escape_key(k)}\t{int(c)}\n" for k, c in zip(vectors.keys, counts)))
         for name, arr in (extra_arrays or {}).items():
             np.save(os.path.join(tmp, f"{name}.npy"), arr)
+        subwords = getattr(vectors, "subwords", None)
+        if subwords is not None:
+            np.save(os.path.join(tmp, "ngrams.npy"), np.ascontiguousarray(subwords.matrix, dtype=np.float32))
         header = {
             "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
+            "version": 1 if subwords is None else 2,
             "n_keys": len(vectors),
             "dim": vectors.dim,
             "dtype": "float32",
@@ -79,6 +90,8 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
             "extra_arrays": sorted(extra_arrays or {}),
             "metadata": vectors.metadata,
         }
+        if subwords is not None:
+            header["subwords"] = subwords.config()
         with open(os.path.join(tmp, HEADER), "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=2, sort_keys=True, default=_json_default)
             fh.write("\n")
@@ -175,10 +188,11 @@ def load_native(path: str, mmap: bool = True):
         raise FormatError(
             f"'{path}/vectors.npy' holds {matrix.dtype} {matrix.shape}; the header expects float32 ({n}, {dim})"
         )
+    subwords = _load_subwords(path, header, dim, mmap) if version >= 2 and "subwords" in header else None
     vpath = os.path.join(path, "vocab.tsv")
     keylist = None if header.get("has_counts") or not os.path.isfile(vpath) else _read_keylist(vpath, n)
     if keylist is not None:
-        return Vectors._lazy(keylist, matrix, metadata=header.get("metadata", {}))
+        return Vectors._lazy(keylist, matrix, metadata=header.get("metadata", {}), subwords=subwords)
     keys, counts = _read_vocab(vpath, n)
     cnt = None
     if header.get("has_counts"):
@@ -187,6 +201,28 @@ def load_native(path: str, mmap: bool = True):
         except ValueError:
             raise FormatError(f"'{path}/vocab.tsv': a count is not an integer") from None
     try:
-        return Vectors._lazy(keys, matrix, counts=cnt, metadata=header.get("metadata", {}))
+        return Vectors._lazy(keys, matrix, counts=cnt, metadata=header.get("metadata", {}), subwords=subwords)
     except ValueError as exc:
         raise FormatError(f"'{path}': {exc}") from None
+
+
+def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
+    from ..subwords import Subwords
+
+    conf = header["subwords"]
+    if not isinstance(conf, dict) or conf.get("hash") != SUBWORD_HASH:
+        raise FormatError(f"'{path}/{HEADER}': unknown subword hash {conf.get('hash') if isinstance(conf, dict) else conf!r}; "
+                          f"this wordspace knows {SUBWORD_HASH!r}")
+    try:
+        grams = np.load(os.path.join(path, "ngrams.npy"), mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise FormatError(f"'{path}': ngrams.npy is missing (the header declares subword vectors)") from None
+    except ValueError as exc:
+        raise FormatError(f"'{path}/ngrams.npy' is damaged or truncated: {exc}") from None
+    if grams.dtype != np.float32 or grams.ndim != 2 or grams.shape != (conf.get("buckets"), dim):
+        raise FormatError(f"'{path}/ngrams.npy' holds {grams.dtype} {grams.shape}; the header expects float32 "
+                          f"({conf.get('buckets')}, {dim})")
+    try:
+        return Subwords(grams, int(conf["min_n"]), int(conf["max_n"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(f"'{path}/{HEADER}': bad subword settings {conf!r} ({exc})") from None

@@ -4,14 +4,16 @@ attributes with a trailing underscore, ``get_params``/``set_params``, callbacks 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
+import time
 
 from .._validation import validate_params
 from ..errors import InvalidParameterError, NotFittedError
 
-__all__ = ["Trainer", "Callback"]
+__all__ = ["Trainer", "Callback", "run_epochs", "numba_threads"]
 
 
 class Callback:
@@ -69,10 +71,62 @@ class Trainer:
     def _resolve_workers(self) -> int:
         return self.workers if self.workers is not None else max(1, os.cpu_count() or 1)
 
+    def _current_vectors(self):
+        """The vectors as they stand now (used by callbacks between epochs)."""
+        raise NotImplementedError
 
-def progress_bar(total: int, enabled: bool, desc: str):
+
+@contextlib.contextmanager
+def numba_threads(workers: int):
+    """Run the enclosed kernels on ``workers`` threads, restoring the previous count after."""
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+_LOG_KEYS = ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha")
+
+
+def run_epochs(model, epochs: int, units: int, desc: str, epoch_fn, unit: str = "w") -> None:
+    """Drive ``epochs`` calls of ``epoch_fn(epoch, bar) -> (loss, logs)``: progress bar,
+    ``loss_history_``/``history_`` and callbacks, the same for every iterative trainer.
+
+    ``units`` is the work per epoch (tokens, or co-occurrence entries) that ``epoch_fn``
+    reports to ``bar.update``; ``logs`` holds extra per-epoch values (the learning rate...).
+    Callbacks may add keys to an epoch's logs; those are printed under the bar.
+    """
+    model.loss_history_ = []
+    model.history_ = []
+    for cb in model.callbacks:
+        cb.on_train_begin(model)
+    bar = progress_bar(int(units) * epochs, model.progress, desc, unit)
+    try:
+        for epoch in range(epochs):
+            t0 = time.perf_counter()
+            loss, extra = epoch_fn(epoch, bar)
+            seconds = time.perf_counter() - t0
+            logs = {"epoch": epoch + 1, "loss": float(loss), "words": int(units), "seconds": seconds,
+                    "words_per_sec": units / seconds if seconds > 0 else float("inf"), **extra}
+            model.loss_history_.append(float(loss))
+            model.history_.append(logs)
+            for cb in model.callbacks:
+                cb.on_epoch_end(model, epoch + 1, logs)
+            shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                             for k, v in logs.items() if k not in _LOG_KEYS)
+            if shown:
+                bar.write(f"epoch {epoch + 1}: loss={loss:.4f} {shown}")
+    finally:
+        bar.close()
+
+
+def progress_bar(total: int, enabled: bool, desc: str, unit: str = "w"):
     """A tqdm bar on stderr counting words (a no-op object when disabled)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="w", unit_scale=True, file=sys.stderr, disable=not enabled,
+    return tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not enabled,
                 desc=desc, dynamic_ncols=True, mininterval=0.5, leave=True)

@@ -17,7 +17,7 @@ from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
 from ..vocab import Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
-from ._base import Trainer, progress_bar
+from ._base import Trainer, numba_threads, run_epochs
 
 __all__ = ["Word2Vec"]
 
@@ -59,8 +59,9 @@ class Word2Vec(Trainer):
     epochs : int, default=5
         Passes over the corpus.
     alpha : float or None, default=None
-        Initial learning rate; None means 0.025 for skip-gram and 0.075 for CBOW (CBOW
-        gains about 3 analogy points over the C tool's 0.05: see docs/benchmarks.md).
+        Initial learning rate; None means 0.025 for skip-gram, and for CBOW 0.075 with
+        negative sampling (about 3 analogy points above the C tool's 0.05) or 0.05 with
+        (hierarchical) softmax, where 0.075 scored 1.4 points lower: see docs/benchmarks.md.
     min_alpha : float, default=0.0001
         Learning rate reached at the end of the last epoch (linear decay over all epochs).
     workers : int or None, default=None
@@ -92,6 +93,7 @@ class Word2Vec(Trainer):
     >>> model.vectors_.most_similar("king", k=3)                               # doctest: +SKIP
     """
 
+    _algorithm = "word2vec"
     _parameter_constraints = {
         "dim": [Interval(int, 1, None)],
         "window": [Interval(int, 1, None)],
@@ -138,12 +140,13 @@ class Word2Vec(Trainer):
         super()._validate_params()
         if self.loss == "ns" and self.negative < 1:
             raise InvalidParameterError(
-                f"The 'negative' parameter of Word2Vec must be an int in the range [1, inf) when "
-                f"loss='ns'. Got {self.negative!r} instead."
+                f"The 'negative' parameter of {type(self).__name__} must be an int in the range [1, inf) "
+                f"when loss='ns'. Got {self.negative!r} instead."
             )
         if self.alpha is not None and self.min_alpha > self.alpha:
             raise InvalidParameterError(
-                f"The 'min_alpha' parameter of Word2Vec must not exceed alpha={self.alpha!r}. Got {self.min_alpha!r} instead."
+                f"The 'min_alpha' parameter of {type(self).__name__} must not exceed alpha={self.alpha!r}. "
+                f"Got {self.min_alpha!r} instead."
             )
 
     @property
@@ -151,7 +154,9 @@ class Word2Vec(Trainer):
         """The initial learning rate actually used."""
         if self.alpha is not None:
             return float(self.alpha)
-        return 0.075 if self.architecture == "cbow" else 0.025
+        if self.architecture == "cbow":  # measured on 10M words of Wikipedia: docs/benchmarks.md
+            return 0.075 if self.loss == "ns" else 0.05
+        return 0.025
 
     def fit(self, corpus, *, encoded=None):
         """Build the vocabulary from ``corpus`` and train.
@@ -183,17 +188,33 @@ class Word2Vec(Trainer):
         self._train(encoded)
         return self
 
-    def _tables(self, counts):
-        keep = keep_probabilities(counts, self.sample)
-        keep_thr = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
-        tables = {"keep": keep_thr}
+    # -- hooks a subclass (FastText) overrides -------------------------------------------------
+    def _kernel_tables(self, enc) -> tuple:
+        """The loss-specific arrays passed to the epoch kernel after the keep table."""
         if self.loss == "ns":
-            thr, alias = alias_table(noise_distribution(counts, self.ns_exponent))
-            tables["noise"] = (thr, alias)
-        elif self.loss == "hs":
-            tables["tree"] = huffman_tree(counts)
-        return tables
+            return alias_table(noise_distribution(enc.counts, self.ns_exponent))
+        if self.loss == "hs":
+            return huffman_tree(enc.counts)
+        return ()
 
+    def _kernel(self, parallel: bool):
+        return kw.select(self.loss, parallel=parallel)
+
+    def _init_matrices(self, n_words: int):
+        """``(W_in, W_out)``: inputs uniform in [-1/dim, 1/dim) / 2 as gensim, outputs zero."""
+        rng = np.random.default_rng(self.seed)
+        w_in = ((rng.random((n_words, self.dim), dtype=np.float32) * 2 - 1) / self.dim).astype(REAL)
+        n_out = n_words - 1 if self.loss == "hs" else n_words
+        return w_in, np.zeros((n_out, self.dim), dtype=REAL)
+
+    def _word_matrix(self):
+        """The input vectors of the vocabulary's words."""
+        return self.input_matrix_
+
+    def _current_vectors(self) -> Vectors:
+        return self._make_vectors(self._word_matrix())
+
+    # -- training ------------------------------------------------------------------------------
     def _train(self, enc) -> None:
         v = len(enc.words)
         if self.loss == "softmax" and v > MAX_SOFTMAX_VOCAB:
@@ -201,83 +222,57 @@ class Word2Vec(Trainer):
                 f"loss='softmax' computes all {v:,} outputs per prediction; it is limited to "
                 f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}."
             )
-        tables = self._tables(enc.counts)
-        rng = np.random.default_rng(self.seed)
-        w_in = ((rng.random((v, self.dim), dtype=np.float32) * 2 - 1) / self.dim).astype(REAL)
-        n_out = v - 1 if self.loss == "hs" else v
-        w_out = np.zeros((n_out, self.dim), dtype=REAL)
+        keep = keep_probabilities(enc.counts, self.sample)
+        keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+        tables = self._kernel_tables(enc)
+        w_in, w_out = self._init_matrices(v)
+        self.input_matrix_, self.output_matrix_ = w_in, w_out
 
         n = enc.n_tokens
         starts = np.searchsorted(enc.offsets, np.arange(0, n, BLOCK_TOKENS), side="right") - 1
         blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
         n_blocks = blocks.shape[0] - 1
         workers = self._resolve_workers()
-        kernel = kw.select(self.loss, parallel=workers > 1)
+        kernel = self._kernel(parallel=workers > 1)
         total = float(self.epochs) * n
         alpha = self.alpha_
         params = np.array([alpha, self.min_alpha, 0.0, total, self.window, self.negative,
                            self.seed, 0, self.max_sentence_length, 0], dtype=np.float64)
         cbow = self.architecture == "cbow"
 
-        import numba
+        def epoch_fn(epoch, bar):
+            params[kw.P_EPOCH] = epoch
+            params[kw.P_BEFORE] = float(epoch) * n
+            loss_sum, count_sum, lr = 0.0, 0, alpha
+            for lo in range(0, n_blocks, BLOCKS_PER_CALL):
+                hi = min(n_blocks, lo + BLOCKS_PER_CALL)
+                params[kw.P_BLOCK0] = lo
+                loss_out = np.zeros(hi - lo, dtype=np.float64)
+                count_out = np.zeros(hi - lo, dtype=np.int64)
+                kernel(w_in, w_out, enc.tokens, enc.offsets, blocks[lo : hi + 1], keep, *tables,
+                       params, loss_out, count_out, cbow)
+                loss_sum += float(loss_out.sum())
+                count_sum += int(count_out.sum())
+                pos = float(epoch) * n + enc.offsets[blocks[hi]]
+                lr = max(self.min_alpha, alpha - (alpha - self.min_alpha) * pos / total)
+                bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} lr={lr:.5f} "
+                                    f"loss={loss_sum / max(count_sum, 1):.4f}", refresh=False)
+                bar.update(int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]]))
+            return loss_sum / max(count_sum, 1), {"alpha": float(lr)}
 
-        old_threads = numba.get_num_threads()
-        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
-        self.loss_history_ = []
-        self.history_ = []
-        self.input_matrix_, self.output_matrix_ = w_in, w_out
-        for cb in self.callbacks:
-            cb.on_train_begin(self)
-        bar = progress_bar(int(total), self.progress, f"{self.architecture}/{self.loss}")
-        try:
-            for epoch in range(self.epochs):
-                t_epoch = time.perf_counter()
-                params[kw.P_EPOCH] = epoch
-                params[kw.P_BEFORE] = float(epoch) * n
-                loss_sum, count_sum = 0.0, 0
-                for lo in range(0, n_blocks, BLOCKS_PER_CALL):
-                    hi = min(n_blocks, lo + BLOCKS_PER_CALL)
-                    params[kw.P_BLOCK0] = lo
-                    sub = blocks[lo : hi + 1]
-                    loss_out = np.zeros(hi - lo, dtype=np.float64)
-                    count_out = np.zeros(hi - lo, dtype=np.int64)
-                    args = (w_in, w_out, enc.tokens, enc.offsets, sub, tables["keep"])
-                    if self.loss == "ns":
-                        kernel(*args, *tables["noise"], params, loss_out, count_out, cbow)
-                    elif self.loss == "hs":
-                        kernel(*args, *tables["tree"], params, loss_out, count_out, cbow)
-                    else:
-                        kernel(*args, params, loss_out, count_out, cbow)
-                    loss_sum += float(loss_out.sum())
-                    count_sum += int(count_out.sum())
-                    done = int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]])
-                    pos = float(epoch) * n + enc.offsets[blocks[hi]]
-                    lr = max(self.min_alpha, alpha - (alpha - self.min_alpha) * pos / total)
-                    bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} lr={lr:.5f} loss={loss_sum / max(count_sum, 1):.4f}", refresh=False)
-                    bar.update(done)
-                seconds = time.perf_counter() - t_epoch
-                epoch_loss = loss_sum / max(count_sum, 1)
-                logs = {"epoch": epoch + 1, "loss": epoch_loss, "words": n, "seconds": seconds,
-                        "words_per_sec": n / seconds if seconds > 0 else float("inf"), "alpha": float(lr)}
-                self.loss_history_.append(epoch_loss)
-                self.history_.append(logs)
-                for cb in self.callbacks:
-                    cb.on_epoch_end(self, epoch + 1, logs)
-                extra = " ".join(f"{k}={val:.4g}" if isinstance(val, float) else f"{k}={val}"
-                                 for k, val in logs.items() if k not in ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha"))
-                if extra:
-                    bar.write(f"epoch {epoch + 1}: loss={epoch_loss:.4f} {extra}")
-        finally:
-            bar.close()
-            numba.set_num_threads(old_threads)
-        self.vectors_ = self._make_vectors(w_in)
+        with numba_threads(workers):
+            run_epochs(self, self.epochs, n, self._desc(), epoch_fn)
+        self.vectors_ = self._current_vectors()
         for cb in self.callbacks:
             cb.on_train_end(self)
 
-    def _make_vectors(self, matrix) -> Vectors:
-        meta = {"algorithm": "word2vec", "params": {k: val for k, val in self.get_params().items() if k != "callbacks"},
+    def _desc(self) -> str:
+        return f"{self.architecture}/{self.loss}"
+
+    def _make_vectors(self, matrix, **extra) -> Vectors:
+        meta = {"algorithm": self._algorithm, "params": {k: val for k, val in self.get_params().items() if k != "callbacks"},
                 "alpha_used": self.alpha_, "loss_history": self.loss_history_, "corpus": self.corpus_stats_}
-        return Vectors(self.vocab_.words, matrix, counts=self.vocab_.counts, metadata=meta)
+        return Vectors(self.vocab_.words, matrix, counts=self.vocab_.counts, metadata=meta, **extra)
 
     def export(self, kind: str = "input") -> Vectors:
         """The trained vectors: ``"input"`` (default), ``"output"`` or their ``"average"``.
@@ -295,7 +290,8 @@ class Word2Vec(Trainer):
                 f"{kind} vectors need one output row per word, which loss='hs' does not have "
                 "(its rows are Huffman tree nodes); use loss='ns' or export 'input'"
             )
-        m = self.output_matrix_ if kind == "output" else (self.input_matrix_ + self.output_matrix_) / 2
+        words = self._word_matrix()
+        m = self.output_matrix_ if kind == "output" else (words + self.output_matrix_) / 2
         vec = self._make_vectors(np.ascontiguousarray(m, dtype=REAL))
         vec.metadata["exported"] = kind
         return vec

@@ -1,0 +1,110 @@
+"""GloVe epoch kernel: weighted least squares on log co-occurrences with AdaGrad (Hogwild).
+
+For each non-zero entry :math:`X_{ij}` of the co-occurrence matrix,
+
+.. math:: J = \\tfrac12 f(X_{ij}) (w_i \\cdot c_j + b_i + \\tilde b_j - \\log X_{ij})^2,
+   \\quad f(x) = \\min(1, (x / x_{max})^{power})
+
+and every parameter takes an AdaGrad step. As in the GloVe C tool, the learning rate
+multiplies the gradient before it is squared into the AdaGrad accumulators (which start at 1)
+and each gradient component is clipped to ``[-CLIP, CLIP]``. The entries are visited in chunks
+whose order is a permutation drawn per epoch; ``prange`` runs chunks on several threads
+without locks (bit-identical runs need one thread).
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import below, block_seed
+from .word2vec import _twin
+
+CLIP = 100.0
+P_ALPHA, P_XMAX, P_POWER = range(3)
+
+
+def _glove_epoch(W, C, bw, bc, gW, gC, gbw, gbc, rows, cols, vals, order, chunk, params, loss_out):
+    """One pass over the entries in chunks ``order[0], order[1], ...`` of ``chunk`` entries.
+
+    Shapes: ``W``, ``C``, ``gW``, ``gC`` (n_words, dim) float32; biases and their accumulators
+    (n_words,) float32; ``rows``/``cols`` int32 and ``vals`` float32 (nnz,); ``loss_out``
+    (len(order),) float64 receives each chunk's summed cost.
+    """
+    dim = W.shape[1]
+    nnz = vals.shape[0]
+    eta = params[P_ALPHA]
+    x_max = params[P_XMAX]
+    power = params[P_POWER]
+    for t in prange(order.shape[0]):
+        c = order[t]
+        g1 = np.empty(dim, dtype=np.float32)
+        g2 = np.empty(dim, dtype=np.float32)
+        loss = 0.0
+        for e in range(c * chunk, min(nnz, (c + 1) * chunk)):
+            i = rows[e]
+            j = cols[e]
+            x = np.float64(vals[e])
+            wi = W[i]
+            cj = C[j]
+            dot = np.float32(0.0)
+            for d in range(dim):
+                dot += wi[d] * cj[d]
+            diff = dot + bw[i] + bc[j] - math.log(x)
+            fdiff = diff if x > x_max else math.pow(x / x_max, power) * diff
+            if not math.isfinite(fdiff):
+                continue
+            loss += 0.5 * fdiff * diff
+            step = np.float32(eta * fdiff)
+            gwi = gW[i]
+            gcj = gC[j]
+            for d in range(dim):
+                a = min(max(step * cj[d], -CLIP), CLIP)  # gradient for w_i
+                b = min(max(step * wi[d], -CLIP), CLIP)  # gradient for c_j
+                g1[d] = a / math.sqrt(gwi[d])
+                g2[d] = b / math.sqrt(gcj[d])
+                gwi[d] += a * a
+                gcj[d] += b * b
+            for d in range(dim):
+                wi[d] -= g1[d]
+                cj[d] -= g2[d]
+            bw[i] -= step / math.sqrt(gbw[i])
+            bc[j] -= step / math.sqrt(gbc[j])
+            gbw[i] += step * step
+            gbc[j] += step * step
+        loss_out[t] = loss
+
+
+glove_epoch = njit(_twin(_glove_epoch, "_serial"), cache=True, fastmath=True)
+glove_epoch_parallel = njit(_twin(_glove_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+
+
+def select(parallel: bool):
+    """The compiled GloVe epoch kernel, threaded or not."""
+    return glove_epoch_parallel if parallel else glove_epoch
+
+
+@njit(cache=True)
+def shuffle_entries(rows, cols, vals, seed):
+    """Fisher-Yates shuffle of the three arrays together, in place (no permutation array)."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = block_seed(seed, 0, 0)
+    n = vals.shape[0]
+    for i in range(n - 1, 0, -1):
+        # two 32-bit draws cover indices beyond 2**32
+        j = below(rng, i + 1) if i < 2**32 - 1 else (below(rng, 1 << 31) << 31 | below(rng, 1 << 31)) % (i + 1)
+        rows[i], rows[j] = rows[j], rows[i]
+        cols[i], cols[j] = cols[j], cols[i]
+        vals[i], vals[j] = vals[j], vals[i]
+
+
+@njit(cache=True)
+def chunk_order(n_chunks, seed, epoch):
+    """A permutation of ``range(n_chunks)`` drawn from ``(seed, epoch)``."""
+    rng = np.empty(1, dtype=np.uint64)
+    rng[0] = block_seed(seed, epoch + 1, 0)
+    out = np.arange(n_chunks)
+    for i in range(n_chunks - 1, 0, -1):
+        j = below(rng, i + 1)
+        out[i], out[j] = out[j], out[i]
+    return out

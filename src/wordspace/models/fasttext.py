@@ -1,0 +1,143 @@
+"""FastText: word2vec whose input vector of a word is the mean of its subword rows.
+
+Subclasses :class:`~wordspace.models.word2vec.Word2Vec` (same corpus reading, blocks, learning
+rate schedule, progress and history) and swaps in the subword tables, the kernel of
+``wordspace._kernels.fasttext`` and fastText's word vectors (mean of the word's own row and its
+n-gram rows). The hashing lives in ``wordspace.subwords``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._kernels import REAL
+from .._kernels import fasttext as kft
+from .._validation import NONE, Interval, Options
+from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
+from ..errors import InvalidParameterError
+from ..subwords import Subwords, subword_table
+from ..vectors import Vectors
+from ..vocab import alias_table, noise_distribution
+from .word2vec import Word2Vec
+
+__all__ = ["FastText"]
+
+
+class FastText(Word2Vec):
+    """fastText subword embeddings (Bojanowski et al. 2017): skip-gram or CBOW, negative sampling.
+
+    Each word is represented by its own vector plus the vectors of its character n-grams
+    (``min_n`` to ``max_n`` characters of ``<word>``), hashed into ``buckets`` rows with
+    fastText's FNV-1a hash, so n-gram ids match Facebook's fastText. Words never seen in
+    training get the mean of their n-gram vectors (``vectors_["unseen"]``).
+
+    Parameters
+    ----------
+    dim, window, architecture, negative, min_count, max_vocab, epochs, min_alpha, workers, seed,
+    max_sentence_length, progress, callbacks
+        As in :class:`Word2Vec`.
+    min_n : int, default=3
+        Shortest character n-gram.
+    max_n : int, default=6
+        Longest character n-gram; 0 disables n-grams (the model is then plain word2vec).
+    buckets : int, default=2000000
+        Rows of the hashed n-gram matrix (fastText's ``-bucket``).
+    ns_exponent : float, default=0.5
+        Noise words are drawn with probability proportional to ``count ** ns_exponent``; 0.5
+        is fastText's table (word2vec uses 0.75).
+    sample : float, default=1e-4
+        Subsampling threshold (fastText's default ``-t``).
+    alpha : float or None, default=None
+        Initial learning rate; None means 0.05, fastText's default for both architectures.
+
+    Attributes
+    ----------
+    vectors_ : Vectors
+        The words' vectors (mean of the word's row and its n-gram rows) carrying a
+        :class:`~wordspace.subwords.Subwords`, so unknown words get vectors too.
+    input_matrix_ : ndarray of shape (n_words + buckets, dim)
+        Word rows, then n-gram rows, laid out as fastText's input matrix.
+    output_matrix_, loss_history_, history_, vocab_
+        As in :class:`Word2Vec`.
+    """
+
+    _algorithm = "fasttext"
+    _parameter_constraints = {
+        **{k: v for k, v in Word2Vec._parameter_constraints.items() if k != "loss"},
+        "loss": [Options(("ns",))],
+        "min_n": [Interval(int, 1, None)],
+        "max_n": [Interval(int, 0, None)],
+        "buckets": [Interval(int, 1, None)],
+        "alpha": [Interval(float, 0, None, closed="neither"), NONE],
+    }
+
+    def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
+                 ns_exponent=0.5, sample=1e-4, min_count=5, max_vocab=None, epochs=5, alpha=None,
+                 min_alpha=0.0001, min_n=3, max_n=6, buckets=2_000_000, workers=None, seed=1,
+                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=True, callbacks=()):
+        self.dim = dim
+        self.window = window
+        self.architecture = architecture
+        self.loss = loss
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.sample = sample
+        self.min_count = min_count
+        self.max_vocab = max_vocab
+        self.epochs = epochs
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.min_n = min_n
+        self.max_n = max_n
+        self.buckets = buckets
+        self.workers = workers
+        self.seed = seed
+        self.max_sentence_length = max_sentence_length
+        self.progress = progress
+        self.callbacks = callbacks
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.max_n and self.min_n > self.max_n:
+            raise InvalidParameterError(
+                f"The 'min_n' parameter of FastText must not exceed max_n={self.max_n!r}. Got "
+                f"{self.min_n!r} instead. Use min_n <= max_n, or max_n=0 for no n-grams."
+            )
+
+    @property
+    def alpha_(self) -> float:
+        return float(self.alpha) if self.alpha is not None else 0.05
+
+    def _kernel_tables(self, enc) -> tuple:
+        thr, alias = alias_table(noise_distribution(enc.counts, self.ns_exponent))
+        self._sub_off, self._sub_ids = subword_table(enc.words, self.min_n, self.max_n, self.buckets)
+        return thr, alias, self._sub_off, self._sub_ids
+
+    def _kernel(self, parallel: bool):
+        return kft.select(parallel)
+
+    def _init_matrices(self, n_words: int):
+        """fastText's initialisation: every input row (words and buckets) uniform in
+        [-1/dim, 1/dim], output rows zero."""
+        rng = np.random.default_rng(self.seed)
+        rows = n_words + self.buckets
+        w_in = np.empty((rows, self.dim), dtype=REAL)
+        step = 1 << 18  # fill in slices: no float64 temporary the size of the matrix
+        for s in range(0, rows, step):
+            part = rng.random((min(step, rows - s), self.dim), dtype=np.float32)
+            w_in[s : s + step] = (part * 2 - 1) / self.dim
+        return w_in, np.zeros((n_words, self.dim), dtype=REAL)
+
+    def _word_matrix(self):
+        out = np.empty((len(self.vocab_.words), self.dim), dtype=REAL)
+        kft.compose_rows(self.input_matrix_, self._sub_off, self._sub_ids, out)
+        return out
+
+    def _desc(self) -> str:
+        return f"fasttext {self.architecture}"
+
+    def _make_vectors(self, matrix, **extra) -> Vectors:
+        if not self.max_n:  # no n-grams: unknown words have no vector
+            return super()._make_vectors(matrix, **extra)
+        grams = Subwords(self.input_matrix_[len(self.vocab_.words):], self.min_n, self.max_n)
+        return super()._make_vectors(matrix, subwords=grams, **extra)

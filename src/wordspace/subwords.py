@@ -1,0 +1,139 @@
+"""Subword (character n-gram) vectors of fastText models: vectors for words never seen.
+
+:class:`Subwords` holds the hashed n-gram matrix and the n-gram settings; a
+:class:`wordspace.Vectors` that carries one answers queries about unknown words with the mean
+of their n-gram rows. The hashing kernels live in ``wordspace._kernels.subword``; training
+in ``wordspace.models.fasttext``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import subword as ks
+from .errors import InvalidParameterError
+
+__all__ = ["Subwords", "ngrams", "ngram_buckets", "wrap_words"]
+
+BOW, EOW = "<", ">"
+
+
+def _check(min_n: int, max_n: int, buckets: int) -> None:
+    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
+        raise InvalidParameterError(f"The 'min_n' parameter must be an int in the range [1, inf). Got {min_n!r} instead.")
+    if isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 0:
+        raise InvalidParameterError(f"The 'max_n' parameter must be an int in the range [0, inf). Got {max_n!r} instead.")
+    if max_n and min_n > max_n:
+        raise InvalidParameterError(
+            f"min_n={min_n} is larger than max_n={max_n}: no n-gram length fits; use min_n <= max_n "
+            "(or max_n=0 for no n-grams)"
+        )
+    if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)) or buckets < 1:
+        raise InvalidParameterError(f"The 'buckets' parameter must be an int in the range [1, inf). Got {buckets!r} instead.")
+
+
+def _spans(data: np.ndarray, min_n: int, max_n: int):
+    cap = data.shape[0] * max(max_n, 1) + 1
+    starts = np.empty(cap, dtype=np.int64)
+    ends = np.empty(cap, dtype=np.int64)
+    k = ks.ngram_spans(data, min_n, max_n, starts, ends)
+    return starts[:k], ends[:k]
+
+
+def ngrams(word: str, min_n: int = 3, max_n: int = 6) -> list[str]:
+    """The character n-grams of ``<word>``, in fastText's order (by start, then length).
+
+    >>> ngrams("where", 3, 3)
+    ['<wh', 'whe', 'her', 'ere', 're>']
+    """
+    _check(min_n, max_n, 1)
+    if max_n == 0:
+        return []
+    raw = (BOW + word + EOW).encode("utf-8")
+    data = np.frombuffer(raw, dtype=np.uint8)
+    starts, ends = _spans(data, min_n, max_n)
+    return [raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist())]
+
+
+def ngram_buckets(word: str, min_n: int = 3, max_n: int = 6, buckets: int = 2_000_000) -> np.ndarray:
+    """Bucket of each n-gram of ``word`` (``fnv1a32(ngram) % buckets``, fastText's ids minus
+    the vocabulary size), in the order of :func:`ngrams`. Duplicates are kept, as fastText does."""
+    _check(min_n, max_n, buckets)
+    if max_n == 0:
+        return np.zeros(0, dtype=np.int64)
+    data = np.frombuffer((BOW + word + EOW).encode("utf-8"), dtype=np.uint8)
+    starts, ends = _spans(data, min_n, max_n)
+    return np.array([int(ks.fnv1a32(data, s, e)) % buckets for s, e in zip(starts.tolist(), ends.tolist())],
+                    dtype=np.int64)
+
+
+def wrap_words(words) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 bytes of ``<word>`` for every word, concatenated, and their offsets."""
+    parts = [(BOW + w + EOW).encode("utf-8") for w in words]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets
+
+
+def subword_table(words, min_n: int, max_n: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR table of every word's input rows: ``(offsets, ids)`` where word ``w``'s rows are
+    ``ids[offsets[w]:offsets[w + 1]]``: ``w`` itself, then ``len(words) + bucket`` per n-gram."""
+    _check(min_n, max_n, buckets)
+    data, offsets = wrap_words(words)
+    n = len(words)
+    total = ks.count_subwords(data, offsets, n, min_n, max_n)
+    out_off = np.empty(n + 1, dtype=np.int64)
+    out_ids = np.empty(total, dtype=np.int32)
+    written = ks.subword_table(data, offsets, n, min_n, max_n, buckets, out_off, out_ids)
+    assert written == total, (written, total)
+    return out_off, out_ids
+
+
+class Subwords:
+    """Hashed character n-gram vectors (a fastText model's bucket rows).
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (buckets, dim)
+        One row per hash bucket.
+    min_n, max_n : int
+        n-gram lengths, in characters, of ``<word>``.
+
+    The vector of a word outside the vocabulary is the mean of its n-gram rows (fastText's
+    ``getWordVector``); a word with no n-gram (``max_n == 0``) gets a zero vector.
+    """
+
+    def __init__(self, matrix: np.ndarray, min_n: int = 3, max_n: int = 6):
+        matrix = matrix if isinstance(matrix, np.ndarray) and matrix.dtype == np.float32 else np.asarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] < 1:
+            raise InvalidParameterError(f"the n-gram matrix must be 2-D with at least one row, got shape {matrix.shape}")
+        _check(min_n, max_n, matrix.shape[0])
+        self.matrix = matrix
+        self.min_n = int(min_n)
+        self.max_n = int(max_n)
+
+    @property
+    def buckets(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def ngrams(self, word: str) -> list[str]:
+        """The n-grams of ``word`` under these settings."""
+        return ngrams(word, self.min_n, self.max_n)
+
+    def buckets_of(self, word: str) -> np.ndarray:
+        """The matrix row of each n-gram of ``word``."""
+        return ngram_buckets(word, self.min_n, self.max_n, self.buckets)
+
+    def vector(self, word: str) -> np.ndarray:
+        """The mean of the n-gram rows of ``word`` (float32, shape (dim,))."""
+        rows = self.buckets_of(word)
+        if rows.shape[0] == 0:
+            return np.zeros(self.matrix.shape[1], dtype=np.float32)
+        return np.asarray(self.matrix[rows], dtype=np.float32).mean(axis=0, dtype=np.float64).astype(np.float32)
+
+    def config(self) -> dict:
+        """The settings stored beside the matrix in files."""
+        return {"min_n": self.min_n, "max_n": self.max_n, "buckets": self.buckets, "hash": "fnv1a32-fasttext"}
+
+    def __repr__(self) -> str:
+        return f"Subwords({self.buckets:,} buckets x {self.matrix.shape[1]} dims, n={self.min_n}..{self.max_n})"
