@@ -14,17 +14,14 @@ own subword model) runs in the negative-sampling configurations. Needs ../shared
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import subprocess
 import sys
-import sysconfig
 import tempfile
-import time
+
+from _common import QUALITY_HEAD, c_tool, judge, prepare_corpus, quality_cells, timed, wordspace_cmd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "shared", "data")
 
 CONFIGS = {  # name -> (architecture, loss, alpha given to every tool: wordspace's default)
     "sg-ns": ("skipgram", "ns", 0.025),
@@ -32,30 +29,6 @@ CONFIGS = {  # name -> (architecture, loss, alpha given to every tool: wordspace
     "sg-hs": ("skipgram", "hs", 0.025),
     "cbow-ns-a0.05": ("cbow", "ns", 0.05),  # the C tool's CBOW default, for comparison
 }
-
-
-def prepare_corpus(words: int, path: str) -> int:
-    n = 0
-    with gzip.open(os.path.join(DATA, "corpus", "wiki.txt.gz"), "rt") as src, open(path, "w") as dst:
-        for line in src:
-            dst.write(line)
-            n += len(line.split())
-            if n >= words:
-                break
-    return n
-
-
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS in MB of that process)."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode(errors="replace")
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
 
 
 GENSIM = """
@@ -80,25 +53,6 @@ Vectors(words, np.stack([m.get_word_vector(w) for w in words])).save(out)
 """
 
 
-def judge(path: str) -> dict:
-    """Every tool's vectors scored by wordspace.evaluate (which reproduces gensim's evaluators:
-    docs/benchmarks.md), on the shared copies of the datasets."""
-    from wordspace import load
-    from wordspace.evaluate import analogy_benchmark, similarity_benchmark
-
-    v = load(path)
-    an = analogy_benchmark(v, os.path.join(DATA, "eval", "questions-words.txt"), restrict_vocab=30_000)
-    ws = similarity_benchmark(v, os.path.join(DATA, "eval", "wordsim353.tsv"))
-    sl = similarity_benchmark(v, os.path.join(DATA, "eval", "simlex999.txt"))
-    return {"analogy": 100 * an.accuracy, "semantic": 100 * an.semantic["accuracy"],
-            "syntactic": 100 * an.syntactic["accuracy"], "ws353": ws.spearman, "simlex": sl.spearman}
-
-
-def c_tool() -> str:
-    path = os.path.join(sysconfig.get_path("scripts"), "word2vec")
-    return path if os.path.exists(path) else "word2vec"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--words", type=int, default=10_000_000)
@@ -111,13 +65,10 @@ def main() -> None:
     corpus = os.path.join(tmp, "corpus.txt")
     n_words = prepare_corpus(args.words, corpus)
     # warm the Numba cache so compilation is not timed (a user compiles once per install)
-    subprocess.run([sys.executable, "-m", "wordspace.cli", "train", corpus, "--out", os.path.join(tmp, "warm.bin"),
-                    "--epochs", "1", "--max-vocab", "2000", "--quiet", "--loss", "ns", "--dim", "8"], check=True,
-                   capture_output=True)
-    for loss, arch in (("hs", "skipgram"), ("ns", "cbow"), ("hs", "cbow")):
-        subprocess.run([sys.executable, "-m", "wordspace.cli", "train", os.path.join(HERE, "..", "src", "wordspace", "data", "kjv.txt.gz"),
-                        "--out", os.path.join(tmp, "warm.bin"), "--epochs", "1", "--quiet", "--loss", loss,
-                        "--architecture", arch, "--dim", "8", "--workers", str(args.workers)], check=True, capture_output=True)
+    kjv = os.path.join(HERE, "..", "src", "wordspace", "data", "kjv.txt.gz")
+    for loss, arch in (("ns", "skipgram"), ("hs", "skipgram"), ("ns", "cbow"), ("hs", "cbow")):
+        timed(wordspace_cmd("train", kjv, "--out", os.path.join(tmp, "warm.bin"), "--epochs", "1", "--quiet",
+                            "--loss", loss, "--architecture", arch, "--dim", "8", "--workers", str(args.workers)))
     rows = []
     w = str(args.workers)
     for name in args.configs.split(","):
@@ -125,7 +76,7 @@ def main() -> None:
         sg, hs = ("1" if arch == "skipgram" else "0"), ("1" if loss == "hs" else "0")
         neg = "5" if loss == "ns" else "0"
         runs = {
-            "wordspace": [sys.executable, "-m", "wordspace.cli", "train", corpus, "--out", None, "--architecture", arch,
+            "wordspace": [*wordspace_cmd("train", corpus, "--out"), None, "--architecture", arch,
                           "--loss", loss, "--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-4",
                           "--min-count", "5", "--epochs", "3", "--alpha", str(alpha), "--workers", w, "--quiet"],
             "gensim": [sys.executable, "-c", GENSIM, corpus, None, sg, hs, neg, str(alpha), w],
@@ -152,12 +103,11 @@ def main() -> None:
     budget = (2 * v * 100 * 4 + 4 * n_words) / 2**20 + 300
     print(f"\n{n_words:,} words of wiki.txt.gz, dim 100, window 5, negative 5, sample 1e-4, min_count 5, "
           f"3 epochs, {args.workers} workers. Memory budget (2 matrices + 4 B/token + 300 MB): {budget:.0f} MB\n")
-    print("| config | tool | seconds | words/s | time vs wordspace | peak RSS MB | analogy (30k) | semantic | syntactic | WS353 | SimLex-999 |")
+    print(f"| config | tool | seconds | words/s | time vs wordspace | peak RSS MB | {QUALITY_HEAD} |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['config']} | {r['tool']} | {r['seconds']:.1f} | {r['words_per_sec'] / 1e3:.0f}k | "
-              f"{r['ratio']:.2f}x | {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} | {r['semantic']:.1f} | "
-              f"{r['syntactic']:.1f} | {r['ws353']:.3f} | {r['simlex']:.3f} |")
+              f"{r['ratio']:.2f}x | {r['peak_rss_mb']:.0f} | {quality_cells(r)} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)
