@@ -119,8 +119,9 @@ def main() -> None:
             meta = json.load(open(os.path.join(out, "wordspace.json")))["metadata"]
             co = meta.get("corpus", {})
             if "cooccurrences" in co:
-                row["cooccur"] = {k: co[k] for k in ("cooccurrences", "cooccurrence_runs", "cooccurrence_spilled",
-                                                     "cooccurrence_seconds")}
+                row["cooccur"] = {k: co.get(k) for k in ("cooccurrences", "cooccurrence_runs", "cooccurrence_spilled",
+                                                         "cooccurrence_seconds", "cooccurrence_table_mb",
+                                                         "peak_rss_mb_after_counting")}
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     oov = {}
@@ -144,8 +145,10 @@ def main() -> None:
     for r in rows:
         if "cooccur" in r:
             c = r["cooccur"]
-            print(f"\n{r['model']}: {c['cooccurrences']:,} non-zero co-occurrences, {c['cooccurrence_runs']} sorted "
-                  f"runs, spilled to disk: {c['cooccurrence_spilled']}, counted in {c['cooccurrence_seconds']:.1f} s")
+            print(f"\n{r['model']}: {c['cooccurrences']:,} non-zero co-occurrences ({c['cooccurrences'] * 12 / 2**20:.0f} MB "
+                  f"as a matrix), counted in {c['cooccurrence_seconds']:.1f} s with {c['cooccurrence_table_mb']:.0f} MB of "
+                  f"tables in {c['cooccurrence_runs']} sorted runs (spilled to disk: {c['cooccurrence_spilled']}); "
+                  f"peak RSS by the end of counting {c['peak_rss_mb_after_counting']:.0f} MB")
     print(f"\nUnseen words ({len(removed)} inflected forms removed from the corpus; rank of the base form among "
           "the 30,000 most frequent words, chance 15,000):\n")
     print("| tool | pairs | median rank | MRR | hits@1 | hits@10 |")

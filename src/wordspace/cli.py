@@ -30,7 +30,8 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-_COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "evaluate", "demo"]
+_COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "evaluate", "bpe", "align", "train-lm",
+             "contextual", "demo"]
 
 
 #: --algorithm -> trainer class name in wordspace.models
@@ -292,6 +293,259 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _add_bpe(sub):
+    p = sub.add_parser("bpe", help="byte-level BPE: train a subword vocabulary, encode and decode text",
+                       description="Byte-level BPE tokenizer. Encoded text is one line per input line, tokens "
+                                   "separated by spaces (GPT-2's printable byte alphabet, a space is 'Ġ'), ready "
+                                   "for 'wordspace train'.")
+    bsub = p.add_subparsers(dest="bpe_command", metavar="ACTION", parser_class=_Parser)
+    bsub.required = True
+    t = bsub.add_parser("train", help="learn merges from text files")
+    t.add_argument("corpus", nargs="+", metavar="CORPUS")
+    t.add_argument("--vocab-size", type=int, required=True, help="256 bytes + merges + special tokens")
+    t.add_argument("--out", required=True, metavar="FILE", help="the tokenizer (JSON)")
+    t.add_argument("--special-token", action="append", default=[], metavar="TOKEN",
+                   help="a token never split (repeatable), e.g. '<|endoftext|>'")
+    t.add_argument("--min-frequency", type=int, default=2, help="stop when no pair occurs this often (default 2)")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=_cmd_bpe_train)
+    for name, helptext in (("encode", "text files -> tokens"), ("decode", "tokens -> text")):
+        e = bsub.add_parser(name, help=helptext)
+        e.add_argument("files", nargs="+", metavar="FILE")
+        e.add_argument("--model", required=True, metavar="MODEL", help="a tokenizer written by 'wordspace bpe train'")
+        e.add_argument("--out", default=None, metavar="OUT", help="write here instead of standard output")
+        e.add_argument("--ids", action="store_true", help="integer token ids instead of printable tokens")
+        e.set_defaults(func=_cmd_bpe_encode if name == "encode" else _cmd_bpe_decode)
+
+
+def _cmd_bpe_train(args) -> int:
+    from .bpe import BPE, read_lines
+    from .io._atomic import _check_parent
+
+    _check_parent(args.out)
+    t0 = time.perf_counter()
+    bpe = BPE.train(read_lines(args.corpus), args.vocab_size, special_tokens=args.special_token,
+                    min_frequency=args.min_frequency, progress=not args.quiet)
+    bpe.save(args.out)
+    print(f"wrote {args.out}: {len(bpe):,} tokens ({len(bpe.merges):,} merges) in {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def _bpe_stream(args, convert) -> int:
+    from .bpe import BPE, read_lines
+    from .io._atomic import atomic_file
+
+    bpe = BPE.load(args.model)
+
+    def lines():
+        for block in read_lines(args.files):
+            yield from block.splitlines()
+
+    if args.out is None:
+        for line in lines():
+            sys.stdout.write(convert(bpe, line) + "\n")
+        return 0
+    with atomic_file(args.out, "w") as fh:
+        for line in lines():
+            fh.write(convert(bpe, line) + "\n")
+    return 0
+
+
+def _cmd_bpe_encode(args) -> int:
+    if args.ids:
+        return _bpe_stream(args, lambda bpe, line: " ".join(map(str, bpe.encode(line))))
+    return _bpe_stream(args, lambda bpe, line: " ".join(bpe.tokenize(line)))
+
+
+def _cmd_bpe_decode(args) -> int:
+    from .errors import InvalidParameterError
+
+    def ids(line):
+        try:
+            return [int(x) for x in line.split()]
+        except ValueError:
+            raise InvalidParameterError(f"--ids expects integer token ids, got {line[:60]!r}") from None
+
+    if args.ids:
+        return _bpe_stream(args, lambda bpe, line: bpe.decode(ids(line)))
+    return _bpe_stream(args, lambda bpe, line: bpe.detokenize(line.split()))
+
+
+def _add_align(sub):
+    p = sub.add_parser("align", help="map source vectors onto a target space (cross-lingual alignment)",
+                       description="Orthogonal Procrustes from a seed dictionary (identical strings when "
+                                   "--train-dict is not given), optional refinement on mutual nearest neighbours, "
+                                   "precision@1/5/10 on a test dictionary; writes the mapped source vectors.")
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("tgt", metavar="TGT")
+    p.add_argument("--train-dict", default=None, metavar="FILE", help="seed pairs 'source target' per line")
+    p.add_argument("--test-dict", default=None, metavar="FILE", help="pairs to score (precision@1/5/10)")
+    p.add_argument("--refine", type=int, default=0, metavar="N", help="refinement steps (default 0)")
+    p.add_argument("--retrieval", choices=["csls", "nn"], default="csls")
+    p.add_argument("--out", required=True, metavar="ALIGNED", help="the mapped source vectors (any format)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_align)
+
+
+def _cmd_align(args) -> int:
+    from .align import align, dictionary_path, read_dictionary
+    from .io import format_for_path
+    from .io._atomic import _check_parent
+
+    fmt = format_for_path(args.out)
+    _check_parent(args.out)
+    for d in (args.train_dict, args.test_dict):
+        if d is not None:
+            dictionary_path(d)
+    src, tgt = _load(args.src), _load(args.tgt)
+    notes = {}
+    train = test = None
+    if args.train_dict:
+        train, n, dropped = read_dictionary(args.train_dict, src, tgt)
+        notes["train_dict"] = {"pairs": n, "usable": len(train)}
+    if args.test_dict:
+        test, n, dropped = read_dictionary(args.test_dict, src, tgt)
+        notes["test_dict"] = {"pairs": n, "usable": len(test)}
+    result = align(src, tgt, train, refine=args.refine, retrieval=args.retrieval, test_pairs=test)
+    result.mapped.save(args.out, format=fmt)
+    if args.json:
+        print(json.dumps({"seed_pairs": result.seed_pairs, "retrieval": args.retrieval, **notes,
+                          "steps": result.history}, indent=2))
+        return 0
+    seed = "identical strings" if train is None else args.train_dict
+    print(f"{args.src} -> {args.tgt}: {result.seed_pairs:,} seed pairs ({seed}), retrieval {args.retrieval}")
+    if test is not None:
+        print(f"test dictionary: {notes['test_dict']['usable']:,} of {notes['test_dict']['pairs']:,} pairs in both vocabularies")
+        print(f"  {'step':>4} {'pairs':>7} {'words':>6} {'P@1':>7} {'P@5':>7} {'P@10':>7}")
+        for h in result.history:
+            if "p@1" in h:
+                print(f"  {h['step']:>4} {h['pairs']:>7,} {h['words']:>6,} {100 * h['p@1']:>6.2f}% "
+                      f"{100 * h['p@5']:>6.2f}% {100 * h['p@10']:>6.2f}%")
+            else:
+                print(f"  {h['step']:>4} {h['pairs']:>7,}")
+    print(f"wrote {args.out} ({fmt}): {len(result.mapped):,} keys x {result.mapped.dim} dims")
+    return 0
+
+
+def _add_train_lm(sub):
+    p = sub.add_parser("train-lm", help="train an ELMo-style BiLSTM language model (extra [torch])",
+                       description="Train forward and backward LSTM language models over word tokens (BPE-encoded "
+                                   "text works too). Shows held-out perplexity per epoch and checkpoints to DIR after "
+                                   "each epoch; --resume continues from DIR.")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--dim", type=int, default=128, help="embedding and projection size (default 128)")
+    p.add_argument("--hidden", type=int, default=512, help="LSTM cell size (default 512)")
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--batch-tokens", type=int, default=4096, help="tokens per batch (default 4096)")
+    p.add_argument("--seq-len", type=int, default=64, help="longest segment, in words (default 64)")
+    p.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (default 0.002)")
+    p.add_argument("--max-vocab", type=int, default=30_000)
+    p.add_argument("--min-count", type=int, default=3)
+    p.add_argument("--heldout", type=float, default=0.02, help="share of segments held out (default 0.02)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workers", type=int, default=None, help="CPU threads")
+    p.add_argument("--device", default=None, help="cpu, cuda... (default: cuda when available)")
+    p.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_train_lm)
+
+
+def _cmd_train_lm(args) -> int:
+    from .io._atomic import _check_parent
+
+    try:
+        from .nn.lm_train import train_lm
+    except ImportError as exc:
+        from .errors import WordspaceError
+
+        raise WordspaceError(str(exc)) from None
+    _check_parent(args.out)
+    t0 = time.perf_counter()
+    lm = train_lm(args.corpus, args.out, dim=args.dim, hidden=args.hidden, layers=args.layers, dropout=args.dropout,
+                  epochs=args.epochs, batch_tokens=args.batch_tokens, seq_len=args.seq_len, lr=args.lr,
+                  max_vocab=args.max_vocab, min_count=args.min_count, heldout=args.heldout, seed=args.seed,
+                  device=args.device, workers=args.workers, resume=args.resume, progress=not args.quiet)
+    last = lm.history[-1]["heldout_perplexity"] if lm.history else None
+    ppl = f"; held-out perplexity forward {last['forward']:.1f}, backward {last['backward']:.1f}" if last else ""
+    print(f"wrote {args.out}: {len(lm.vocab):,} tokens, {len(lm.history)} epochs in {time.perf_counter() - t0:.1f}s{ppl}")
+    return 0
+
+
+def _add_contextual(sub):
+    p = sub.add_parser("contextual", help="per-layer word vectors of a local transformer (extra [contextual])",
+                       description="With one sentence: for --word, its nearest other words of the sentence at each "
+                                   "layer. With two sentences: the cosine, at each layer, between --word in the first "
+                                   "and in the second (the 'river bank' / 'savings bank' test).")
+    p.add_argument("model_dir", metavar="MODEL_DIR")
+    p.add_argument("--sentence", action="append", required=True, metavar="TEXT", help="once or twice")
+    p.add_argument("--word", default=None, metavar="W", help="the word to follow (default: the first one both sentences share)")
+    p.add_argument("--layer", default="all", metavar="all|N", help="one layer (0 = embeddings) or all (default)")
+    p.add_argument("-k", type=int, default=3, help="nearest words shown per layer (default 3)")
+    p.add_argument("--device", default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_contextual)
+
+
+def _cmd_contextual(args) -> int:
+    import numpy as np
+
+    from .errors import InvalidParameterError, WordspaceError
+
+    if len(args.sentence) > 2:
+        raise InvalidParameterError("--sentence is given once (nearest words) or twice (compare a word in both)")
+    try:
+        from .contextual import TransformerLayers, cosine_by_layer
+        tl = TransformerLayers(args.model_dir, device=args.device)
+    except ImportError as exc:
+        raise WordspaceError(str(exc)) from None
+    sents = tl.batch(args.sentence)
+    word = args.word
+    if word is None:
+        common = [w for w in sents[0].words if all(w in s.words for s in sents)]
+        if len(sents) == 1 or not common:
+            raise InvalidParameterError("give --word (a word of " + ("both sentences" if len(sents) > 1 else "the sentence") + ")")
+        word = common[0]
+    if args.layer == "all":
+        layers = list(range(tl.n_layers))
+    else:
+        try:
+            layers = [int(args.layer)]
+        except ValueError:
+            raise InvalidParameterError(f"--layer must be 'all' or a number 0..{tl.n_layers - 1}, got {args.layer!r}") from None
+        if not 0 <= layers[0] < tl.n_layers:
+            raise InvalidParameterError(f"--layer must be in 0..{tl.n_layers - 1} for this model, got {layers[0]}")
+    if len(sents) == 2:
+        cos = cosine_by_layer(sents[0].of(word), sents[1].of(word))
+        result = {"word": word, "layers": [{"layer": i, "cosine": float(cos[i])} for i in layers]}
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            print(f"cosine of {word!r} in the two sentences, by layer (0 = embeddings):")
+            for row in result["layers"]:
+                print(f"  layer {row['layer']:>2}  {row['cosine']:.4f}")
+        return 0
+    s = sents[0]
+    i = s.index(word)
+    result = {"word": word, "layers": []}
+    for layer in layers:
+        m = s.vectors[layer]
+        u = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+        sims = u @ u[i]
+        order = [j for j in np.argsort(-sims) if j != i][: args.k]
+        result["layers"].append({"layer": layer, "nearest": [{"word": s.words[j], "position": int(j),
+                                                              "cosine": float(sims[j])} for j in order]})
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"nearest other words to {word!r} (position {i}), by layer (0 = embeddings):")
+        for row in result["layers"]:
+            print(f"  layer {row['layer']:>2}  " + "  ".join(f"{n['word']} {n['cosine']:.3f}" for n in row["nearest"]))
+    return 0
+
+
 def _add_demo(sub):
     p = sub.add_parser("demo", help="train on the bundled corpus and query the result",
                        description="Train skip-gram vectors on the bundled King James Bible "
@@ -334,6 +588,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_query(sub)
     _add_evaluate(sub)
+    _add_bpe(sub)
+    _add_align(sub)
+    _add_train_lm(sub)
+    _add_contextual(sub)
     _add_demo(sub)
     return parser
 

@@ -18,7 +18,19 @@ import numpy as np
 from ._kernels import cooccur as kc
 from .errors import InvalidParameterError
 
-__all__ = ["Cooccurrence", "count_cooccurrences", "WEIGHTINGS"]
+__all__ = ["Cooccurrence", "count_cooccurrences", "peak_rss_mb", "WEIGHTINGS"]
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory so far, in MB (None where the OS does not say)."""
+    try:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+    except (ImportError, OSError):
+        return None
 
 WEIGHTINGS = tuple(kc.WEIGHTINGS)
 #: Bytes of counting memory per table slot: the slot (int64 key + float64 value) and its

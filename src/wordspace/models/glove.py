@@ -14,7 +14,7 @@ import numpy as np
 from .._kernels import REAL
 from .._kernels import glove as kg
 from .._validation import NONE, Interval, Options
-from ..cooccur import WEIGHTINGS, count_cooccurrences
+from ..cooccur import WEIGHTINGS, count_cooccurrences, peak_rss_mb
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
@@ -139,7 +139,8 @@ class GloVe(Trainer):
             "vocab": len(encoded.words), "invalid_utf8_bytes": encoded.invalid_bytes,
             "vocab_prunes": encoded.pruned, "seconds": t1 - t0,
             "cooccurrences": co.nnz, "cooccurrence_runs": co.runs, "cooccurrence_spilled": co.spilled,
-            "cooccurrence_seconds": time.perf_counter() - t1,
+            "cooccurrence_seconds": time.perf_counter() - t1, "cooccurrence_table_mb": co.table_mb,
+            "peak_rss_mb_after_counting": peak_rss_mb(),
         }
         if co.nnz == 0:
             raise InvalidParameterError(

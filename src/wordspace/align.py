@@ -1,0 +1,250 @@
+"""Cross-lingual alignment: map one embedding space onto another with an orthogonal matrix.
+
+Orthogonal Procrustes from a seed dictionary, MUSE-style refinement on mutual nearest
+neighbours, CSLS retrieval (Conneau et al. 2018) and plain nearest neighbours, seed
+dictionaries from identical strings, and precision@k on a test dictionary. Works on two
+:class:`wordspace.Vectors`; the result is another ``Vectors`` (the mapped source).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import FormatError, InvalidParameterError
+from .index import top_k
+from .vectors import Vectors
+
+__all__ = ["Alignment", "align", "procrustes", "csls_scores", "read_dictionary", "identical_pairs",
+           "translation_precision", "normalize_embeddings"]
+
+#: Rows of scores computed at once (bounds memory to about BLOCK x n_target floats).
+BLOCK = 2048
+
+
+def normalize_embeddings(m: np.ndarray) -> np.ndarray:
+    """MUSE's ``renorm,center,renorm``: unit rows, subtract the mean row, unit rows again."""
+    def unit(x):
+        n = np.linalg.norm(x, axis=1, keepdims=True)
+        n[n == 0] = 1.0
+        return x / n
+
+    m = unit(np.asarray(m, dtype=np.float32))
+    m = m - m.mean(axis=0, keepdims=True)
+    return unit(m).astype(np.float32)
+
+
+def procrustes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The orthogonal ``W`` minimising ``||x W - y||_F`` (rows are paired vectors).
+
+    With ``U S V^T`` the SVD of ``x^T y``, ``W = U V^T`` (Schönemann 1966).
+    """
+    if x.shape != y.shape or x.ndim != 2:
+        raise InvalidParameterError(f"procrustes needs two (n, dim) arrays of the same shape, got {x.shape} and {y.shape}")
+    u, _, vt = np.linalg.svd(np.asarray(x, np.float64).T @ np.asarray(y, np.float64))
+    return (u @ vt).astype(np.float32)
+
+
+def _mean_top_sim(queries: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
+    """For each query row, the mean cosine of its ``k`` nearest key rows (unit rows)."""
+    out = np.empty(queries.shape[0], dtype=np.float32)
+    for s in range(0, queries.shape[0], BLOCK):
+        _, sc = top_k(np.ascontiguousarray(queries[s : s + BLOCK] @ keys.T), k)
+        out[s : s + BLOCK] = sc.mean(axis=1)
+    return out
+
+
+def csls_scores(src: np.ndarray, tgt: np.ndarray, k: int = 10, r_src: np.ndarray | None = None,
+                r_tgt: np.ndarray | None = None):
+    """Block generator of CSLS scores: ``2 cos(x, y) - r_T(x) - r_S(y)``.
+
+    ``r_T(x)`` is the mean cosine of source row ``x`` with its ``k`` nearest target rows and
+    ``r_S(y)`` that of target row ``y`` with its ``k`` nearest source rows (unit rows in both).
+    Yields ``(start, scores)`` for blocks of source rows; pass precomputed ``r_src`` (the
+    ``r_T`` of ``src``) and ``r_tgt`` to avoid recomputing them.
+    """
+    if r_src is None:
+        r_src = _mean_top_sim(src, tgt, k)
+    if r_tgt is None:
+        r_tgt = _mean_top_sim(tgt, src, k)
+    for s in range(0, src.shape[0], BLOCK):
+        yield s, 2 * (src[s : s + BLOCK] @ tgt.T) - r_src[s : s + BLOCK, None] - r_tgt[None, :]
+
+
+def _retrieve(src: np.ndarray, tgt: np.ndarray, k: int, retrieval: str, csls_k: int = 10):
+    """Top ``k`` target rows for every source row: ``(ids, scores)`` (fewer columns when there
+    are fewer than ``k`` targets)."""
+    k = min(k, tgt.shape[0])
+    ids = np.empty((src.shape[0], k), dtype=np.int64)
+    scores = np.empty((src.shape[0], k), dtype=np.float32)
+    if retrieval == "nn":
+        blocks = ((s, src[s : s + BLOCK] @ tgt.T) for s in range(0, src.shape[0], BLOCK))
+    else:
+        blocks = csls_scores(src, tgt, csls_k)
+    for s, block in blocks:
+        i, sc = top_k(np.ascontiguousarray(block, dtype=np.float32), k)
+        ids[s : s + len(i)], scores[s : s + len(i)] = i, sc
+    return ids, scores
+
+
+def read_dictionary(path: str, src: Vectors | None = None, tgt: Vectors | None = None, lower: bool = False):
+    """Word pairs ``(source, target)`` of a bilingual dictionary file (MUSE's format: two words
+    per line separated by whitespace; ``.gz`` read directly). With ``src``/``tgt``, pairs whose
+    words are not in those vectors are dropped. Returns ``(pairs, n_lines, n_dropped)``."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    pairs, n = [], 0
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2:
+                    raise FormatError(f"'{path}' line {lineno}: expected 'source target', got {line.strip()[:80]!r}")
+                n += 1
+                a, b = (parts[0].lower(), parts[1].lower()) if lower else parts
+                pairs.append((a, b))
+    except FileNotFoundError:
+        raise FormatError(f"dictionary '{path}' does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"dictionary '{path}' is not UTF-8 ({exc.reason})") from None
+    if n == 0:
+        raise FormatError(f"dictionary '{path}' holds no word pairs")
+    kept = [(a, b) for a, b in pairs if (src is None or a in src) and (tgt is None or b in tgt)]
+    return kept, n, n - len(kept)
+
+
+def identical_pairs(src: Vectors, tgt: Vectors, limit: int | None = None) -> list[tuple[str, str]]:
+    """A seed dictionary of the strings both vocabularies contain (numbers, names, loanwords),
+    in source frequency order, at most ``limit`` of them."""
+    out = []
+    for k in src.keys:
+        if k in tgt:
+            out.append((k, k))
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def translation_precision(mapped: np.ndarray, tgt_unit: np.ndarray, src_index, tgt_index, pairs,
+                          ks=(1, 5, 10), retrieval: str = "csls", csls_k: int = 10) -> dict:
+    """Precision@k of translating the source words of ``pairs`` (a source word counts once,
+    correct when any of its gold translations is among the top k). ``mapped`` holds the mapped,
+    unit-length source rows; ``src_index``/``tgt_index`` map words to rows."""
+    gold: dict = {}
+    for a, b in pairs:
+        gold.setdefault(src_index[a], set()).add(tgt_index[b])
+    if not gold:
+        raise InvalidParameterError("no pair of the test dictionary has both words in the vocabularies")
+    rows = np.array(sorted(gold), dtype=np.int64)
+    kmax = min(max(ks), tgt_unit.shape[0])
+    if retrieval == "nn":
+        ids, _ = _retrieve(mapped[rows], tgt_unit, kmax, "nn")
+    else:  # r_S(y) needs every mapped source row, not only the test words
+        r_tgt = _mean_top_sim(tgt_unit, mapped, csls_k)
+        r_src = _mean_top_sim(mapped[rows], tgt_unit, csls_k)
+        ids = np.empty((len(rows), kmax), dtype=np.int64)
+        for s, block in csls_scores(mapped[rows], tgt_unit, csls_k, r_src, r_tgt):
+            ids[s : s + BLOCK] = top_k(np.ascontiguousarray(block, dtype=np.float32), kmax)[0]
+    out = {"words": len(rows)}
+    for k in ks:
+        hit = [bool(gold[r] & set(ids[i, :k].tolist())) for i, r in enumerate(rows)]
+        out[f"p@{k}"] = float(np.mean(hit))
+    return out
+
+
+@dataclass
+class Alignment:
+    """The result of :func:`align`: the map, the mapped source vectors and the scores."""
+
+    W: np.ndarray  # (dim, dim) orthogonal; mapped = normalize(src) @ W
+    mapped: Vectors
+    seed_pairs: int
+    history: list = field(default_factory=list)  # per refinement step: dictionary size and scores
+
+
+def _mutual_pairs(mapped: np.ndarray, tgt: np.ndarray, n_max: int, retrieval: str, csls_k: int = 10):
+    """Mutual nearest neighbours among the ``n_max`` most frequent words of each side."""
+    s, t = mapped[:n_max], tgt[:n_max]
+    fwd, _ = _retrieve(s, t, 1, retrieval, csls_k)
+    bwd, _ = _retrieve(t, s, 1, retrieval, csls_k)
+    fwd, bwd = fwd[:, 0], bwd[:, 0]
+    src_ids = np.flatnonzero(bwd[fwd] == np.arange(len(fwd)))
+    return src_ids, fwd[src_ids]
+
+
+def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retrieval: str = "csls",
+          test_pairs=None, refine_vocab: int = 15_000, csls_k: int = 10, seed_limit: int = 5000) -> Alignment:
+    """Map ``src`` onto ``tgt`` with orthogonal Procrustes, optionally refined.
+
+    Parameters
+    ----------
+    src, tgt : Vectors
+        Both spaces, most frequent words first; they must have the same dimension.
+    train_pairs : list of (str, str) or None
+        Seed dictionary. None uses the identical strings of both vocabularies (at most
+        ``seed_limit`` of them), as MUSE's ``identical_char`` seed does.
+    refine : int, default=0
+        Refinement steps: each builds a new dictionary from mutual nearest neighbours
+        (``retrieval``) among the ``refine_vocab`` most frequent words and re-runs Procrustes.
+    retrieval : {"csls", "nn"}, default="csls"
+        CSLS or plain nearest neighbour, for refinement and for the scores.
+    test_pairs : list of (str, str) or None
+        When given, precision@1/5/10 of the seed map and of the final map are kept in
+        ``history`` (intermediate steps record their dictionary size only: CSLS over large
+        vocabularies is the expensive part).
+    """
+    if retrieval not in ("csls", "nn"):
+        raise InvalidParameterError(f"The 'retrieval' parameter of align must be one of 'csls', 'nn'. Got {retrieval!r} instead.")
+    if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
+        raise InvalidParameterError(f"The 'refine' parameter of align must be an int in the range [0, inf). Got {refine!r} instead.")
+    if src.dim != tgt.dim:
+        raise InvalidParameterError(f"the source has {src.dim} dimensions and the target {tgt.dim}; they must match")
+    if train_pairs is None:
+        train_pairs = identical_pairs(src, tgt, seed_limit)
+    train_pairs = [(a, b) for a, b in train_pairs if a in src and b in tgt]
+    if len(train_pairs) < 2:
+        raise InvalidParameterError(
+            f"the seed dictionary has {len(train_pairs)} usable pair(s) (both words in the vocabularies); "
+            "give a larger dictionary"
+        )
+    S = normalize_embeddings(src.matrix)
+    T = normalize_embeddings(tgt.matrix)
+    si = np.array([src.index_of(a) for a, _ in train_pairs])
+    ti = np.array([tgt.index_of(b) for _, b in train_pairs])
+    history = []
+
+    def score(step, n_pairs, W, final):
+        entry = {"step": step, "pairs": n_pairs}
+        if test_pairs and (step == 0 or final):
+            mapped = S @ W
+            entry.update(translation_precision(mapped, T, src._index, tgt._index, test_pairs, retrieval=retrieval,
+                                               csls_k=csls_k))
+        history.append(entry)
+
+    W = procrustes(S[si], T[ti])
+    score(0, len(train_pairs), W, refine == 0)
+    for step in range(1, refine + 1):
+        s_ids, t_ids = _mutual_pairs(S @ W, T, refine_vocab, retrieval, csls_k)
+        if len(s_ids) < 2:
+            if test_pairs:
+                history[-1].update(translation_precision(S @ W, T, src._index, tgt._index, test_pairs,
+                                                         retrieval=retrieval, csls_k=csls_k))
+            break
+        W = procrustes(S[s_ids], T[t_ids])
+        score(step, len(s_ids), W, step == refine)
+    meta = {**src.metadata, "aligned_to": tgt.metadata.get("source", "target"), "alignment": {
+        "method": "procrustes", "refine": refine, "retrieval": retrieval, "seed_pairs": len(train_pairs),
+        "history": history}}
+    mapped = Vectors(src.keys, S @ W, counts=src.counts, metadata=meta)
+    return Alignment(W, mapped, len(train_pairs), history)
+
+
+def dictionary_path(path: str) -> str:
+    """Check a dictionary path early (the CLI fails before loading large vectors)."""
+    if not os.path.isfile(path):
+        raise FormatError(f"dictionary '{path}' does not exist")
+    return path

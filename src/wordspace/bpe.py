@@ -1,0 +1,351 @@
+"""Byte-level BPE: train a subword vocabulary on a corpus, encode and decode text exactly.
+
+Text is split into pre-tokens (GPT-2's pattern: words with their leading space, numbers,
+punctuation runs, whitespace), each pre-token becomes its UTF-8 bytes (ids 0..255), and learned
+merges join adjacent tokens, most frequent pair first. Any text round-trips exactly: decoding
+concatenates token bytes. Tokens are shown with GPT-2's printable byte alphabet (a space is
+``Ġ``), so an encoded corpus is whitespace-separated tokens that ``wordspace train`` reads like
+words. Embedding training lives in ``wordspace.models``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import re
+from collections import Counter
+from typing import Iterable, Iterator
+
+from .errors import FormatError, InvalidParameterError
+
+__all__ = ["BPE", "byte_alphabet", "pretokenize", "read_lines", "PATTERN"]
+
+FORMAT_NAME = "wordspace-bpe"
+FORMAT_VERSION = 1
+
+#: GPT-2's pre-tokenizer with the standard library's ``re``: ``[^\W\d_]`` is a letter, ``\d`` a
+#: digit; everything else that is not a space is punctuation. (GPT-2 uses ``\p{L}``/``\p{N}``
+#: from the ``regex`` package; the two differ only for rare numeric characters such as Roman
+#: numerals, which ``\d`` does not match.)
+PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+_SPLIT = re.compile(PATTERN)
+
+
+def pretokenize(text: str) -> list[str]:
+    """Split ``text`` into pre-tokens; joining them gives ``text`` back."""
+    return _SPLIT.findall(text)
+
+
+def byte_alphabet() -> list[str]:
+    """GPT-2's map from each byte to a printable, non-space character (``byte_alphabet()[32]
+    == 'Ġ'``): printable Latin-1 bytes stand for themselves, the others are shifted to 256+."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    out, shift = {}, 0
+    for b in range(256):
+        if b in keep:
+            out[b] = chr(b)
+        else:
+            out[b] = chr(256 + shift)
+            shift += 1
+    return [out[b] for b in range(256)]
+
+
+_ALPHABET = byte_alphabet()
+_UNALPHABET = {c: b for b, c in enumerate(_ALPHABET)}
+
+
+def _merge_word(word: tuple, pair: tuple, new: int) -> tuple:
+    out, i, n = [], 0, len(word)
+    a, b = pair
+    while i < n:
+        if i + 1 < n and word[i] == a and word[i + 1] == b:
+            out.append(new)
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return tuple(out)
+
+
+def _pairs(word: tuple) -> Counter:
+    return Counter(zip(word, word[1:]))
+
+
+def train_merges(word_counts: dict, n_merges: int, min_frequency: int = 2, progress=None) -> list[tuple[int, int]]:
+    """Learn up to ``n_merges`` merges from ``{tuple of byte ids: count}``.
+
+    Pair counts are kept for the whole corpus and updated only for the words that contain the
+    merged pair (``where`` maps a pair to those words); the most frequent pair comes from a
+    max-heap whose stale entries are skipped when popped. Ties go to the pair created first
+    (smaller ids). New token ids start at 256.
+    """
+    words = list(word_counts)
+    counts = [word_counts[w] for w in words]
+    pair_count: Counter = Counter()
+    where: dict = {}
+    for i, (w, c) in enumerate(zip(words, counts)):
+        for p, k in _pairs(w).items():
+            pair_count[p] += k * c
+            where.setdefault(p, set()).add(i)
+    heap = [(-c, p) for p, c in pair_count.items()]
+    heapq.heapify(heap)
+    merges = []
+    while len(merges) < n_merges and heap:
+        neg, pair = heapq.heappop(heap)
+        if pair_count.get(pair, 0) != -neg:
+            continue  # stale: the count changed after this entry was pushed
+        if -neg < min_frequency:
+            break
+        new = 256 + len(merges)
+        merges.append(pair)
+        changed: set = set()
+        for i in where.pop(pair, ()):
+            old = words[i]
+            merged = _merge_word(old, pair, new)
+            c = counts[i]
+            for p, k in _pairs(old).items():
+                pair_count[p] -= k * c
+                changed.add(p)
+                if pair_count[p] <= 0:
+                    del pair_count[p]
+                if p != pair and p in where:
+                    where[p].discard(i)
+            for p, k in _pairs(merged).items():
+                pair_count[p] += k * c
+                changed.add(p)
+                where.setdefault(p, set()).add(i)
+            words[i] = merged
+        for p in changed:
+            if p in pair_count:
+                heapq.heappush(heap, (-pair_count[p], p))
+        if progress is not None:
+            progress.update(1)
+    return merges
+
+
+class BPE:
+    """A byte-level BPE tokenizer.
+
+    Build one with :meth:`train` or :meth:`load`. ``ids`` are ints: 0-255 the bytes, then one per
+    merge in the order learned, then the special tokens.
+
+    Examples
+    --------
+    >>> bpe = BPE.train(["low lower lowest"] * 10, vocab_size=260)
+    >>> bpe.decode(bpe.encode("lowering")) == "lowering"
+    True
+    """
+
+    def __init__(self, merges: Iterable[tuple[int, int]] = (), special_tokens: Iterable[str] = ()):
+        self.merges = [tuple(map(int, m)) for m in merges]
+        self.ranks = {}  # pair -> rank (= new id - 256)
+        self.vocab = [bytes([b]) for b in range(256)]  # id -> bytes
+        for r, (a, b) in enumerate(self.merges):
+            if not (0 <= a < 256 + r and 0 <= b < 256 + r):
+                raise FormatError(f"merge {r} joins ids {a} and {b}, but only ids below {256 + r} exist at that point")
+            self.ranks[(a, b)] = r
+            self.vocab.append(self.vocab[a] + self.vocab[b])
+        self.special_tokens = {}  # str -> id
+        for tok in special_tokens:
+            if not isinstance(tok, str) or not tok:
+                raise InvalidParameterError(f"special tokens must be non-empty strings, got {tok!r}")
+            if tok not in self.special_tokens:
+                self.special_tokens[tok] = len(self.vocab) + len(self.special_tokens)
+        self._special_re = (re.compile("(" + "|".join(re.escape(t) for t in sorted(self.special_tokens, key=len, reverse=True)) + ")")
+                            if self.special_tokens else None)
+        self._cache: dict = {}
+
+    # -- training ------------------------------------------------------------------------------
+    @classmethod
+    def train(cls, texts, vocab_size: int, *, special_tokens: Iterable[str] = (), min_frequency: int = 2,
+              progress: bool = False) -> "BPE":
+        """Learn merges from ``texts`` (an iterable of strings; :func:`read_lines` reads files)
+        until the vocabulary has ``vocab_size`` tokens (256 bytes + merges + special tokens) or
+        no pair occurs ``min_frequency`` times. Special tokens are never split or merged."""
+        special_tokens = list(dict.fromkeys(special_tokens))
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 256 + len(special_tokens):
+            raise InvalidParameterError(
+                f"The 'vocab_size' parameter of BPE.train must be an int of at least {256 + len(special_tokens)} "
+                f"(256 bytes + {len(special_tokens)} special tokens). Got {vocab_size!r} instead."
+            )
+        if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
+            raise InvalidParameterError(f"The 'min_frequency' parameter of BPE.train must be an int in the range [1, inf). "
+                                        f"Got {min_frequency!r} instead.")
+        specials = re.compile("|".join(re.escape(t) for t in special_tokens)) if special_tokens else None
+        counts: Counter = Counter()
+        for text in _iter_texts(texts):
+            for part in (specials.split(text) if specials else (text,)):
+                counts.update(pretokenize(part))
+        word_counts = Counter()
+        for tok, c in counts.items():
+            word_counts[tuple(tok.encode("utf-8", "surrogatepass"))] += c
+        n_merges = vocab_size - 256 - len(special_tokens)
+        bar = None
+        if progress:
+            from .models._base import progress_bar
+
+            bar = progress_bar(n_merges, True, "bpe merges", unit="merge")
+        try:
+            merges = train_merges(word_counts, n_merges, min_frequency, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return cls(merges, special_tokens)
+
+    # -- encoding ------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.vocab) + len(self.special_tokens)
+
+    def _encode_chunk(self, chunk: str) -> list[int]:
+        ids = self._cache.get(chunk)
+        if ids is not None:
+            return ids
+        word = list(chunk.encode("utf-8", "surrogatepass"))
+        ranks = self.ranks
+        while len(word) > 1:
+            best, best_rank = None, None
+            for p in zip(word, word[1:]):
+                r = ranks.get(p)
+                if r is not None and (best_rank is None or r < best_rank):
+                    best, best_rank = p, r
+            if best is None:
+                break
+            word = list(_merge_word(tuple(word), best, 256 + best_rank))
+        if len(self._cache) < 1_000_000:
+            self._cache[chunk] = word
+        return word
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text``; special tokens in the text become their own ids."""
+        if not isinstance(text, str):
+            raise InvalidParameterError(f"encode takes a str, got {type(text).__name__}")
+        out: list[int] = []
+        parts = self._special_re.split(text) if self._special_re else (text,)
+        for k, part in enumerate(parts):
+            if k % 2 == 1:
+                out.append(self.special_tokens[part])
+                continue
+            for chunk in pretokenize(part):
+                out.extend(self._encode_chunk(chunk))
+        return out
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """The text of ``ids`` (exactly the encoded text, for ids that :meth:`encode` made)."""
+        inverse = {i: t for t, i in self.special_tokens.items()}
+        parts, buf = [], bytearray()
+        n = len(self.vocab)
+        for i in ids:
+            if 0 <= i < n:
+                buf += self.vocab[i]
+            elif i in inverse:
+                parts.append(buf.decode("utf-8", "surrogatepass"))
+                buf = bytearray()
+                parts.append(inverse[i])
+            else:
+                raise InvalidParameterError(f"token id {i} is outside this vocabulary (0..{len(self) - 1})")
+        parts.append(buf.decode("utf-8", "surrogatepass"))
+        return "".join(parts)
+
+    def token(self, i: int) -> str:
+        """The printable form of token ``i`` (GPT-2's byte alphabet; special tokens as they are)."""
+        if 0 <= i < len(self.vocab):
+            return "".join(_ALPHABET[b] for b in self.vocab[i])
+        for t, j in self.special_tokens.items():
+            if j == i:
+                return t
+        raise InvalidParameterError(f"token id {i} is outside this vocabulary (0..{len(self) - 1})")
+
+    def tokenize(self, text: str) -> list[str]:
+        """Printable tokens of ``text`` (what ``wordspace bpe encode`` writes)."""
+        return [self.token(i) for i in self.encode(text)]
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        """Inverse of :meth:`tokenize`."""
+        ids = []
+        lookup = None
+        for t in tokens:
+            if t in self.special_tokens:
+                ids.append(self.special_tokens[t])
+                continue
+            try:
+                data = bytes(_UNALPHABET[c] for c in t)
+            except KeyError:
+                raise InvalidParameterError(f"{t!r} is not a token of the byte alphabet") from None
+            if lookup is None:
+                lookup = {v: i for i, v in enumerate(self.vocab)}
+            if data not in lookup:
+                raise InvalidParameterError(f"{t!r} is not in this vocabulary")
+            ids.append(lookup[data])
+        return self.decode(ids)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path) -> str:
+        """Write a readable JSON file: the merges as id pairs, the vocabulary in printable form
+        (for inspection only: loading rebuilds it from the merges) and the special tokens."""
+        from .io._atomic import atomic_file
+
+        path = os.fspath(path)
+        doc = {
+            "format": FORMAT_NAME, "version": FORMAT_VERSION, "pretokenizer": PATTERN,
+            "special_tokens": self.special_tokens,
+            "merges": [list(m) for m in self.merges],
+            "vocab": {str(i): self.token(i) for i in range(len(self.vocab))},
+        }
+        with atomic_file(path, "w") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=0)
+            fh.write("\n")
+        return path
+
+    @classmethod
+    def load(cls, path) -> "BPE":
+        path = os.fspath(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except FileNotFoundError:
+            raise FormatError(f"'{path}' does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise FormatError(f"'{path}' is not a wordspace BPE file (not valid JSON: {exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
+            raise FormatError(f"'{path}' is not a wordspace BPE file (format {doc.get('format') if isinstance(doc, dict) else None!r})")
+        version = doc.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise FormatError(f"'{path}' is BPE format version {version!r}; this wordspace reads up to "
+                              f"{FORMAT_VERSION}: upgrade wordspace")
+        if doc.get("pretokenizer") != PATTERN:
+            raise FormatError(f"'{path}' was made with another pre-tokenizer pattern; it cannot be used here")
+        try:
+            merges = [(int(a), int(b)) for a, b in doc["merges"]]
+            specials = sorted(doc.get("special_tokens", {}).items(), key=lambda kv: kv[1])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"'{path}': damaged merges or special tokens ({exc})") from None
+        bpe = cls(merges, [t for t, _ in specials])
+        if [i for _, i in specials] != [bpe.special_tokens[t] for t, _ in specials]:
+            raise FormatError(f"'{path}': special token ids do not follow the merges")
+        return bpe
+
+    def __repr__(self) -> str:
+        return f"BPE({len(self):,} tokens: 256 bytes, {len(self.merges):,} merges, {len(self.special_tokens)} special)"
+
+
+def read_lines(paths) -> Iterator[str]:
+    """The text of files (plain, .gz, .bz2, .xz; directories searched), in blocks of whole
+    lines, for :meth:`BPE.train` and ``wordspace bpe``. Invalid UTF-8 is replaced."""
+    from .corpus import _iter_blocks, expand_paths
+
+    for path in expand_paths(paths):
+        for data, _ in _iter_blocks(path):
+            yield data.decode("utf-8", "replace")
+
+
+def _iter_texts(texts) -> Iterator[str]:
+    if isinstance(texts, (str, bytes, os.PathLike)):
+        raise InvalidParameterError(
+            "texts must be an iterable of strings; for files use BPE.train(wordspace.bpe.read_lines(paths), ...), "
+            "and wrap a single text in a list"
+        )
+    for t in texts:
+        if not isinstance(t, str):
+            raise InvalidParameterError(f"texts must be strings, got {type(t).__name__}")
+        yield t

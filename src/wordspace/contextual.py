@@ -1,0 +1,147 @@
+"""Layer-wise word vectors from a local Hugging Face transformer checkpoint (extra ``[contextual]``).
+
+:class:`TransformerLayers` opens an encoder (BERT, MiniLM, RoBERTa...) from a directory on disk,
+never from the network, and returns for each word of a sentence its vector at every layer
+(the embedding output and each transformer layer), sub-word pieces pooled back to words.
+Anisotropy measurement and correction live in ``wordspace.anisotropy``; the ELMo-style model
+in ``wordspace.nn``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import FormatError, InvalidParameterError
+
+__all__ = ["TransformerLayers", "WordLayers", "cosine_by_layer"]
+
+POOLINGS = ("mean", "first", "last")
+
+
+@dataclass
+class WordLayers:
+    """The words of one sentence and their vectors: ``vectors[layer, word]`` (float32)."""
+
+    words: list
+    vectors: np.ndarray  # (n_layers, n_words, dim)
+
+    def index(self, word: str, occurrence: int = 0) -> int:
+        """Position of the ``occurrence``-th (0-based) occurrence of ``word``."""
+        hits = [i for i, w in enumerate(self.words) if w == word]
+        if len(hits) <= occurrence:
+            raise InvalidParameterError(f"{word!r} occurs {len(hits)} time(s) in the sentence {' '.join(self.words)!r}")
+        return hits[occurrence]
+
+    def of(self, word: str, occurrence: int = 0) -> np.ndarray:
+        """``(n_layers, dim)``: the word's vector at every layer."""
+        return self.vectors[:, self.index(word, occurrence)]
+
+
+def cosine_by_layer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of two ``(n_layers, dim)`` stacks, layer by layer."""
+    num = np.einsum("ld,ld->l", a, b)
+    den = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
+
+
+class TransformerLayers:
+    """Word vectors at every layer of a local transformer encoder.
+
+    Parameters
+    ----------
+    model_dir : str
+        A directory with a Hugging Face checkpoint (``config.json``, weights, and a fast
+        tokenizer such as ``tokenizer.json``). Nothing is downloaded.
+    device : str or None
+        ``"cpu"``, ``"cuda"``...; None uses CUDA when available.
+    pooling : {"mean", "first", "last"}, default="mean"
+        How a word's sub-word pieces become one vector.
+
+    Examples
+    --------
+    >>> tl = TransformerLayers("path/to/minilm")                       # doctest: +SKIP
+    >>> out = tl.word_vectors("the bank of the river")                  # doctest: +SKIP
+    >>> out.vectors.shape     # (embedding layer + 6 layers, 5 words, 384) # doctest: +SKIP
+    (7, 5, 384)
+    """
+
+    def __init__(self, model_dir, device: str | None = None, pooling: str = "mean"):
+        try:
+            import torch
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError:
+            raise ImportError("wordspace.contextual requires PyTorch and transformers; install with "
+                              "pip install 'wordspace[contextual]'") from None
+        if pooling not in POOLINGS:
+            raise InvalidParameterError(f"The 'pooling' parameter of TransformerLayers must be one of "
+                                        f"{', '.join(map(repr, POOLINGS))}. Got {pooling!r} instead.")
+        model_dir = os.fspath(model_dir)
+        if not os.path.isfile(os.path.join(model_dir, "config.json")):
+            raise FormatError(f"'{model_dir}' is not a Hugging Face model directory: config.json is missing")
+        from transformers.utils import logging as hf_logging
+
+        bar_was_on = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # its "Loading weights" bar; restored below
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise FormatError(f"cannot load the model in '{model_dir}': {exc}") from None
+        finally:
+            if bar_was_on:
+                hf_logging.enable_progress_bar()
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise FormatError(f"'{model_dir}' has no fast tokenizer (tokenizer.json); it is needed to map pieces to words")
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model.to(self.device).eval()
+        self.pooling = pooling
+        self.model_dir = model_dir
+        self.max_length = min(int(getattr(self.tokenizer, "model_max_length", 512) or 512),
+                              int(getattr(self.model.config, "max_position_embeddings", 512) or 512))
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers returned: the embedding output plus every transformer layer."""
+        return int(self.model.config.num_hidden_layers) + 1
+
+    def word_vectors(self, sentence) -> WordLayers:
+        """The vectors of one sentence's words (split on whitespace unless given as a list)."""
+        return self.batch([sentence])[0]
+
+    def batch(self, sentences, batch_size: int = 32) -> list[WordLayers]:
+        """:meth:`word_vectors` for many sentences, ``batch_size`` at a time."""
+        import torch
+
+        words = [(s.split() if isinstance(s, str) else list(s)) for s in sentences]
+        if any(not w for w in words):
+            raise InvalidParameterError("every sentence needs at least one word")
+        out = []
+        for s in range(0, len(words), batch_size):
+            chunk = words[s : s + batch_size]
+            enc = self.tokenizer(chunk, is_split_into_words=True, return_tensors="pt", padding=True,
+                                 truncation=False)
+            if enc["input_ids"].shape[1] > self.max_length:
+                i = int((enc["attention_mask"].sum(dim=1) > self.max_length).nonzero()[0]) + s
+                raise InvalidParameterError(f"sentence {i + 1} has more pieces than the model's {self.max_length} "
+                                            "positions; split it")
+            with torch.no_grad():
+                hidden = self.model(**{k: v.to(self.device) for k, v in enc.items()}, output_hidden_states=True).hidden_states
+            layers = torch.stack(hidden).float().cpu().numpy()  # (L+1, B, pieces, D)
+            for b, ws in enumerate(chunk):
+                ids = enc.word_ids(b)
+                vec = np.zeros((layers.shape[0], len(ws), layers.shape[3]), dtype=np.float32)
+                pieces: dict = {}
+                for p, w in enumerate(ids):
+                    if w is not None:
+                        pieces.setdefault(w, []).append(p)
+                for w in range(len(ws)):
+                    ps = pieces.get(w)
+                    if not ps:  # a word the tokenizer dropped entirely (e.g. a control character)
+                        continue
+                    sel = ps if self.pooling == "mean" else [ps[0] if self.pooling == "first" else ps[-1]]
+                    vec[:, w] = layers[:, b, sel].mean(axis=1)
+                out.append(WordLayers(ws, vec))
+        return out

@@ -1,0 +1,276 @@
+"""Training the BiLSTM language model: data, batches, held-out perplexity, checkpoints, resume.
+
+The corpus is read once with :func:`wordspace.corpus.encode_corpus`; the most frequent words
+form the vocabulary (others become ``<unk>``); lines are cut into segments of at most
+``seq_len`` tokens, each wrapped as ``<s> ... </s>``; the last ``heldout`` share of segments is
+held out. A checkpoint is a directory of JSON and ``.npz`` files (no pickle): the model's
+weights, Adam's state and the history, written after every epoch, so training resumes exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..corpus import encode_corpus
+from ..errors import FormatError, InvalidParameterError
+from ..io._atomic import atomic_dir
+from ..io.native import escape_key, unescape_key
+from .lm import BOS, EOS, SPECIALS, UNK, BiLMConfig, BiLSTMLanguageModel, default_cutoffs
+
+__all__ = ["BiLM", "train_lm", "load_lm", "segments"]
+
+FORMAT_NAME = "wordspace-bilm"
+FORMAT_VERSION = 1
+
+
+def segments(enc, vocab_size: int, seq_len: int) -> list[np.ndarray]:
+    """Token id arrays ``<s> w ... </s>`` of at most ``seq_len`` words each, in corpus order.
+    Word ids of ``enc`` (most frequent first) below ``vocab_size`` become ``id + 4``; the rest
+    ``<unk>``."""
+    ids = np.where(enc.tokens < vocab_size, enc.tokens.astype(np.int64) + len(SPECIALS), SPECIALS.index(UNK))
+    out = []
+    bos, eos = SPECIALS.index(BOS), SPECIALS.index(EOS)
+    for s in range(enc.n_sentences):
+        a, b = int(enc.offsets[s]), int(enc.offsets[s + 1])
+        for lo in range(a, b, seq_len):
+            out.append(np.concatenate(([bos], ids[lo : min(b, lo + seq_len)], [eos])))
+    return out
+
+
+def _batches(segs: list, batch_tokens: int, rng: np.random.Generator | None):
+    """Segments grouped by length into batches of about ``batch_tokens`` tokens (padded
+    ``(B, T)`` int64 arrays); shuffled within length buckets and in batch order when ``rng``."""
+    order = np.argsort([len(s) for s in segs], kind="stable")
+    if rng is not None:  # shuffle among segments of similar length, then the batches
+        order = order[np.argsort(np.arange(len(order)) // 64 + rng.random(len(order)), kind="stable")]
+    batches, cur, longest = [], [], 0
+    for i in order:
+        longest = max(longest, len(segs[i]))
+        if cur and longest * (len(cur) + 1) > batch_tokens:
+            batches.append(cur)
+            cur, longest = [], len(segs[i])
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    if rng is not None:
+        rng.shuffle(batches)
+    for idx in batches:
+        width = max(len(segs[i]) for i in idx)
+        arr = np.zeros((len(idx), width), dtype=np.int64)
+        for r, i in enumerate(idx):
+            arr[r, : len(segs[i])] = segs[i]
+        yield arr
+
+
+@torch.no_grad()
+def perplexity(model, segs, batch_tokens: int = 8192, device="cpu") -> dict:
+    """Forward, backward and mean perplexity of ``segs`` (every prediction counted once)."""
+    model.eval()
+    nf = nb = 0.0
+    n = 0
+    for arr in _batches(segs, batch_tokens, None):
+        lf, lb, k = model(torch.from_numpy(arr).to(device))
+        nf, nb, n = nf + float(lf), nb + float(lb), n + k
+    if n == 0:
+        raise InvalidParameterError("the held-out part has no tokens to predict")
+    return {"forward": math.exp(nf / n), "backward": math.exp(nb / n), "mean": math.exp((nf + nb) / (2 * n)),
+            "predictions": n}
+
+
+@dataclass
+class BiLM:
+    """A trained language model with its vocabulary: the object :func:`train_lm` and
+    :func:`load_lm` return."""
+
+    model: BiLSTMLanguageModel
+    vocab: list  # id -> token (the four specials first)
+    history: list  # per epoch: train loss, held-out perplexities, seconds
+    meta: dict
+
+    def __post_init__(self):
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+
+    def encode(self, sentences) -> torch.Tensor:
+        """``(B, T)`` ids of ``<s> tokens </s>`` for sentences (strings or token lists)."""
+        toks = [(s.split() if isinstance(s, str) else list(s)) for s in sentences]
+        unk = SPECIALS.index(UNK)
+        width = max(len(t) for t in toks) + 2
+        ids = torch.zeros(len(toks), width, dtype=torch.long)
+        for i, t in enumerate(toks):
+            ids[i, : len(t) + 2] = torch.tensor([SPECIALS.index(BOS)] + [self.index.get(w, unk) for w in t]
+                                                + [SPECIALS.index(EOS)])
+        return ids
+
+    @torch.no_grad()
+    def layer_vectors(self, sentences) -> list[np.ndarray]:
+        """For each sentence, ``(L + 1, n_words, 2 * dim)`` float32: its words' vectors at every
+        layer (the ``<s>``/``</s>`` positions are dropped)."""
+        self.model.eval()
+        ids = self.encode(sentences)
+        dev = next(self.model.parameters()).device
+        layers = self.model.layer_vectors(ids.to(dev)).cpu().numpy()  # (L+1, B, T, 2D)
+        lengths = (ids != 0).sum(dim=1).tolist()
+        return [layers[:, i, 1 : n - 1] for i, n in enumerate(lengths)]
+
+    def save(self, path, optimizer=None) -> str:
+        return _save(path, self.model, self.vocab, self.history, self.meta, optimizer)
+
+
+def _save(path, model, vocab, history, meta, optimizer=None) -> str:
+    path = os.fspath(path)
+    with atomic_dir(path) as tmp:
+        np.savez(os.path.join(tmp, "model.npz"), **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
+        with open(os.path.join(tmp, "vocab.tsv"), "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("".join(escape_key(w) + "\n" for w in vocab))
+        doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "config": model.config.to_dict(),
+               "history": history, "meta": meta}
+        if optimizer is not None:
+            st = optimizer.state_dict()
+            arrays = {f"{i}.{k}": v.detach().cpu().numpy() for i, s in st["state"].items() for k, v in s.items()
+                      if torch.is_tensor(v)}
+            np.savez(os.path.join(tmp, "optimizer.npz"), **arrays)
+            doc["optimizer"] = {"param_groups": st["param_groups"], "state_keys": sorted(arrays)}
+        with open(os.path.join(tmp, "checkpoint.json"), "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1)
+    return path
+
+
+def _read(path: str):
+    try:
+        with open(os.path.join(path, "checkpoint.json"), encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise FormatError(f"'{path}' is not a language-model directory: checkpoint.json is missing") from None
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"'{path}/checkpoint.json' is damaged ({exc})") from None
+    if doc.get("format") != FORMAT_NAME:
+        raise FormatError(f"'{path}' does not hold a wordspace BiLSTM language model")
+    if not isinstance(doc.get("version"), int) or doc["version"] > FORMAT_VERSION:
+        raise FormatError(f"'{path}' is language-model format version {doc.get('version')!r}; upgrade wordspace")
+    cfg = dict(doc["config"])
+    cfg["adaptive_cutoffs"] = tuple(cfg.get("adaptive_cutoffs", ()))
+    model = BiLSTMLanguageModel(BiLMConfig(**cfg))
+    try:
+        with np.load(os.path.join(path, "model.npz"), allow_pickle=False) as z:
+            state = {k: torch.from_numpy(z[k]) for k in z.files}
+        model.load_state_dict(state)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise FormatError(f"'{path}/model.npz' is missing or does not fit the config ({exc})") from None
+    with open(os.path.join(path, "vocab.tsv"), encoding="utf-8", newline="\n") as fh:
+        vocab = [unescape_key(line[:-1]) for line in fh]
+    if len(vocab) != model.config.vocab_size:
+        raise FormatError(f"'{path}/vocab.tsv' has {len(vocab)} tokens; the model expects {model.config.vocab_size}")
+    return model, vocab, doc
+
+
+def load_lm(path, device: str = "cpu") -> BiLM:
+    """Open a directory written by :func:`train_lm`."""
+    model, vocab, doc = _read(os.fspath(path))
+    return BiLM(model.to(device), vocab, doc.get("history", []), doc.get("meta", {}))
+
+
+def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
+    info = doc.get("optimizer")
+    if not info:
+        return
+    with np.load(os.path.join(path, "optimizer.npz"), allow_pickle=False) as z:
+        state: dict = {}
+        for key in info["state_keys"]:
+            i, name = key.split(".", 1)
+            state.setdefault(int(i), {})[name] = torch.from_numpy(z[key])
+    optimizer.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+
+
+def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 512, layers: int = 2, dropout: float = 0.1,
+             epochs: int = 5, batch_tokens: int = 4096, seq_len: int = 64, lr: float = 2e-3, max_vocab: int = 30_000,
+             min_count: int = 3, heldout: float = 0.02, seed: int = 1, device: str | None = None, workers: int | None = None,
+             resume: bool = False, progress: bool = True) -> BiLM:
+    """Train (or, with ``resume``, continue training) a BiLSTM language model on ``corpus`` and
+    checkpoint it to the directory ``out`` after every epoch.
+
+    Returns the :class:`BiLM`; its ``history`` holds, per epoch, the training loss (mean
+    forward/backward NLL per token) and the held-out perplexities.
+    """
+    checks = {"dim": dim, "hidden": hidden, "layers": layers, "epochs": epochs, "batch_tokens": batch_tokens,
+              "seq_len": seq_len, "max_vocab": max_vocab, "min_count": min_count}
+    for name, value in checks.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidParameterError(f"The '{name}' parameter of train_lm must be an int in the range [1, inf). "
+                                        f"Got {value!r} instead.")
+    if not 0 < heldout < 1:
+        raise InvalidParameterError(f"The 'heldout' parameter of train_lm must be a float in the range (0, 1). Got {heldout!r} instead.")
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise InvalidParameterError(f"The 'lr' parameter of train_lm must be a float in the range (0, inf). Got {lr!r} instead.")
+    if workers:
+        torch.set_num_threads(workers)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    enc = encode_corpus(corpus, min_count=1)  # keep every token: rare words become <unk> in place
+    n_words = min(max_vocab, int((enc.counts >= min_count).sum()))
+    vocab = list(SPECIALS) + list(enc.words[:n_words])
+    segs = segments(enc, n_words, seq_len)
+    n_held = max(1, int(len(segs) * heldout))
+    if len(segs) - n_held < 1:
+        raise InvalidParameterError(f"the corpus gives {len(segs)} segment(s): too few to hold {heldout:.0%} out")
+    train, held = segs[:-n_held], segs[-n_held:]
+    cfg = BiLMConfig(len(vocab), dim, hidden, layers, dropout, default_cutoffs(len(vocab)))
+    start, history = 0, []
+    out = os.fspath(out)
+    torch.manual_seed(seed)  # the initial weights depend on the seed only
+    model = BiLSTMLanguageModel(cfg)
+    optimizer = None
+    if resume and os.path.isfile(os.path.join(out, "checkpoint.json")):
+        model, old_vocab, doc = _read(out)
+        if old_vocab != vocab:
+            raise InvalidParameterError(f"'{out}' was trained with another vocabulary (different corpus or max_vocab/"
+                                        "min_count); resume needs the same corpus and settings")
+        history = doc.get("history", [])
+        start = len(history)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        _restore_optimizer(optimizer, out, doc)
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    meta = {"corpus_tokens": int(enc.n_tokens), "train_segments": len(train), "heldout_segments": len(held),
+            "train_tokens": int(sum(len(s) - 2 for s in train)), "heldout_tokens": int(sum(len(s) - 2 for s in held)),
+            "seq_len": seq_len, "batch_tokens": batch_tokens, "lr": lr, "seed": seed, "min_count": min_count,
+            "max_vocab": max_vocab}
+    from ..models._base import progress_bar
+
+    total = int(sum(len(s) for s in train))
+    for epoch in range(start, epochs):
+        torch.manual_seed(seed * 1000 + epoch)  # dropout masks: the same whether or not we resumed
+        rng = np.random.default_rng([seed, epoch])
+        model.train()
+        t0 = time.perf_counter()
+        loss_sum, n_pred = 0.0, 0
+        bar = progress_bar(total, progress, f"bilm epoch {epoch + 1}/{epochs}", unit="tok")
+        try:
+            for arr in _batches(train, batch_tokens, rng):
+                lf, lb, k = model(torch.from_numpy(arr).to(device))
+                loss = (lf + lb) / (2 * max(k, 1))
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                loss_sum += float(loss.detach()) * k
+                n_pred += k
+                bar.set_postfix_str(f"loss={loss_sum / max(n_pred, 1):.3f} ppl={math.exp(loss_sum / max(n_pred, 1)):.1f}",
+                                    refresh=False)
+                bar.update(int((arr != 0).sum()))
+        finally:
+            bar.close()
+        ppl = perplexity(model, held, batch_tokens, device)
+        history.append({"epoch": epoch + 1, "train_loss": loss_sum / max(n_pred, 1), "heldout_perplexity": ppl,
+                        "seconds": time.perf_counter() - t0})
+        if progress:
+            bar.write(f"epoch {epoch + 1}: held-out perplexity forward {ppl['forward']:.1f}, backward "
+                      f"{ppl['backward']:.1f}")
+        _save(out, model, vocab, history, meta, optimizer)
+    return BiLM(model, vocab, history, meta)

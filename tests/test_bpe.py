@@ -1,0 +1,170 @@
+"""Byte-level BPE: a hand-worked example, merges identical to a naive re-counting reference,
+exact round trips on arbitrary Unicode, special tokens, the file format and its damage."""
+
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wordspace import FormatError, InvalidParameterError
+from wordspace.bpe import BPE, byte_alphabet, pretokenize, train_merges
+
+
+def naive_merges(word_counts: dict, n_merges: int, min_frequency: int = 2):
+    """Re-count every pair of every word before each merge (the slow way)."""
+    words = dict(word_counts)
+    merges = []
+    for _ in range(n_merges):
+        pairs = Counter()
+        for w, c in words.items():
+            for p in zip(w, w[1:]):
+                pairs[p] += c
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        if pairs[best] < min_frequency:
+            break
+        new = 256 + len(merges)
+        merges.append(best)
+        out = {}
+        for w, c in words.items():
+            m, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
+                    m.append(new)
+                    i += 2
+                else:
+                    m.append(w[i])
+                    i += 1
+            out[tuple(m)] = out.get(tuple(m), 0) + c
+        words = out
+    return merges
+
+
+def test_worked_example():
+    """'aaabdaaabac' (Wikipedia's BPE example) as one pre-token: 'aa' (ids 97, 97) occurs 4
+    times, overlapping; counted as pairs of adjacent tokens it is the most frequent, so the
+    first merge is (97, 97) -> 256; then 'aaab' -> [256, 97, 98] twice, and (256, 97) and
+    (97, 98) each occur twice: the tie goes to the smaller pair, (97, 98) -> 257."""
+    text = "aaabdaaabac"
+    assert pretokenize(text) == [text]
+    bpe = BPE.train([text], vocab_size=258)
+    assert bpe.merges == [(97, 97), (97, 98)]
+    assert bpe.encode(text) == [256, 257, 100, 256, 257, 97, 99]
+    assert bpe.vocab[257] == b"ab" and bpe.token(256) == "aa"
+    assert bpe.decode(bpe.encode(text)) == text
+
+
+def test_pretokenizer_keeps_leading_spaces_and_is_lossless():
+    text = "Hello world's  2024 items_x, naïve 東京!!\n\tend "
+    parts = pretokenize(text)
+    assert "".join(parts) == text
+    assert " world" in parts and "'s" in parts and " 2024" in parts and " naïve" in parts
+    assert byte_alphabet()[32] == "Ġ" and len(set(byte_alphabet())) == 256
+
+
+def test_merges_equal_naive_reference(demo_sentences):
+    text = [" ".join(s) for s in demo_sentences[:1500]]
+    counts = Counter()
+    for t in text:
+        counts.update(pretokenize(t))
+    wc = Counter()
+    for tok, c in counts.items():
+        wc[tuple(tok.encode())] += c
+    assert train_merges(wc, 300) == naive_merges(wc, 300)
+    # a tiny corpus runs out of pairs above min_frequency before the requested number
+    small = {tuple(b"abab"): 1, tuple(b"cd"): 1}
+    assert train_merges(small, 10, min_frequency=1) == naive_merges(small, 10, min_frequency=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=80))
+def test_round_trip_any_unicode(trained, text):
+    assert trained.decode(trained.encode(text)) == text
+    assert trained.detokenize(trained.tokenize(text)) == text
+
+
+@pytest.fixture(scope="module")
+def trained(demo_sentences):
+    return BPE.train([" ".join(s) for s in demo_sentences[:3000]] + ["naïve café 東京 ünïcödé"] * 3,
+                     vocab_size=600, special_tokens=["<|endoftext|>", "<pad>"])
+
+
+def test_training_reaches_the_vocabulary_size_and_compresses(trained, demo_sentences):
+    assert len(trained) == 600 and len(trained.merges) == 600 - 256 - 2
+    text = " ".join(demo_sentences[5000])
+    assert len(trained.encode(text)) < 0.5 * len(text.encode())
+    assert all(" " not in t and "\n" not in t for t in trained.tokenize(text + "\n\t x"))
+
+
+def test_special_tokens(trained):
+    ids = trained.encode("the end<|endoftext|>begin<pad>")
+    assert trained.special_tokens == {"<|endoftext|>": 598, "<pad>": 599}
+    assert 598 in ids and ids[-1] == 599
+    assert trained.decode(ids) == "the end<|endoftext|>begin<pad>"
+    assert "<|endoftext|>" in trained.tokenize("a<|endoftext|>b")
+
+
+def test_save_load_round_trip(trained, tmp_path):
+    path = trained.save(tmp_path / "bpe.json")
+    back = BPE.load(path)
+    assert back.merges == trained.merges and back.special_tokens == trained.special_tokens
+    text = "And the LORD said unto Moses, 2024 naïve <pad>"
+    assert back.encode(text) == trained.encode(text)
+    import json
+
+    doc = json.loads((tmp_path / "bpe.json").read_text(encoding="utf-8"))
+    assert doc["version"] == 1 and doc["vocab"]["32"] == "Ġ"
+
+
+@pytest.mark.parametrize("content,match", [
+    ("not json", "not valid JSON"),
+    ('{"format": "other"}', "not a wordspace BPE file"),
+    ('{"format": "wordspace-bpe", "version": 9}', "version 9.*upgrade wordspace"),
+    ('{"format": "wordspace-bpe", "version": 1, "pretokenizer": "x", "merges": []}', "another pre-tokenizer"),
+])
+def test_bad_files(tmp_path, content, match):
+    p = tmp_path / "b.json"
+    p.write_text(content)
+    with pytest.raises(FormatError, match=match):
+        BPE.load(p)
+
+
+def test_bad_merges_and_parameters(tmp_path):
+    with pytest.raises(FormatError, match="merge 0 joins ids 300 and 1"):
+        BPE([(300, 1)])
+    with pytest.raises(InvalidParameterError, match="'vocab_size' parameter of BPE.train must be an int of at least 258"):
+        BPE.train(["x"], vocab_size=257, special_tokens=["a", "b"])
+    with pytest.raises(InvalidParameterError, match="token id 5000 is outside"):
+        BPE().decode([5000])
+
+
+def test_cli_train_encode_decode_and_train_embeddings(tmp_path, demo_corpus, capsys):
+    """bpe train -> bpe encode (printable tokens) -> wordspace train on the tokens -> bpe decode
+    gives the original lines back."""
+    import gzip
+
+    from wordspace import load
+    from wordspace.cli import main
+
+    text = tmp_path / "part.txt"
+    with gzip.open(demo_corpus, "rt") as src:
+        text.write_text("".join(line for _, line in zip(range(3000), src)))
+    model = tmp_path / "bpe.json"
+    assert main(["bpe", "train", str(text), "--vocab-size", "800", "--out", str(model), "--quiet",
+                 "--special-token", "<s>"]) == 0
+    enc = tmp_path / "part.bpe.txt"
+    assert main(["bpe", "encode", str(text), "--model", str(model), "--out", str(enc)]) == 0
+    assert main(["train", str(enc), "--out", str(tmp_path / "tok.bin"), "--dim", "16", "--epochs", "1",
+                 "--quiet"]) == 0
+    v = load(tmp_path / "tok.bin")
+    assert "Ġthe" in v and "Ġlord" in v  # the KJV corpus is lower-case
+    back = tmp_path / "back.txt"
+    assert main(["bpe", "decode", str(enc), "--model", str(model), "--out", str(back)]) == 0
+    assert back.read_text() == text.read_text()
+    capsys.readouterr()
+    assert main(["bpe", "encode", str(text), "--model", str(model), "--ids"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert BPE.load(model).decode([int(x) for x in first.split()]) == text.read_text().splitlines()[0]
+    assert main(["bpe", "encode", str(text), "--model", str(tmp_path / "missing.json")]) == 1
