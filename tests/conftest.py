@@ -50,3 +50,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "shared_data" in item.keywords and not os.path.isdir(SHARED_DATA):
             item.add_marker(pytest.mark.skip(reason="../shared/data is not present"))
+
+
+from browser import browser  # noqa: E402,F401  (the headless Chromium fixture, one per session)

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 _COMMANDS = ["train", "neighbors", "analogy", "similarity", "convert", "evaluate", "bpe", "align", "train-lm",
-             "contextual", "demo"]
+             "contextual", "plot", "projector", "serve", "demo"]
 
 
 #: --algorithm -> trainer class name in wordspace.models
@@ -546,6 +546,115 @@ def _cmd_contextual(args) -> int:
     return 0
 
 
+def _add_viz(sub):
+    p = sub.add_parser("plot", help="draw a map of words, analogy arrows, or a teaching plot (extra [viz])",
+                       description="Draw VECTORS to --out (.png, .svg, .pdf or a self-contained interactive .html). "
+                                   "Choose one of --words, --top, --neighbors-of (a word map), --analogy, "
+                                   "--history, --subsampling or --noise.")
+    p.add_argument("vectors", metavar="VECTORS")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--words", nargs="+", metavar="WORD", help="these words")
+    what.add_argument("--top", type=int, metavar="N", help="the N most frequent words")
+    what.add_argument("--neighbors-of", nargs="+", metavar="WORD", help="these words and their -k nearest neighbours")
+    what.add_argument("--analogy", nargs="+", metavar="WORD", help="pairs a b c d ...: arrows a->b, c->d, ...")
+    what.add_argument("--history", action="store_true", help="the training history stored in a native model")
+    what.add_argument("--subsampling", action="store_true", help="keep-probability against word frequency")
+    what.add_argument("--noise", action="store_true", help="the unigram^power noise distribution against the unigram")
+    p.add_argument("-k", type=int, default=10, help="neighbours per word with --neighbors-of (default 10)")
+    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca")
+    p.add_argument("--dim", type=int, choices=[2, 3], default=2, help="2 or 3 (the figure shows the first two)")
+    p.add_argument("--clusters", type=int, default=None, help="colour a map by this many k-means clusters")
+    p.add_argument("--sample", type=float, default=1e-3, help="threshold for --subsampling (default 1e-3)")
+    p.add_argument("--power", type=float, default=0.75, help="exponent for --noise (default 0.75)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=_cmd_plot)
+
+    p = sub.add_parser("projector", help="write vectors.tsv and metadata.tsv for the TensorFlow Embedding Projector")
+    p.add_argument("vectors", metavar="VECTORS")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--limit", type=int, default=None, help="only the first N keys (the projector handles ~100k)")
+    p.set_defaults(func=_cmd_projector)
+
+    p = sub.add_parser("serve", help="the web explorer on http://HOST:PORT (extra [web])")
+    p.add_argument("vectors", metavar="VECTORS")
+    p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
+
+
+def _viz_import():
+    from .errors import WordspaceError
+
+    try:
+        from . import viz
+        from .viz import plots
+    except ImportError as exc:
+        raise WordspaceError(str(exc)) from None
+    return viz, plots
+
+
+def _cmd_plot(args) -> int:
+    from .errors import InvalidParameterError
+    from .io._atomic import _check_parent
+
+    _, plots = _viz_import()
+    ext = os.path.splitext(args.out)[1].lower()
+    if ext not in (".png", ".svg", ".pdf", ".html", ".htm"):
+        raise InvalidParameterError(f"--out must end in .png, .svg, .pdf or .html, got '{args.out}'")
+    _check_parent(args.out)
+    v = _load(args.vectors)
+    try:
+        if args.analogy:
+            if len(args.analogy) < 4 or len(args.analogy) % 2:
+                raise InvalidParameterError("--analogy takes pairs of words: A B C D [E F ...] draws A->B, C->D, ...")
+            pairs = list(zip(args.analogy[0::2], args.analogy[1::2]))
+            plot = plots.analogy_plot(v, pairs)
+        elif args.history:
+            plot = plots.history_plot(v.metadata)
+        elif args.subsampling:
+            plot = plots.subsampling_plot(v, sample=args.sample)
+        elif args.noise:
+            plot = plots.noise_plot(v, power=args.power)
+        else:
+            plot = plots.word_map(v, args.words, top=args.top, neighbors_of=args.neighbors_of, k=args.k,
+                                  clusters=args.clusters, method=args.method, dim=args.dim, seed=args.seed)
+    except ImportError as exc:
+        from .errors import WordspaceError
+
+        raise WordspaceError(str(exc)) from None
+    plot.save(args.out)
+    shown = len(plot.data.get("words", [])) or len(plot.data.get("labels", []))
+    print(f"wrote {args.out}: {plot.title}" + (f" ({shown} labelled)" if shown else ""))
+    return 0
+
+
+def _cmd_projector(args) -> int:
+    from .viz.projector import write_projector
+
+    v = _load(args.vectors)
+    vp, mp = write_projector(v, args.out, args.limit)
+    n = len(v) if args.limit is None else min(args.limit, len(v))
+    print(f"wrote {vp} and {mp}: {n:,} keys x {v.dim} dims; load both at projector.tensorflow.org")
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from .errors import WordspaceError
+
+    try:
+        from .web import serve
+        import fastapi  # noqa: F401  (fail here, with the install hint, not inside uvicorn)
+    except ImportError:
+        raise WordspaceError("wordspace serve requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
+    v = _load(args.vectors)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"wordspace: warning: serving on {args.host}: other machines can reach the explorer", file=sys.stderr)
+    print(f"serving {args.vectors} ({len(v):,} keys) on http://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)
+    serve(v, host=args.host, port=args.port)
+    return 0
+
+
 def _add_demo(sub):
     p = sub.add_parser("demo", help="train on the bundled corpus and query the result",
                        description="Train skip-gram vectors on the bundled King James Bible "
@@ -592,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_align(sub)
     _add_train_lm(sub)
     _add_contextual(sub)
+    _add_viz(sub)
     _add_demo(sub)
     return parser
 

@@ -68,3 +68,21 @@ def test_convert_between_formats(tmp_path, vecs):
     final = wordspace.load(tmp_path / "m.txt")
     assert final.keys == ["a", "b", "c"]
     np.testing.assert_array_equal(final.matrix, simple.matrix)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path, vecs):
+    """Atomic writes go through private temporary files; the results must not stay private."""
+    import os
+    import stat
+
+    from wordspace import Vectors
+
+    plain = Vectors(["a", "b"], vecs.matrix[:2])
+    old = os.umask(0o022)
+    try:
+        plain.save(tmp_path / "v.bin")
+        vecs.save(tmp_path / "native")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "v.bin").st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "native").st_mode) == 0o755

@@ -10,6 +10,13 @@ import tempfile
 from ..errors import WordspaceError
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _check_parent(path: str) -> str:
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
@@ -27,6 +34,7 @@ def atomic_file(path: str, mode: str = "wb"):
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it open()'s mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -43,6 +51,7 @@ def atomic_dir(path: str):
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=parent)
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes the directory private
         if os.path.isdir(path):
             old = tmp + ".old"
             os.rename(path, old)

@@ -1,0 +1,179 @@
+"""The explorer: a FastAPI app over one :class:`wordspace.Vectors`, loaded once.
+
+JSON API under ``/api`` (described at ``/openapi.json`` and ``/docs``), and one page at ``/``
+with its script and style under ``/assets``. Every parameter is validated (lengths, ranges);
+unknown words answer 404 with suggestions; other errors answer JSON, never a stack trace.
+Calls only the public API of ``Vectors`` and ``wordspace.viz.project``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from importlib import resources
+from typing import Annotated
+
+import numpy as np
+
+try:
+    from fastapi import FastAPI, Query, Request
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import HTMLResponse, JSONResponse, Response
+except ImportError:  # pragma: no cover - exercised only without the extra
+    raise ImportError("wordspace.web requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
+
+from ..errors import InvalidParameterError, KeyNotFoundError
+
+__all__ = ["create_app", "MAX_K", "MAX_WORD"]
+
+MAX_K = 100  # neighbours per answer
+MAX_WORD = 100  # characters per word
+MAX_WORDS = 20  # words in an odd-one-out query
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+Word = Annotated[str, Query(min_length=1, max_length=MAX_WORD, description="a key of the vectors")]
+K = Annotated[int, Query(ge=1, le=MAX_K, description=f"answers, 1..{MAX_K}")]
+
+
+def _static(name: str) -> str:
+    return resources.files("wordspace.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class _Completer:
+    """Prefix search over the keys: a sorted copy, built on first use (in a thread at start-up)."""
+
+    def __init__(self, vectors, limit: int = 2_000_000):
+        self.vectors = vectors
+        self.limit = limit
+        self._sorted = None
+        self._lock = threading.Lock()
+
+    def build(self):
+        with self._lock:
+            if self._sorted is None:
+                n = min(len(self.vectors), self.limit)
+                self._sorted = sorted(self.vectors.keys[:n])
+        return self._sorted
+
+    def __call__(self, prefix: str, n: int) -> list[str]:
+        keys = self.build()
+        i = bisect.bisect_left(keys, prefix)
+        out = []
+        while i < len(keys) and len(out) < n and keys[i].startswith(prefix):
+            out.append(keys[i])
+            i += 1
+        return out
+
+
+def create_app(vectors, title: str = "wordspace explorer") -> FastAPI:
+    """The app for ``vectors`` (opened once; native models stay memory-mapped)."""
+    app = FastAPI(title=title, version="1", description="Neighbours, analogies, similarity and maps of word vectors.")
+    complete = _Completer(vectors)
+    vectors.normalized()  # compute the unit rows now, not during the first request
+    threading.Thread(target=complete.build, daemon=True).start()
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(KeyNotFoundError)
+    async def unknown_word(request: Request, exc: KeyNotFoundError):
+        word = exc.args[1] if len(exc.args) > 1 else None
+        return JSONResponse({"error": str(exc), "suggestions": vectors.suggest(word) if word else []}, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
+                             for e in exc.errors())
+        return JSONResponse({"error": problems, "detail": jsonable_encoder(exc.errors())}, status_code=422)
+
+    @app.exception_handler(InvalidParameterError)
+    async def bad_parameter(request: Request, exc: InvalidParameterError):
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def any_error(request: Request, exc: Exception):  # never a stack trace to the client
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+
+    def known(word: str) -> str:
+        if word not in vectors:
+            raise KeyNotFoundError(f"{word!r} is not in the vocabulary ({len(vectors):,} keys)", word)
+        return word
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page():
+        return HTMLResponse(_static("index.html"))
+
+    @app.get("/assets/{name}", include_in_schema=False)
+    def asset(name: str):
+        if name not in ASSETS:  # a fixed list: no paths, no traversal
+            return JSONResponse({"error": "no such asset"}, status_code=404)
+        return Response(_static(name), media_type=ASSETS[name])
+
+    @app.get("/api/info")
+    def info():
+        """Size of the vocabulary, dimension and what the model says about itself."""
+        meta = vectors.metadata or {}
+        return {"keys": len(vectors), "dim": vectors.dim, "algorithm": meta.get("algorithm"),
+                "subwords": vectors.subwords is not None, "max_k": MAX_K}
+
+    @app.get("/api/complete")
+    def autocomplete(prefix: Annotated[str, Query(min_length=1, max_length=MAX_WORD)],
+                     n: Annotated[int, Query(ge=1, le=50)] = 10):
+        """Keys that start with ``prefix``, in sorted order."""
+        return {"prefix": prefix, "keys": complete(prefix, n)}
+
+    @app.get("/api/neighbors")
+    def neighbors(word: Word, k: K = 10):
+        """The ``k`` nearest keys by cosine similarity."""
+        known(word)
+        return {"word": word, "neighbors": [{"key": n.key, "score": n.score} for n in vectors.most_similar(word, k=k)]}
+
+    @app.get("/api/analogy")
+    def analogy(a: Word, b: Word, c: Word, k: K = 10,
+                method: Annotated[str, Query(pattern="^(add|mul)$")] = "add"):
+        """``a : b :: c : ?`` with 3CosAdd or 3CosMul."""
+        for w in (a, b, c):
+            known(w)
+        ans = vectors.analogy(a, b, c, k=k, method=method)
+        return {"a": a, "b": b, "c": c, "method": method, "answers": [{"key": n.key, "score": n.score} for n in ans]}
+
+    @app.get("/api/similarity")
+    def similarity(a: Word, b: Word):
+        """Cosine similarity of two keys."""
+        known(a)
+        known(b)
+        return {"a": a, "b": b, "similarity": vectors.similarity(a, b)}
+
+    @app.get("/api/odd-one-out")
+    def odd_one_out(words: Annotated[list[str], Query(min_length=3, max_length=MAX_WORDS)]):
+        """The word least like the others (repeat ``words=`` 3 to 20 times)."""
+        for w in words:
+            if not 1 <= len(w) <= MAX_WORD:
+                raise InvalidParameterError(f"each word must have 1 to {MAX_WORD} characters")
+            known(w)
+        return {"words": words, "odd": vectors.doesnt_match(words)}
+
+    @app.get("/api/map")
+    def neighbourhood_map(word: Word, k: Annotated[int, Query(ge=2, le=50)] = 15):
+        """2-D PCA coordinates of ``word`` and its ``k`` nearest neighbours."""
+        from ..viz.project import project
+
+        known(word)
+        near = vectors.most_similar(word, k=k)
+        keys = [word] + [n.key for n in near]
+        xy = project(vectors, keys, method="pca", dim=2)
+        scores = [1.0] + [n.score for n in near]
+        return {"word": word, "points": [{"key": w, "x": float(x), "y": float(y), "score": float(s)}
+                                         for w, (x, y), s in zip(keys, np.asarray(xy), scores)]}
+
+    return app

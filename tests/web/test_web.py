@@ -1,0 +1,165 @@
+"""The web explorer over a real loopback socket (uvicorn): every endpoint, hostile and
+malformed input (never a 500), escaping, and the page itself in headless Chromium."""
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+uvicorn = pytest.importorskip("uvicorn")
+
+
+from wordspace import Vectors, Word2Vec  # noqa: E402
+from wordspace.web import create_app  # noqa: E402
+
+HOSTILE = "<script>alert(1)</script>"
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "test-artifacts")
+
+
+@pytest.fixture(scope="module")
+def vectors(demo_corpus):
+    v = Word2Vec(dim=32, epochs=2, workers=2, progress=False).fit(demo_corpus).vectors_
+    # add keys that are HTML and markup-ish, close to 'gold' so they show up in its neighbourhood
+    extra = [HOSTILE, "a&b", '"quoted"']
+    rows = np.stack([v["gold"] * 0.99 + 0.01 * v["silver"]] * 3)
+    return Vectors(list(v.keys) + extra, np.concatenate([v.matrix, rows]), metadata=v.metadata)
+
+
+@pytest.fixture(scope="module")
+def server(vectors):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(vectors), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def get(base, path, **params):
+    query = urllib.parse.urlencode(params, doseq=True)
+    try:
+        with urllib.request.urlopen(f"{base}{path}{'?' + query if query else ''}", timeout=20) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_endpoints(server, vectors):
+    status, headers, body = get(server, "/api/neighbors", word="gold", k=5)
+    res = json.loads(body)
+    assert status == 200 and [n["key"] for n in res["neighbors"]] == [n.key for n in vectors.most_similar("gold", k=5)]
+    assert "default-src 'self'" in headers["content-security-policy"] and headers["x-content-type-options"] == "nosniff"
+    res = json.loads(get(server, "/api/analogy", a="man", b="king", c="woman", k=3, method="mul")[2])
+    assert [n["key"] for n in res["answers"]] == [n.key for n in vectors.analogy("man", "king", "woman", k=3, method="mul")]
+    res = json.loads(get(server, "/api/similarity", a="gold", b="silver")[2])
+    assert res["similarity"] == pytest.approx(vectors.similarity("gold", "silver"), abs=1e-6)
+    res = json.loads(get(server, "/api/odd-one-out", words=["gold", "silver", "brass", "sheep"])[2])
+    assert res["odd"] == vectors.doesnt_match(["gold", "silver", "brass", "sheep"])
+    res = json.loads(get(server, "/api/map", word="gold", k=8)[2])
+    assert len(res["points"]) == 9 and res["points"][0]["key"] == "gold"
+    res = json.loads(get(server, "/api/complete", prefix="gol", n=5)[2])
+    assert res["keys"] and all(k.startswith("gol") for k in res["keys"])
+    info = json.loads(get(server, "/api/info")[2])
+    assert info["keys"] == len(vectors) and info["dim"] == 32
+    spec = json.loads(get(server, "/openapi.json")[2])
+    assert {"/api/neighbors", "/api/analogy", "/api/similarity", "/api/odd-one-out", "/api/map"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize("path,params,status", [
+    ("/api/neighbors", {"word": "goldd"}, 404),
+    ("/api/neighbors", {"word": "gold", "k": 0}, 422),
+    ("/api/neighbors", {"word": "gold", "k": 10**12}, 422),
+    ("/api/neighbors", {"word": "gold", "k": "ten"}, 422),
+    ("/api/neighbors", {"word": "x" * 10_000}, 422),
+    ("/api/neighbors", {}, 422),
+    ("/api/neighbors", {"word": "<b>not a word</b>"}, 404),
+    ("/api/analogy", {"a": "man", "b": "king", "c": "woman", "method": "div"}, 422),
+    ("/api/analogy", {"a": "man", "b": "king"}, 422),
+    ("/api/odd-one-out", {"words": ["gold", "silver"]}, 422),
+    ("/api/odd-one-out", {"words": ["gold"] * 50}, 422),
+    ("/api/odd-one-out", {"words": ["gold", "silver", "y" * 200]}, 422),
+    ("/api/map", {"word": "gold", "k": 51}, 422),
+    ("/api/complete", {"prefix": ""}, 422),
+    ("/api/similarity", {"a": "gold", "b": "\x00\u202e"}, 404),
+])
+def test_bad_and_hostile_input_is_answered_in_json(server, path, params, status):
+    got, headers, body = get(server, path, **params)
+    assert got == status
+    assert headers["content-type"].startswith("application/json")
+    assert "error" in json.loads(body)
+
+
+def test_unknown_words_come_with_suggestions(server):
+    status, _, body = get(server, "/api/neighbors", word="goldd")
+    res = json.loads(body)
+    assert status == 404 and "gold" in res["suggestions"] and "'goldd' is not in the vocabulary" in res["error"]
+
+
+@pytest.mark.parametrize("path", ["/assets/../src/wordspace/cli.py", "/assets/..%2f..%2fsetup.py", "/assets/app.py",
+                                  "/assets/%2e%2e%2fapp.py", "/../../etc/passwd", "/api/../../etc/passwd", "/assets/"])
+def test_path_tricks(server, path):
+    status, _, body = get(server, path)
+    assert status == 404 and b"import" not in body and b"root:" not in body
+
+
+def test_html_in_words_stays_data(server):
+    status, headers, body = get(server, "/api/neighbors", word=HOSTILE, k=3)
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["word"] == HOSTILE
+
+
+def test_page_in_a_real_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 1100})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+    page.goto(server + "/")
+    page.wait_for_selector("#info:not(:empty)")  # selectors, not eval: the page's CSP forbids eval
+    page.fill("#word", "gol")
+    page.wait_for_selector("#completions option", state="attached")
+    assert "gold" in [o.get_attribute("value") for o in page.query_selector_all("#completions option")]
+    page.fill("#word", "gold")
+    page.click("#search-form button")
+    page.wait_for_selector("#neighbours li")
+    items = page.locator("#neighbours li").count()
+    assert items == 15 and page.locator("#map circle").count() == 16
+    shown = page.locator("#map text").all_text_contents()
+    assert shown[0] == "gold" and HOSTILE in shown  # the HTML key is shown as text...
+    assert page.locator("#map script, #neighbours script").count() == 0  # ...and never parsed
+    page.fill("#a", "man")
+    page.fill("#b", "king")
+    page.fill("#c", "woman")
+    page.click("#analogy-form button")
+    page.wait_for_selector("#analogy-answers li")
+    assert page.locator("#analogy-answers li").count() == 10
+    page.fill("#w1", "gold")
+    page.fill("#w2", "silver")
+    page.click("#compare-form button")
+    page.locator("#similarity", has_text="cosine similarity of gold and silver").wait_for()
+    page.fill("#word", "goldd")
+    page.click("#search-form button")
+    page.wait_for_selector("#search-error button")
+    assert "gold" in page.locator("#search-error button").all_text_contents()
+    page.fill("#word", "gold")
+    page.click("#search-form button")
+    page.wait_for_selector("#neighbours li")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    shot = os.path.join(ARTIFACTS, "explorer.png")
+    page.screenshot(path=shot, full_page=True)
+    assert os.path.getsize(shot) > 10_000 and errors == []
+    page.close()
