@@ -205,7 +205,7 @@ def main() -> None:
     ap.add_argument("--lm-words", type=int, default=3_000_000)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--dim", type=int, default=128)
-    ap.add_argument("--hidden", type=int, default=512)
+    ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()

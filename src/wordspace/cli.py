@@ -435,7 +435,7 @@ def _add_train_lm(sub):
     p.add_argument("corpus", nargs="+", metavar="CORPUS")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--dim", type=int, default=128, help="embedding and projection size (default 128)")
-    p.add_argument("--hidden", type=int, default=512, help="LSTM cell size (default 512)")
+    p.add_argument("--hidden", type=int, default=256, help="LSTM cell size (default 256)")
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--epochs", type=int, default=5)

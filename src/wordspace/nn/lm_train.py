@@ -188,7 +188,7 @@ def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
     optimizer.load_state_dict({"state": state, "param_groups": info["param_groups"]})
 
 
-def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 512, layers: int = 2, dropout: float = 0.1,
+def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int = 2, dropout: float = 0.1,
              epochs: int = 5, batch_tokens: int = 4096, seq_len: int = 64, lr: float = 2e-3, max_vocab: int = 30_000,
              min_count: int = 3, heldout: float = 0.02, seed: int = 1, device: str | None = None, workers: int | None = None,
              resume: bool = False, progress: bool = True) -> BiLM:
