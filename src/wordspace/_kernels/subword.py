@@ -52,6 +52,16 @@ def ngram_spans(buf, min_n, max_n, starts, ends):
 
 
 @njit(cache=True)
+def _span_buffers(offsets, n_words, max_n):
+    """Scratch arrays for :func:`ngram_spans` large enough for the longest word."""
+    max_len = 0
+    for w in range(n_words):
+        max_len = max(max_len, offsets[w + 1] - offsets[w])
+    starts = np.empty(max_len * max(max_n, 1) + 1, dtype=np.int64)
+    return starts, np.empty_like(starts)
+
+
+@njit(cache=True)
 def subword_table(data, offsets, n_words, min_n, max_n, buckets, out_offsets, out_ids):
     """Subword rows of every word: the word's own id, then ``n_words + bucket`` of each n-gram.
 
@@ -59,11 +69,7 @@ def subword_table(data, offsets, n_words, min_n, max_n, buckets, out_offsets, ou
     Fills ``out_offsets`` (n_words + 1,) and ``out_ids``; returns the number of ids written, or
     ``-1`` when ``out_ids`` is too small (the caller sizes it with :func:`count_subwords`).
     """
-    max_len = 0
-    for w in range(n_words):
-        max_len = max(max_len, offsets[w + 1] - offsets[w])
-    starts = np.empty(max_len * max(max_n, 1) + 1, dtype=np.int64)
-    ends = np.empty_like(starts)
+    starts, ends = _span_buffers(offsets, n_words, max_n)
     pos = 0
     out_offsets[0] = 0
     for w in range(n_words):
@@ -86,11 +92,7 @@ def subword_table(data, offsets, n_words, min_n, max_n, buckets, out_offsets, ou
 @njit(cache=True)
 def count_subwords(data, offsets, n_words, min_n, max_n):
     """Total number of ids :func:`subword_table` writes (one per word plus its n-grams)."""
-    max_len = 0
-    for w in range(n_words):
-        max_len = max(max_len, offsets[w + 1] - offsets[w])
-    starts = np.empty(max_len * max(max_n, 1) + 1, dtype=np.int64)
-    ends = np.empty_like(starts)
+    starts, ends = _span_buffers(offsets, n_words, max_n)
     total = 0
     for w in range(n_words):
         total += 1

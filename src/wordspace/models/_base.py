@@ -75,6 +75,44 @@ class Trainer:
         """The vectors as they stand now (used by callbacks between epochs)."""
         raise NotImplementedError
 
+    def _read_corpus(self, corpus, encoded):
+        """Encode ``corpus`` once (unless ``encoded`` is given), set ``vocab_`` and
+        ``corpus_stats_``, and return the encoded corpus."""
+        from ..corpus import encode_corpus
+        from ..vocab import Vocab
+
+        t0 = time.perf_counter()
+        if encoded is None:
+            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
+                                    max_sentence_length=self.max_sentence_length)
+        self.vocab_ = Vocab(encoded.words, encoded.counts)
+        self.corpus_stats_ = {
+            "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens, "sentences": encoded.n_sentences,
+            "vocab": len(encoded.words), "invalid_utf8_bytes": encoded.invalid_bytes,
+            "vocab_prunes": encoded.pruned, "seconds": time.perf_counter() - t0,
+        }
+        return encoded
+
+    def _count_cooccurrences(self, encoded, workers: int):
+        """Co-occurrences of ``encoded`` with the model's window, weighting and memory budget,
+        with a progress bar; their statistics are added to ``corpus_stats_``."""
+        from ..cooccur import count_cooccurrences, peak_rss_mb
+
+        t0 = time.perf_counter()
+        bar = progress_bar(encoded.n_tokens, self.progress, "co-occurrences")
+        try:
+            with numba_threads(workers):
+                co = count_cooccurrences(encoded, window=self.window, weighting=self.weighting,
+                                         memory=self.memory, workers=workers, bar=bar)
+        finally:
+            bar.close()
+        self.corpus_stats_.update({
+            "cooccurrences": co.nnz, "cooccurrence_runs": co.runs, "cooccurrence_spilled": co.spilled,
+            "cooccurrence_seconds": time.perf_counter() - t0, "cooccurrence_table_mb": co.table_mb,
+            "peak_rss_mb_after_counting": peak_rss_mb(),
+        })
+        return co
+
 
 @contextlib.contextmanager
 def numba_threads(workers: int):

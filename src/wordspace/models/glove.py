@@ -7,19 +7,17 @@ callbacks) in ``_base``.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
 from .._kernels import REAL
 from .._kernels import glove as kg
 from .._validation import NONE, Interval, Options
-from ..cooccur import WEIGHTINGS, count_cooccurrences, peak_rss_mb
-from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
+from ..cooccur import WEIGHTINGS
+from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
-from ..vocab import Vocab
-from ._base import Trainer, numba_threads, progress_bar, run_epochs
+from ._base import Trainer, numba_threads, run_epochs
 
 __all__ = ["GloVe"]
 
@@ -119,29 +117,9 @@ class GloVe(Trainer):
     def fit(self, corpus, *, encoded=None):
         """Count co-occurrences in ``corpus`` and train. ``encoded`` as in ``Word2Vec.fit``."""
         self._validate_params()
-        t0 = time.perf_counter()
-        if encoded is None:
-            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
-                                    max_sentence_length=self.max_sentence_length)
-        self.vocab_ = Vocab(encoded.words, encoded.counts)
+        encoded = self._read_corpus(corpus, encoded)
         workers = self._resolve_workers()
-        t1 = time.perf_counter()
-        bar = progress_bar(encoded.n_tokens, self.progress, "co-occurrences")
-        try:
-            with numba_threads(workers):
-                co = count_cooccurrences(encoded, window=self.window, weighting=self.weighting,
-                                         memory=self.memory, workers=workers, bar=bar)
-        finally:
-            bar.close()
-        self.cooccurrence_ = co
-        self.corpus_stats_ = {
-            "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens, "sentences": encoded.n_sentences,
-            "vocab": len(encoded.words), "invalid_utf8_bytes": encoded.invalid_bytes,
-            "vocab_prunes": encoded.pruned, "seconds": t1 - t0,
-            "cooccurrences": co.nnz, "cooccurrence_runs": co.runs, "cooccurrence_spilled": co.spilled,
-            "cooccurrence_seconds": time.perf_counter() - t1, "cooccurrence_table_mb": co.table_mb,
-            "peak_rss_mb_after_counting": peak_rss_mb(),
-        }
+        co = self.cooccurrence_ = self._count_cooccurrences(encoded, workers)
         if co.nnz == 0:
             raise InvalidParameterError(
                 "no two vocabulary words occur within the window of each other; use a larger "

@@ -14,12 +14,11 @@ import numpy as np
 from .._kernels import REAL
 from .._kernels import linalg as kl
 from .._validation import NONE, Interval, Options
-from ..cooccur import WEIGHTINGS, count_cooccurrences, peak_rss_mb
-from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
+from ..cooccur import WEIGHTINGS
+from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
-from ..vocab import Vocab
-from ._base import Trainer, numba_threads, progress_bar
+from ._base import Trainer, numba_threads
 
 __all__ = ["PPMISVD", "ppmi_matrix", "randomized_svd"]
 
@@ -165,11 +164,7 @@ class PPMISVD(Trainer):
     def fit(self, corpus, *, encoded=None):
         """Count, weight and factorise. ``encoded`` as in ``Word2Vec.fit``."""
         self._validate_params()
-        t0 = time.perf_counter()
-        if encoded is None:
-            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
-                                    max_sentence_length=self.max_sentence_length)
-        self.vocab_ = Vocab(encoded.words, encoded.counts)
+        encoded = self._read_corpus(corpus, encoded)
         n = len(encoded.words)
         if self.dim >= n:
             raise InvalidParameterError(
@@ -179,15 +174,7 @@ class PPMISVD(Trainer):
         workers = self._resolve_workers()
         for cb in self.callbacks:
             cb.on_train_begin(self)
-        t1 = time.perf_counter()
-        bar = progress_bar(encoded.n_tokens, self.progress, "co-occurrences")
-        try:
-            with numba_threads(workers):
-                co = count_cooccurrences(encoded, window=self.window, weighting=self.weighting,
-                                         memory=self.memory, workers=workers, bar=bar)
-        finally:
-            bar.close()
-        self.cooccurrence_ = co
+        co = self.cooccurrence_ = self._count_cooccurrences(encoded, workers)
         t2 = time.perf_counter()
         indptr, indices, data = ppmi_matrix(co, self.context_smoothing, self.shift)
         if data.shape[0] == 0:
@@ -203,13 +190,6 @@ class PPMISVD(Trainer):
         self.singular_values_ = s
         self.loss_history_ = [residual]
         self.history_ = [{"loss": residual, "ppmi_nonzeros": int(data.shape[0]), "seconds": time.perf_counter() - t2}]
-        self.corpus_stats_ = {
-            "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens, "sentences": encoded.n_sentences,
-            "vocab": n, "invalid_utf8_bytes": encoded.invalid_bytes, "vocab_prunes": encoded.pruned,
-            "seconds": t1 - t0, "cooccurrences": co.nnz, "cooccurrence_runs": co.runs,
-            "cooccurrence_spilled": co.spilled, "cooccurrence_seconds": t2 - t1,
-            "cooccurrence_table_mb": co.table_mb, "peak_rss_mb_after_counting": peak_rss_mb(),
-        }
         self.vectors_ = self._current_vectors(u)
         for cb in self.callbacks:
             cb.on_train_end(self)

@@ -6,17 +6,16 @@ and encoding the corpus in ``wordspace.corpus``; the result is a ``wordspace.Vec
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
 from .._kernels import REAL
 from .._kernels import word2vec as kw
 from .._validation import NONE, Interval, Options
-from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
+from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
-from ..vocab import Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
+from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
 from ._base import Trainer, numba_threads, run_epochs
 
 __all__ = ["Word2Vec"]
@@ -174,17 +173,7 @@ class Word2Vec(Trainer):
         self
         """
         self._validate_params()
-        t0 = time.perf_counter()
-        if encoded is None:
-            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
-                                    max_sentence_length=self.max_sentence_length)
-        self.vocab_ = Vocab(encoded.words, encoded.counts)
-        self.corpus_stats_ = {
-            "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens,
-            "sentences": encoded.n_sentences, "vocab": len(encoded.words),
-            "invalid_utf8_bytes": encoded.invalid_bytes, "vocab_prunes": encoded.pruned,
-            "seconds": time.perf_counter() - t0,
-        }
+        encoded = self._read_corpus(corpus, encoded)
         self._train(encoded)
         return self
 
