@@ -220,12 +220,7 @@ def _cmd_convert(args) -> int:
         raise InvalidParameterError(f"--limit must be an int in the range [1, inf). Got {args.limit} instead.")
     fmt = format_for_path(args.output, args.format)
     _check_parent(args.output)
-    kw = {} if args.limit is None else {"limit": args.limit}
-    v = _load(args.input, **kw)
-    if args.limit is not None and len(v) > args.limit:
-        from .vectors import Vectors
-
-        v = Vectors(v.keys[: args.limit], v.matrix[: args.limit], None if v.counts is None else v.counts[: args.limit], v.metadata)
+    v = _load(args.input, **({} if args.limit is None else {"limit": args.limit}))
     v.save(args.output, format=fmt)
     print(f"wrote {args.output} ({fmt}): {len(v):,} keys x {v.dim} dims")
     return 0

@@ -48,10 +48,12 @@ def test_unseen_words_match_fasttext(ft_model):
 
 def test_convert_to_native_keeps_subwords(ft_model, tmp_path):
     m, path = ft_model
-    out = tmp_path / "native"
-    assert wordspace.cli.main(["convert", str(path), str(out)]) == 0
-    v = wordspace.load(out)
-    np.testing.assert_allclose(v["lordship"], m.get_word_vector("lordship"), rtol=1e-5, atol=1e-6)
+    for extra in ([], ["--limit", "100"]):
+        out = tmp_path / f"native{len(extra)}"
+        assert wordspace.cli.main(["convert", str(path), str(out), *extra]) == 0
+        v = wordspace.load(out)
+        assert len(v) == (100 if extra else len(m.get_words()))
+        np.testing.assert_allclose(v["lordship"], m.get_word_vector("lordship"), rtol=1e-5, atol=1e-6)
 
 
 def test_truncated_and_damaged_files(ft_model, tmp_path):

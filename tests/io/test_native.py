@@ -86,3 +86,14 @@ def test_written_files_get_the_usual_permissions(tmp_path, vecs):
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "v.bin").st_mode) == 0o644
     assert stat.S_IMODE(os.stat(tmp_path / "native").st_mode) == 0o755
+
+
+def test_limit_on_a_native_model(tmp_path, vecs):
+    import wordspace
+
+    vecs.save(tmp_path / "m")
+    head = wordspace.load(tmp_path / "m", limit=3)
+    assert list(head.keys) == list(vecs.keys[:3])
+    np.testing.assert_array_equal(head.matrix, vecs.matrix[:3])
+    with pytest.raises(ValueError, match="'limit' parameter must be an int in the range \\[1, inf\\)"):
+        wordspace.load(tmp_path / "m", limit=0)

@@ -11,7 +11,7 @@ import os
 
 from ..errors import FormatError, InvalidParameterError
 
-__all__ = ["save", "load", "detect_format", "FORMATS"]
+__all__ = ["save", "load", "head", "detect_format", "FORMATS"]
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")  # writable
 READ_FORMATS = FORMATS + ("fasttext-bin",)
@@ -47,6 +47,18 @@ def save(vectors, path, format: str | None = None) -> str:
     return path
 
 
+def head(vectors, n: int):
+    """The first ``n`` keys of ``vectors`` with their counts, metadata and subword vectors."""
+    from ..vectors import Vectors
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InvalidParameterError(f"The 'limit' parameter must be an int in the range [1, inf). Got {n!r} instead.")
+    if n >= len(vectors):
+        return vectors
+    counts = None if vectors.counts is None else vectors.counts[:n]
+    return Vectors(vectors.keys[:n], vectors.matrix[:n], counts, vectors.metadata, subwords=vectors.subwords)
+
+
 def detect_format(path: str) -> str:
     """Guess the format of an existing file or directory from its content."""
     from .native import is_native
@@ -72,14 +84,17 @@ def load(path, format: str | None = None, **kwargs):
         raise InvalidParameterError(
             f"The 'format' parameter must be one of {', '.join(map(repr, READ_FORMATS))}. Got {fmt!r} instead."
         )
-    if fmt == "fasttext-bin":
-        from .fasttext_bin import load_fasttext_bin
+    if fmt in ("fasttext-bin", "native"):  # readers that load everything: ``limit`` slices after
+        limit = kwargs.pop("limit", None)
+        if fmt == "fasttext-bin":
+            from .fasttext_bin import load_fasttext_bin
 
-        return load_fasttext_bin(path, **kwargs)
-    if fmt == "native":
-        from .native import load_native
+            v = load_fasttext_bin(path, **kwargs)
+        else:
+            from .native import load_native
 
-        return load_native(path, **kwargs)
+            v = load_native(path, **kwargs)
+        return v if limit is None else head(v, limit)
     from .word2vec_format import load_word2vec
 
     return load_word2vec(path, binary=fmt == "word2vec-binary", **kwargs)
