@@ -156,8 +156,8 @@ def run_epochs(model, epochs: int, units: int, desc: str, epoch_fn, unit: str = 
                 cb.on_epoch_end(model, epoch + 1, logs)
             shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                              for k, v in logs.items() if k not in _LOG_KEYS)
-            if shown:
-                bar.write(f"epoch {epoch + 1}: loss={loss:.4f} {shown}")
+            if shown and model.progress:
+                bar.write(f"epoch {epoch + 1}: loss={loss:.4f} {shown}", file=sys.stderr)
     finally:
         bar.close()
 

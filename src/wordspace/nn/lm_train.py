@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -271,6 +272,6 @@ def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int
                         "seconds": time.perf_counter() - t0})
         if progress:
             bar.write(f"epoch {epoch + 1}: held-out perplexity forward {ppl['forward']:.1f}, backward "
-                      f"{ppl['backward']:.1f}")
+                      f"{ppl['backward']:.1f}", file=sys.stderr)
         _save(out, model, vocab, history, meta, optimizer)
     return BiLM(model, vocab, history, meta)
