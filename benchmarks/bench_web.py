@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -47,7 +48,7 @@ def rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
 
 
-def hammer(base: str, path_fn, seconds: float, clients: int):
+def hammer(base: str, path_fn, seconds: float, clients: int, expect: int = 200):
     lat, errors = [], [0]
     stop = time.perf_counter() + seconds
     lock = threading.Lock()
@@ -61,8 +62,11 @@ def hammer(base: str, path_fn, seconds: float, clients: int):
             try:
                 with urllib.request.urlopen(url, timeout=30) as r:
                     r.read()
-                    ok = r.status == 200
-            except Exception:
+                    ok = r.status == expect
+            except urllib.error.HTTPError as e:
+                e.read()
+                ok = e.code == expect
+            except OSError:
                 ok = False
             mine.append(time.perf_counter() - t)
             if not ok:
@@ -121,21 +125,47 @@ def main() -> None:
             "complete": hammer(base, lambda r: f"/api/complete?prefix={q(keys[r.randrange(len(keys))][:2])}",
                                args.seconds / 4, args.clients),
             "unknown word (404 + suggestions)": hammer(base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))] + 'x')}",
-                                                       args.seconds / 4, args.clients),
+                                                       args.seconds / 4, args.clients, expect=404),
         }
         mem = rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    agreement = quantized_agreement(model, keys)
     print(f"\n### Web explorer: {args.keys:,} keys x {args.dim} (native format, memory-mapped), {args.clients} client "
           f"threads on the same machine; server ready in {startup:.1f} s, {mem:.0f} MB resident\n")
-    print("| request | requests/s | p50 ms | p90 ms | p99 ms | errors |")
+    print("| request | requests/s | p50 ms | p90 ms | p99 ms | unexpected status |")
     print("|---|---|---|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")
+    print(f"\nQuantizedIndex (used by the explorer from 200,000 keys on) against exact search, {agreement['queries']} "
+          f"random queries, k=10: identical top-10 lists {agreement['identical']}/{agreement['queries']}, "
+          f"recall@10 {agreement['recall']:.4f}; {agreement['quantized_ms']:.1f} ms vs {agreement['exact_ms']:.1f} ms "
+          "per query in-process")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"startup_s": startup, "rss_mb": mem, "results": results}, fh, indent=1)
+            json.dump({"startup_s": startup, "rss_mb": mem, "results": results, "quantized": agreement}, fh, indent=1)
+
+
+def quantized_agreement(model: str, keys, n: int = 200) -> dict:
+    """Top-10 lists of QuantizedIndex against ExactIndex on the same vectors."""
+    import wordspace
+    from wordspace.index import ExactIndex, QuantizedIndex
+
+    rnd = random.Random(1)
+    words = [keys[rnd.randrange(len(keys))] for _ in range(n)]
+    out = {}
+    for name, index in (("quantized", QuantizedIndex()), ("exact", ExactIndex())):
+        v = wordspace.load(model).set_index(index)
+        v.index()
+        t = time.perf_counter()
+        out[name] = [[x.key for x in v.most_similar(w, k=10)] for w in words]
+        out[name + "_ms"] = (time.perf_counter() - t) / n * 1000
+        del v
+    same = sum(a == b for a, b in zip(out["quantized"], out["exact"]))
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(out["quantized"], out["exact"])])
+    return {"queries": n, "identical": same, "recall": float(recall), "quantized_ms": out["quantized_ms"],
+            "exact_ms": out["exact_ms"]}
 
 
 if __name__ == "__main__":

@@ -154,3 +154,24 @@ def test_hnsw_index_agrees_on_easy_data(vecs):
     exact = [a.key for a in vecs.most_similar("w9", k=5)]
     approx = [a.key for a in v.most_similar("w9", k=5)]
     assert len(set(exact) & set(approx)) >= 4
+
+
+def test_quantized_index_agrees_with_exact_search():
+    from wordspace.index import QuantizedIndex
+
+    rng = np.random.default_rng(5)
+    keys = [f"k{i}" for i in range(20_000)]
+    m = rng.standard_normal((20_000, 64)).astype(np.float32)
+    exact = Vectors(keys, m)
+    quant = Vectors(keys, m).set_index(QuantizedIndex())
+    same = 0
+    for w in keys[:100]:
+        a, b = exact.most_similar(w, k=10), quant.most_similar(w, k=10)
+        same += [x.key for x in a] == [x.key for x in b]
+        np.testing.assert_allclose([x.score for x in b], [exact.similarity(w, x.key) for x in b], atol=1e-5)  # exact re-rank
+    assert same >= 98
+    assert [x.key for x in quant.most_similar("k3", k=5, restrict=1000)] == [x.key for x in exact.most_similar("k3", k=5, restrict=1000)]
+    add_q, add_e = quant.analogy("k1", "k2", "k3", k=5), exact.analogy("k1", "k2", "k3", k=5)
+    assert [x.key for x in add_q] == [x.key for x in add_e] and not {"k1", "k2", "k3"} & {x.key for x in add_q}
+    quant.similarity("k1", "k2"), quant.doesnt_match(["k1", "k2", "k3"])
+    assert quant._unit is None  # no normalised float32 copy of the matrix was made

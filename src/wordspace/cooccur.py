@@ -67,7 +67,7 @@ class Cooccurrence:
 
 
 class _Spill:
-    """Sorted runs appended to two temporary files (keys, values), read back memory-mapped."""
+    """Sorted runs appended to two temporary files (keys int64, values float64)."""
 
     def __init__(self, tmp_dir):
         self.files = []
@@ -83,14 +83,6 @@ class _Spill:
         self.n += keys.shape[0]
         self.ends.append(self.n)
 
-    def open(self):
-        maps = []
-        for (fh, path), dtype in zip(self.files, (np.int64, np.float64)):
-            fh.close()
-            maps.append(np.memmap(path, dtype=dtype, mode="r", shape=(self.n,)) if self.n else np.zeros(0, dtype))
-            os.unlink(path)  # the mapping stays valid; nothing is left on disk
-        return maps
-
     def discard(self) -> None:
         for fh, path in self.files:
             fh.close()
@@ -98,8 +90,52 @@ class _Spill:
                 os.unlink(path)
 
 
+class _Sink:
+    """Where merged entries go: arrays in RAM, or three temporary files when the result may
+    exceed the budget (memory-mapped when complete, and unlinked at once)."""
+
+    def __init__(self, upper: int, budget: int, tmp_dir):
+        self.n = 0
+        self.in_ram = upper * 12 <= budget
+        if self.in_ram:
+            self.arrays = (np.empty(upper, np.int32), np.empty(upper, np.int32), np.empty(upper, np.float32))
+        else:
+            self.files = []
+            for suffix in (".rows", ".cols", ".vals"):
+                fd, path = tempfile.mkstemp(prefix="wordspace-cooccur-", suffix=suffix, dir=tmp_dir)
+                self.files.append((os.fdopen(fd, "wb"), path))
+
+    def write(self, rows, cols, vals) -> None:
+        m = vals.shape[0]
+        if self.in_ram:
+            for dst, src in zip(self.arrays, (rows, cols, vals)):
+                dst[self.n : self.n + m] = src[:m]
+        else:
+            for (fh, _), src in zip(self.files, (rows, cols, vals)):
+                fh.write(src[:m].tobytes())
+        self.n += m
+
+    def finish(self):
+        if self.in_ram:
+            return tuple(a[: self.n] for a in self.arrays)
+        out = []
+        for (fh, path), dtype in zip(self.files, (np.int32, np.int32, np.float32)):
+            fh.close()
+            out.append(np.memmap(path, dtype=dtype, mode="r+", shape=(self.n,)) if self.n else np.zeros(0, dtype))
+            os.unlink(path)  # the mapping stays valid; nothing is left on disk
+        return tuple(out)
+
+    def discard(self) -> None:
+        if not self.in_ram:
+            for fh, path in self.files:
+                fh.close()
+                if os.path.exists(path):
+                    os.unlink(path)
+
+
 def _output(n: int, budget: int, tmp_dir):
-    """rows, cols, values arrays for ``n`` entries: in RAM within the budget, else mapped."""
+    """rows, cols, values arrays for ``n`` entries: in RAM within the budget, else mapped from a
+    temporary file (used when nothing spilled: the merge input is then in RAM too)."""
     if n * 12 <= budget:
         return np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float32), False
     fd, path = tempfile.mkstemp(prefix="wordspace-cooccur-", suffix=".coo", dir=tmp_dir)
@@ -108,10 +144,67 @@ def _output(n: int, budget: int, tmp_dir):
         mm = np.memmap(path, dtype=np.uint8, mode="w+", shape=(max(n, 1) * 12,))
     finally:
         os.unlink(path)
-    rows = mm[: 4 * n].view(np.int32)
-    cols = mm[4 * n : 8 * n].view(np.int32)
-    vals = mm[8 * n : 12 * n].view(np.float32)
-    return rows, cols, vals, True
+    return mm[: 4 * n].view(np.int32), mm[4 * n : 8 * n].view(np.int32), mm[8 * n : 12 * n].view(np.float32), True
+
+
+def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
+    """k-way merge of the spilled runs through windows: half the budget for the runs' windows,
+    a quarter for the output buffer, so the merge stays within the budget however large the
+    matrix (the GloVe tool merges its overflow files the same way)."""
+    k = len(spill.starts)
+    width = max(1024, int(budget * 0.5) // (16 * k))
+    win_k = np.empty((k, width), np.int64)
+    win_v = np.empty((k, width), np.float64)
+    pos = np.zeros(k, np.int64)
+    fill = np.zeros(k, np.int64)
+    done = np.zeros(k, np.bool_)
+    read = np.array(spill.starts, np.int64)  # next entry of each run still on disk
+    ends = np.array(spill.ends, np.int64)
+    for fh, _ in spill.files:
+        fh.flush()
+    readers = [open(path, "rb") for _, path in spill.files]
+
+    def refill(r) -> bool:
+        m = int(min(width, ends[r] - read[r]))
+        if m == 0:
+            done[r] = True
+            return False
+        for rd, dst, dtype, size in ((readers[0], win_k, np.int64, 8), (readers[1], win_v, np.float64, 8)):
+            rd.seek(int(read[r]) * size)
+            dst[r, :m] = np.fromfile(rd, dtype=dtype, count=m)
+        read[r] += m
+        pos[r], fill[r] = 0, m
+        done[r] = read[r] >= ends[r]
+        return True
+
+    try:
+        heap_key = np.empty(k, np.int64)
+        heap_run = np.empty(k, np.int64)
+        live = [r for r in range(k) if refill(r)]
+        order = sorted(live, key=lambda r: win_k[r, 0])  # a sorted array is a valid min-heap
+        heap_key[: len(order)] = [win_k[r, 0] for r in order]
+        heap_run[: len(order)] = order
+        state = np.array([len(order), -1], np.int64)
+        acc = np.zeros(1, np.float64)
+        out_cap = max(1 << 14, int(budget * 0.25) // 12)
+        out_r, out_c, out_v = np.empty(out_cap, np.int32), np.empty(out_cap, np.int32), np.empty(out_cap, np.float32)
+        sink = _Sink(int(ends[-1]) if k else 0, budget, tmp_dir)
+        pending = -1
+        try:
+            while True:
+                n, need = kc.merge_windows(win_k, win_v, pos, fill, done, heap_key, heap_run, state, acc, pending,
+                                           n_words, out_r, out_c, out_v)
+                sink.write(out_r[:n], out_c[:n], out_v[:n])
+                if need == -2:
+                    break
+                pending = need if need >= 0 and refill(need) else -1
+            return sink.finish(), not sink.in_ram
+        except BaseException:
+            sink.discard()
+            raise
+    finally:
+        for rd in readers:
+            rd.close()
 
 
 def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic", memory: float = 1024,
@@ -200,20 +293,17 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
             for t in range(workers):
                 spill.add(out_k[t, : counts[t]], out_v[t, : counts[t]])
             del out_k, out_v
-            all_k, all_v = spill.open()
-            starts, run_ends = np.array(spill.starts, np.int64), np.array(spill.ends, np.int64)
-            spill = None
+            (rows, cols, values), on_disk = _merge_spilled(spill, n_words, budget, tmp_dir)
+            n_runs = len(spill.starts)
         else:
-            all_k, all_v = out_k, out_v
             starts = np.arange(workers, dtype=np.int64) * out_k.shape[1]
-            run_ends = starts + counts
-            all_k, all_v = all_k.reshape(-1), all_v.reshape(-1)
-        total = int((run_ends - starts).sum())
-        rows, cols, values, on_disk = _output(total, budget, tmp_dir)
-        n = kc.merge_runs(all_k, all_v, starts, run_ends, n_words, rows, cols, values)
+            total = int(counts.sum())
+            rows, cols, values, on_disk = _output(total, budget, tmp_dir)
+            n = kc.merge_runs(out_k.reshape(-1), out_v.reshape(-1), starts, starts + counts, n_words, rows, cols, values)
+            rows, cols, values = rows[:n], cols[:n], values[:n]
+            n_runs = workers
     finally:
         if spill is not None:
             spill.discard()
-    return Cooccurrence(rows[:n], cols[:n], values[:n], n_words, runs=len(starts),
-                        spilled=spilled, on_disk=on_disk,
+    return Cooccurrence(rows, cols, values, n_words, runs=n_runs, spilled=spilled, on_disk=on_disk,
                         table_mb=workers * cap * _BYTES_PER_SLOT / 2**20)

@@ -1,9 +1,12 @@
 """Neighbour-search backends for :class:`wordspace.Vectors`.
 
 An index has ``build(unit_matrix)`` and ``query(unit_queries, k) -> (ids, scores)`` (both
-(n_queries, k), best first, cosine scores). :class:`ExactIndex` (the default) is one BLAS
-product per block of queries plus ``argpartition``; :class:`HnswIndex` adapts the optional
-``hnswlib`` package for vocabularies of millions where approximate answers are acceptable.
+(n_queries, k), best first, cosine scores); an index that would rather see the raw matrix (to
+avoid a normalised float32 copy) also has ``build_raw(matrix, norms)``. :class:`ExactIndex`
+(the default) is one BLAS product per block of queries plus a compiled top-k;
+:class:`QuantizedIndex` scans an int8 copy (a quarter of the memory traffic) and re-ranks its
+best candidates exactly, for single queries on millions of keys; :class:`HnswIndex` adapts the
+optional ``hnswlib`` package where approximate answers are acceptable.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["ExactIndex", "HnswIndex", "top_k"]
+__all__ = ["ExactIndex", "QuantizedIndex", "HnswIndex", "top_k"]
 
 #: Scores computed at once are bounded to about this many float32 values (256 MB).
 BLOCK_SCORES = 1 << 26
@@ -76,6 +79,70 @@ class ExactIndex:
             ids, sc = top_k(scores, k)
             ids_out[s : s + block] = ids
             sc_out[s : s + block] = sc
+        return ids_out, sc_out
+
+
+class QuantizedIndex:
+    """Cosine neighbours from an int8 scan with exact re-ranking.
+
+    The unit vectors are stored as int8 with one scale per row (1 byte per dimension instead of
+    4, built block by block from the raw matrix: no float32 copy is kept). A query scans all
+    rows in a compiled kernel (threads over row ranges), keeps the ``max(rerank, 4 k)`` best
+    approximate scores, and re-scores those exactly from the original rows. Answers equal
+    exact search unless a true neighbour falls outside that candidate pool, which int8 error
+    (about 0.4% of a component) makes rare; ``docs/benchmarks.md`` reports the agreement on a
+    million random vectors.
+
+    Parameters
+    ----------
+    rerank : int, default=64
+        Candidates re-scored exactly per query.
+    """
+
+    def __init__(self, rerank: int = 64):
+        if isinstance(rerank, bool) or not isinstance(rerank, int) or rerank < 1:
+            raise InvalidParameterError(f"The 'rerank' parameter of QuantizedIndex must be an int in the range [1, inf). "
+                                        f"Got {rerank!r} instead.")
+        self.rerank = rerank
+
+    def build(self, unit: np.ndarray) -> "QuantizedIndex":
+        return self.build_raw(unit, np.ones(unit.shape[0], dtype=np.float32))
+
+    def build_raw(self, matrix: np.ndarray, norms: np.ndarray) -> "QuantizedIndex":
+        from ._kernels.topk import quantize_rows
+
+        n, d = matrix.shape
+        self.matrix, self.norms = matrix, norms
+        self.q = np.empty((n, d), dtype=np.int8)
+        self.scales = np.empty(n, dtype=np.float32)
+        for s in range(0, n, 1 << 16):
+            e = min(n, s + (1 << 16))
+            quantize_rows(np.ascontiguousarray(matrix[s:e], dtype=np.float32), norms[s:e], self.q[s:e], self.scales[s:e])
+        return self
+
+    def query(self, queries: np.ndarray, k: int, limit: int | None = None,
+              exclude: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        import numba
+
+        from ._kernels.topk import int8_topk
+
+        n = self.q.shape[0] if limit is None else min(limit, self.q.shape[0])
+        k = min(k, n)
+        pool = min(n, max(self.rerank, 4 * k) + (max((len(e) for e in exclude), default=0) if exclude else 0))
+        parts = max(1, min(numba.get_num_threads(), n // 4096 or 1))
+        ids_out = np.full((queries.shape[0], k), -1, dtype=np.int64)
+        sc_out = np.full((queries.shape[0], k), -np.inf, dtype=np.float32)
+        ids = np.empty((parts, pool), dtype=np.int64)
+        sc = np.empty((parts, pool), dtype=np.float32)
+        for r in range(queries.shape[0]):
+            int8_topk(self.q, self.scales, np.ascontiguousarray(queries[r], dtype=np.float32), n, pool, parts, ids, sc)
+            cand = np.unique(ids[ids >= 0])
+            if exclude is not None and exclude[r]:
+                cand = cand[~np.isin(cand, exclude[r])]
+            exact = (np.asarray(self.matrix[cand], dtype=np.float32) @ queries[r]) / self.norms[cand]  # re-rank
+            order = np.lexsort((cand, -exact))[:k]
+            ids_out[r, : len(order)] = cand[order]
+            sc_out[r, : len(order)] = exact[order]
         return ids_out, sc_out
 
 

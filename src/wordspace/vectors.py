@@ -133,6 +133,8 @@ class Vectors:
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
         self._unit = None  # cached unit-normalised matrix
+        self._norms = None  # cached row lengths
+        self._suggest_pool = None  # spelling buckets for suggest(), built on first use
         self._index_backend = index  # None: ExactIndex, built on first query
         self._built = None
         if subwords is not None and subwords.matrix.shape[1] != matrix.shape[1]:
@@ -209,7 +211,10 @@ class Vectors:
         """``(unit vector, row)`` of a key; row -1 for an unknown key answered by the policy."""
         row = self._row(key)
         if row >= 0:
-            return self.normalized()[row], row
+            if self._unit is not None:
+                return self._unit[row], row
+            vec = np.asarray(self._matrix[row], dtype=np.float32)  # one row: no normalised copy needed
+            return vec / self.norms()[row], row
         vec = self._oov_vector(key)
         norm = float(np.linalg.norm(vec))
         return (vec / norm if norm > 0 else vec).astype(np.float32), -1
@@ -249,14 +254,26 @@ class Vectors:
         return msg
 
     def suggest(self, key: str, n: int = 3) -> list[str]:
-        """Up to ``n`` known keys spelled like ``key`` (for "did you mean" messages)."""
-        if not isinstance(key, str):
+        """Up to ``n`` known keys spelled like ``key`` (for "did you mean" messages): a case
+        variant, or close spellings among the 200,000 most frequent keys of about the same length
+        that share the key's first or last character (typos rarely hit both; this keeps the
+        comparison to a few thousand keys, a few milliseconds)."""
+        if not isinstance(key, str) or not key or len(key) > 200:
             return []
         lower = key.lower()
         if lower in self._index and lower != key:
             return [lower]
-        pool = [k for k in self._keys[:200_000] if abs(len(k) - len(key)) <= 2]
-        return difflib.get_close_matches(key, pool, n=n, cutoff=0.75)
+        if self._suggest_pool is None:  # (first char, last char, length) -> keys, built once
+            pool: dict = {}
+            for k in self._keys[:200_000]:
+                if k:
+                    pool.setdefault((k[0], len(k)), []).append(k)
+                    pool.setdefault(("", k[-1], len(k)), []).append(k)
+            self._suggest_pool = pool
+        cands: list = []
+        for length in range(max(1, len(key) - 2), len(key) + 3):
+            cands += self._suggest_pool.get((key[0], length), []) + self._suggest_pool.get(("", key[-1], length), [])
+        return difflib.get_close_matches(key, list(dict.fromkeys(cands)), n=n, cutoff=0.75)
 
     # -- queries ---------------------------------------------------------------------------
     def normalized(self) -> np.ndarray:
@@ -265,14 +282,34 @@ class Vectors:
             self._unit = _unit_rows(self._matrix)
         return self._unit
 
+    def norms(self) -> np.ndarray:
+        """The length of every row (computed once, block by block, and cached)."""
+        if self._norms is None:
+            m, out = self._matrix, np.empty(len(self), dtype=np.float32)
+            for s in range(0, m.shape[0], 1 << 16):
+                block = np.asarray(m[s : s + (1 << 16)], dtype=np.float32)
+                out[s : s + block.shape[0]] = np.sqrt(np.einsum("ij,ij->i", block, block))
+            out[out == 0] = 1.0
+            self._norms = out
+        return self._norms
+
     def index(self):
         """The neighbour-search backend, built on first use (``ExactIndex`` by default)."""
         if self._built is None:
             from .index import ExactIndex
 
             backend = self._index_backend if self._index_backend is not None else ExactIndex()
-            self._built = backend.build(self.normalized())
+            if hasattr(backend, "build_raw") and self._unit is None:  # no normalised float32 copy
+                self._built = backend.build_raw(self._matrix, self.norms())
+            else:
+                self._built = backend.build(self.normalized())
         return self._built
+
+    def set_index(self, index) -> "Vectors":
+        """Use ``index`` (see ``wordspace.index``) for neighbour search from now on."""
+        self._index_backend = index
+        self._built = None
+        return self
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two keys."""
@@ -377,13 +414,15 @@ class Vectors:
             raise InvalidParameterError(f"The 'method' parameter of analogy must be one of 'add', 'mul'. Got {method!r} instead.")
         (ua, ia), (ub, ib), (uc, ic) = self._unit_of(a), self._unit_of(b), self._unit_of(c)
         limit = len(self) if restrict is None else min(int(restrict), len(self))
+        excluded = sorted({i for i in (ia, ib, ic) if i >= 0})
+        if method == "add":  # cos(x,b) - cos(x,a) + cos(x,c) is the dot of x with ub - ua + uc
+            ids, scores = self.index().query((ub - ua + uc)[None, :].astype(np.float32), k, limit=limit,
+                                             exclude=[excluded])
+            return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
         sims = self.normalized()[:limit] @ np.stack([ua, ub, uc]).T  # (n, 3)
-        if method == "add":
-            scores = sims[:, 1] - sims[:, 0] + sims[:, 2]
-        else:
-            s = (sims + 1.0) / 2.0
-            scores = s[:, 1] * s[:, 2] / (s[:, 0] + 1e-3)
-        return self._top(np.ascontiguousarray(scores), k, {i for i in (ia, ib, ic) if i >= 0})
+        s = (sims + 1.0) / 2.0
+        scores = s[:, 1] * s[:, 2] / (s[:, 0] + 1e-3)
+        return self._top(np.ascontiguousarray(scores), k, set(excluded))
 
     def doesnt_match(self, keys: Sequence[str]) -> str:
         """The key least similar to the mean of the others' unit vectors."""

@@ -188,3 +188,80 @@ def merge_runs(keys, vals, starts, ends, n_words, rows, cols, out_vals):
         out_vals[n] = acc
         n += 1
     return n
+
+
+@njit(cache=True)
+def _sift_up(heap_key, heap_run, pos):
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if heap_key[parent] <= heap_key[pos]:
+            return
+        heap_key[pos], heap_key[parent] = heap_key[parent], heap_key[pos]
+        heap_run[pos], heap_run[parent] = heap_run[parent], heap_run[pos]
+        pos = parent
+
+
+@njit(cache=True)
+def merge_windows(win_k, win_v, pos, fill, done, heap_key, heap_run, state, acc, pending, n_words,
+                  out_rows, out_cols, out_vals):
+    """Continue a k-way merge whose runs are read through windows of bounded size.
+
+    ``win_k[r, :fill[r]]``/``win_v[r]`` hold the current window of run ``r`` and ``pos[r]`` the
+    next entry in it; ``done[r]`` says the run has nothing beyond this window. The heap
+    (``heap_key``/``heap_run``, its size in ``state[0]``), the key being summed (``state[1]``,
+    -1 before the first) and its sum ``acc[0]`` persist between calls; ``pending`` is a run whose
+    window was just refilled, to put back in the heap (-1 for none). Writes summed entries to
+    ``out_*`` and returns ``(n_written, need)``: ``need`` is a run whose window ran out (refill
+    it and call again with ``pending=need``), -1 when the output is full, -2 when all runs are
+    merged (the last entry is then written too).
+    """
+    size = state[0]
+    if pending >= 0:
+        heap_key[size] = win_k[pending, pos[pending]]
+        heap_run[size] = pending
+        size += 1
+        _sift_up(heap_key, heap_run, size - 1)
+    n = 0
+    cap = out_vals.shape[0]
+    cur = state[1]
+    while size > 0:
+        key = heap_key[0]
+        r = heap_run[0]
+        if key != cur:
+            if cur >= 0:
+                if n == cap:
+                    state[0] = size
+                    state[1] = cur
+                    return n, -1
+                out_rows[n] = cur // n_words
+                out_cols[n] = cur % n_words
+                out_vals[n] = acc[0]
+                n += 1
+            cur = key
+            acc[0] = 0.0
+        acc[0] += win_v[r, pos[r]]
+        pos[r] += 1
+        if pos[r] < fill[r]:
+            heap_key[0] = win_k[r, pos[r]]
+            _sift_down(heap_key, heap_run, size, 0)
+            continue
+        size -= 1  # this window is used up: the run leaves the heap until refilled
+        heap_key[0] = heap_key[size]
+        heap_run[0] = heap_run[size]
+        _sift_down(heap_key, heap_run, size, 0)
+        if not done[r]:
+            state[0] = size
+            state[1] = cur
+            return n, r
+    if cur >= 0:
+        if n == cap:
+            state[0] = size
+            state[1] = cur
+            return n, -1
+        out_rows[n] = cur // n_words
+        out_cols[n] = cur % n_words
+        out_vals[n] = acc[0]
+        n += 1
+        state[1] = -1
+    state[0] = 0
+    return n, -2

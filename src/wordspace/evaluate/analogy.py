@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FormatError, InvalidParameterError
-from ..index import top_k
+from .._kernels.topk import analogy_topk
+from ..index import BLOCK_SCORES
 from .datasets import dataset_path
 
 __all__ = ["read_analogies", "analogy_benchmark", "AnalogyResult"]
 
-#: Questions answered per matrix product.
-BLOCK = 1024
 
 
 @dataclass
@@ -221,18 +220,27 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
         ext = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
     correct_flags = np.zeros(len(rows), dtype=bool)
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-    for s in range(0, len(rows), BLOCK):
-        ia, ib, ic = idx[s : s + BLOCK].T
-        if method == "add":
-            scores = (ext[ib] - ext[ia] + ext[ic]) @ unit.T
-        else:
-            sa, sb, sc = (((ext[i] @ unit.T) + 1.0) / 2.0 for i in (ia, ib, ic))
-            scores = sb * sc / (sa + 1e-3)
-        r = np.arange(scores.shape[0])
-        for col in (ia, ib, ic):
-            known = col < limit  # subword rows of unknown words are not candidates anyway
-            scores[r[known], col[known]] = -np.inf
-        cand, _ = top_k(np.ascontiguousarray(scores, dtype=np.float32), 5)
+    # cosines of the questions' distinct words with every candidate, a block of words at a time
+    # (about 256 MB of scores), then each question combines three rows in a compiled top-k
+    max_words = max(3, BLOCK_SCORES // max(limit, 1))
+    s = 0
+    while s < len(rows):
+        words: dict = {}  # row of `ext` -> row of `sims`
+        e = s
+        while e < len(rows):
+            new = {i for i in idx[e].tolist() if i not in words}
+            if len(words) + len(new) > max_words and e > s:
+                break
+            for i in idx[e].tolist():
+                words.setdefault(i, len(words))
+            e += 1
+        ids = np.fromiter(words, dtype=np.int64)
+        sims = np.ascontiguousarray(ext[ids] @ unit.T, dtype=np.float32)  # (n_words, limit)
+        local = np.vectorize(words.__getitem__, otypes=[np.int64])(idx[s:e]) if e > s else idx[s:e]
+        exclude = np.where(idx[s:e] < limit, idx[s:e], -1)  # unknown words' rows are not candidates
+        cand = np.empty((e - s, 5), dtype=np.int64)
+        cand_s = np.empty((e - s, 5), dtype=np.float32)
+        analogy_topk(sims, np.ascontiguousarray(local), np.ascontiguousarray(exclude), method == "mul", 5, cand, cand_s)
         for j, row in enumerate(cand.tolist()):
             q, answers, ignore = answered_q[s + j]
             predicted = None
@@ -243,6 +251,7 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
                 if predicted not in ignore:
                     break
             correct_flags[s + j] = predicted in answers
+        s = e
 
     sections: dict = {}
     for (q, _, _), ok_flag in zip(answered_q, correct_flags):

@@ -67,8 +67,8 @@ def project(vectors, words=None, method: str = "pca", dim: int = 2, seed: int = 
         m = np.asarray(vectors, dtype=np.float64)
     else:
         keys = list(vectors.keys) if words is None else list(words)
-        u = vectors.normalized()
-        m = np.asarray(u[[vectors.index_of(w) for w in keys]], dtype=np.float64)
+        rows = [vectors.index_of(w) for w in keys]
+        m = np.asarray(vectors.matrix[rows], dtype=np.float64) / vectors.norms()[rows, None]  # only these rows
     n = m.shape[0]
     if n <= dim:
         raise InvalidParameterError(f"projecting to {dim} dimensions needs more than {dim} words, got {n}")
