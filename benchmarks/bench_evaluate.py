@@ -2,8 +2,9 @@
 
     python benchmarks/bench_evaluate.py VECTORS.bin
 
-Times the full Google analogy set (3CosAdd, 30,000 most frequent words) and WordSim-353 /
-SimLex-999 in both tools and prints the scores and the differences.
+Times the full Google analogy set (3CosAdd, 30,000 most frequent words; the best of three calls
+for each tool) and WordSim-353 / SimLex-999 in both tools and prints the scores and the
+differences.
 """
 
 from __future__ import annotations
@@ -26,14 +27,18 @@ def main() -> None:
     v = wordspace.load(path)
     kv = KeyedVectors.load_word2vec_format(path, binary=True)
     google = dataset_path("google")[1]
-    analogy_benchmark(v, google, restrict_vocab=1000)  # compile and cache once, as gensim warms its norms
     kv.fill_norms()
-    t = time.perf_counter()
-    ours = analogy_benchmark(v, google, restrict_vocab=30_000)
-    t_ours = time.perf_counter() - t
-    t = time.perf_counter()
-    theirs, _ = kv.evaluate_word_analogies(google, restrict_vocab=30_000)
-    t_theirs = time.perf_counter() - t
+
+    def best_of_3(fn):  # the same for both tools: the best of three calls (the first compiles our kernels)
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t)
+        return result, min(times)
+
+    ours, t_ours = best_of_3(lambda: analogy_benchmark(v, google, restrict_vocab=30_000))
+    (theirs, _), t_theirs = best_of_3(lambda: kv.evaluate_word_analogies(google, restrict_vocab=30_000))
     rows = [{"task": "Google analogies (19,544 questions, 30k)", "wordspace": ours.accuracy, "gensim": theirs,
              "wordspace_s": t_ours, "gensim_s": t_theirs}]
     for name in ("wordsim353", "simlex999"):

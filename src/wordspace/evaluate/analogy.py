@@ -204,9 +204,13 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     rows, answered_q = [], []
     oov_by_section: dict = {}
     n_subword = 0
+    folded: dict = {}  # word -> folded form (a benchmark has few distinct words: fold each once)
     for q in questions:
-        ids = [ok.get(fold(w)) for w in (q.a, q.b, q.c)]
-        answers = [fold(w) for w in q.answers]
+        for w in (q.a, q.b, q.c, *q.answers):
+            if w not in folded:
+                folded[w] = fold(w)
+        ids = [ok.get(folded[w]) for w in (q.a, q.b, q.c)]
+        answers = [folded[w] for w in q.answers]
         if not any(a in ok for a in answers) or (None in ids and oov != "subwords"):
             oov_by_section[q.section] = oov_by_section.get(q.section, 0) + 1
             continue
@@ -214,7 +218,7 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
             ids = [i if i is not None else extra.setdefault(w, limit + len(extra)) for i, w in zip(ids, (q.a, q.b, q.c))]
             n_subword += 1
         rows.append(ids)
-        answered_q.append((q, set(answers), {fold(q.a), fold(q.b), fold(q.c)}))
+        answered_q.append((q, set(answers), {folded[q.a], folded[q.b], folded[q.c]}))
     ext = unit
     if extra:
         ext = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
