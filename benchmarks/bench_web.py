@@ -4,8 +4,8 @@
 
 Writes a native model of --keys random Unicode keys x --dim (memory-mapped when served),
 starts ``wordspace serve`` on a loopback port in its own process, and runs --clients threads
-that request ``/api/neighbors?word=<random key>&k=10`` for --seconds (then ``/api/map`` and
-``/api/complete`` briefly). Reports start-up time, requests per second and latency
+that request ``/api/neighbors?word=<random key>&k=10`` for --seconds (after a run with one
+client alone, then ``/api/map``, ``/api/complete`` and unknown words briefly). Reports start-up time, requests per second and latency
 percentiles per endpoint, and the server's resident memory.
 """
 
@@ -118,13 +118,15 @@ def main() -> None:
         startup = time.perf_counter() - t0
         q = lambda w: urllib.parse.quote(w)  # noqa: E731
         results = {
-            "neighbors k=10": hammer(base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))])}&k=10",
-                                     args.seconds, args.clients),
+            "neighbors k=10, one client": hammer(base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))])}&k=10",
+                                                 args.seconds / 2, 1),
+            f"neighbors k=10, {args.clients} clients": hammer(
+                base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))])}&k=10", args.seconds, args.clients),
             "map k=15": hammer(base, lambda r: f"/api/map?word={q(keys[r.randrange(len(keys))])}&k=15",
                                args.seconds / 2, args.clients),
             "complete": hammer(base, lambda r: f"/api/complete?prefix={q(keys[r.randrange(len(keys))][:2])}",
                                args.seconds / 4, args.clients),
-            "unknown word (404 + suggestions)": hammer(base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))] + 'x')}",
+            "unknown word (404 + suggestions)": hammer(base, lambda r: f"/api/neighbors?word={q(keys[r.randrange(len(keys))] + '☃')}",
                                                        args.seconds / 4, args.clients, expect=404),
         }
         mem = rss_mb(proc.pid)

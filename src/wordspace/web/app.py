@@ -94,6 +94,9 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
                                         f"index object. Got {index!r} instead.")
         index = QuantizedIndex() if index == "quantized" else ExactIndex()
     vectors.set_index(index).index()  # build it now, not during the first request
+    # One query at a time: each already uses every core (compiled parallel kernels), and Numba's
+    # fallback threading layer ("workqueue") must not be entered from two threads at once.
+    compute = threading.Lock()
     complete = _Completer(vectors)
     threading.Thread(target=complete.build, daemon=True).start()
 
@@ -154,7 +157,9 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
     def neighbors(word: Word, k: K = 10):
         """The ``k`` nearest keys by cosine similarity."""
         known(word)
-        return {"word": word, "neighbors": [{"key": n.key, "score": n.score} for n in vectors.most_similar(word, k=k)]}
+        with compute:
+            near = vectors.most_similar(word, k=k)
+        return {"word": word, "neighbors": [{"key": n.key, "score": n.score} for n in near]}
 
     @app.get("/api/analogy")
     def analogy(a: Word, b: Word, c: Word, k: K = 10,
@@ -162,7 +167,8 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
         """``a : b :: c : ?`` with 3CosAdd or 3CosMul."""
         for w in (a, b, c):
             known(w)
-        ans = vectors.analogy(a, b, c, k=k, method=method)
+        with compute:
+            ans = vectors.analogy(a, b, c, k=k, method=method)
         return {"a": a, "b": b, "c": c, "method": method, "answers": [{"key": n.key, "score": n.score} for n in ans]}
 
     @app.get("/api/similarity")
@@ -170,7 +176,8 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
         """Cosine similarity of two keys."""
         known(a)
         known(b)
-        return {"a": a, "b": b, "similarity": vectors.similarity(a, b)}
+        with compute:
+            return {"a": a, "b": b, "similarity": vectors.similarity(a, b)}
 
     @app.get("/api/odd-one-out")
     def odd_one_out(words: Annotated[list[str], Query(min_length=3, max_length=MAX_WORDS)]):
@@ -179,7 +186,8 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
             if not 1 <= len(w) <= MAX_WORD:
                 raise InvalidParameterError(f"each word must have 1 to {MAX_WORD} characters")
             known(w)
-        return {"words": words, "odd": vectors.doesnt_match(words)}
+        with compute:
+            return {"words": words, "odd": vectors.doesnt_match(words)}
 
     @app.get("/api/map")
     def neighbourhood_map(word: Word, k: Annotated[int, Query(ge=2, le=50)] = 15):
@@ -187,9 +195,10 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
         from ..viz.project import project
 
         known(word)
-        near = vectors.most_similar(word, k=k)
-        keys = [word] + [n.key for n in near]
-        xy = project(vectors, keys, method="pca", dim=2)
+        with compute:
+            near = vectors.most_similar(word, k=k)
+            keys = [word] + [n.key for n in near]
+            xy = project(vectors, keys, method="pca", dim=2)
         scores = [1.0] + [n.score for n in near]
         return {"word": word, "points": [{"key": w, "x": float(x), "y": float(y), "score": float(s)}
                                          for w, (x, y), s in zip(keys, np.asarray(xy), scores)]}
