@@ -168,3 +168,20 @@ def test_cli_train_encode_decode_and_train_embeddings(tmp_path, demo_corpus, cap
     first = capsys.readouterr().out.splitlines()[0]
     assert BPE.load(model).decode([int(x) for x in first.split()]) == text.read_text().splitlines()[0]
     assert main(["bpe", "encode", str(text), "--model", str(tmp_path / "missing.json")]) == 1
+
+
+def test_cli_contract_tokenizer_first_and_standard_input(tmp_path, demo_corpus):
+    """'wordspace bpe encode FILE' (the issue's form): FILE is the tokenizer, text on stdin."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "bpe.json"
+    BPE.train(["in the beginning god created the heaven and the earth"] * 20, 300).save(model)
+    run = lambda *a, text: subprocess.run([sys.executable, "-m", "wordspace.cli", "bpe", *a], input=text,  # noqa: E731
+                                          capture_output=True, text=True, check=True).stdout
+    tokens = run("encode", str(model), text="the earth\nin the beginning\n")
+    assert tokens.splitlines()[0].split() == BPE.load(model).tokenize("the earth")
+    assert run("decode", str(model), text=tokens) == "the earth\nin the beginning\n"
+    text = tmp_path / "t.txt"
+    text.write_text("god created\n")
+    assert run("encode", str(model), str(text), text="") == run("encode", str(text), "--model", str(model), text="")

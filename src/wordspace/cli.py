@@ -304,10 +304,14 @@ def _add_bpe(sub):
     t.add_argument("--min-frequency", type=int, default=2, help="stop when no pair occurs this often (default 2)")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=_cmd_bpe_train)
-    for name, helptext in (("encode", "text files -> tokens"), ("decode", "tokens -> text")):
-        e = bsub.add_parser(name, help=helptext)
+    for name, helptext in (("encode", "text -> tokens"), ("decode", "tokens -> text")):
+        e = bsub.add_parser(name, help=helptext,
+                            description=f"'wordspace bpe {name} FILE [TEXT ...]': FILE is the tokenizer and the text "
+                                        f"comes from the TEXT files or standard input; or 'wordspace bpe {name} TEXT ... "
+                                        "--model FILE'.")
         e.add_argument("files", nargs="+", metavar="FILE")
-        e.add_argument("--model", required=True, metavar="MODEL", help="a tokenizer written by 'wordspace bpe train'")
+        e.add_argument("--model", default=None, metavar="MODEL",
+                       help="the tokenizer (written by 'wordspace bpe train'); without it, the first FILE is")
         e.add_argument("--out", default=None, metavar="OUT", help="write here instead of standard output")
         e.add_argument("--ids", action="store_true", help="integer token ids instead of printable tokens")
         e.set_defaults(func=_cmd_bpe_encode if name == "encode" else _cmd_bpe_decode)
@@ -330,10 +334,15 @@ def _bpe_stream(args, convert) -> int:
     from .bpe import BPE, read_lines
     from .io._atomic import atomic_file
 
-    bpe = BPE.load(args.model)
+    model, inputs = (args.model, args.files) if args.model else (args.files[0], args.files[1:])
+    bpe = BPE.load(model)
 
     def lines():
-        for block in read_lines(args.files):
+        if not inputs:  # the text comes from standard input
+            for line in sys.stdin:
+                yield line.rstrip("\n")
+            return
+        for block in read_lines(inputs):
             yield from block.splitlines()
 
     if args.out is None:
@@ -683,7 +692,7 @@ def _cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="wordspace", description="Train, query and convert word embeddings.")
+    parser = _Parser(prog="wordspace", description="Word embeddings: train, query, measure, see, convert and use them.")
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"wordspace {__version__}")
