@@ -147,6 +147,16 @@ def _output(n: int, budget: int, tmp_dir):
     return mm[: 4 * n].view(np.int32), mm[4 * n : 8 * n].view(np.int32), mm[8 * n : 12 * n].view(np.float32), True
 
 
+def _start_heap(win_k: np.ndarray, live) -> tuple:
+    """Heap arrays and merge state for the runs ``live`` (their first keys in ``win_k[r, 0]``)."""
+    order = sorted(live, key=lambda r: win_k[r, 0])  # a sorted array is a valid min-heap
+    heap_key = np.empty(win_k.shape[0], np.int64)
+    heap_run = np.empty(win_k.shape[0], np.int64)
+    heap_key[: len(order)] = [win_k[r, 0] for r in order]
+    heap_run[: len(order)] = order
+    return heap_key, heap_run, np.array([len(order), -1], np.int64), np.zeros(1, np.float64)
+
+
 def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
     """k-way merge of the spilled runs through windows: half the budget for the runs' windows,
     a quarter for the output buffer, so the merge stays within the budget however large the
@@ -178,14 +188,8 @@ def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
         return True
 
     try:
-        heap_key = np.empty(k, np.int64)
-        heap_run = np.empty(k, np.int64)
         live = [r for r in range(k) if refill(r)]
-        order = sorted(live, key=lambda r: win_k[r, 0])  # a sorted array is a valid min-heap
-        heap_key[: len(order)] = [win_k[r, 0] for r in order]
-        heap_run[: len(order)] = order
-        state = np.array([len(order), -1], np.int64)
-        acc = np.zeros(1, np.float64)
+        heap_key, heap_run, state, acc = _start_heap(win_k, live)
         out_cap = max(1 << 14, int(budget * 0.25) // 12)
         out_r, out_c, out_v = np.empty(out_cap, np.int32), np.empty(out_cap, np.int32), np.empty(out_cap, np.float32)
         sink = _Sink(int(ends[-1]) if k else 0, budget, tmp_dir)
@@ -295,11 +299,12 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
             del out_k, out_v
             (rows, cols, values), on_disk = _merge_spilled(spill, n_words, budget, tmp_dir)
             n_runs = len(spill.starts)
-        else:
-            starts = np.arange(workers, dtype=np.int64) * out_k.shape[1]
-            total = int(counts.sum())
-            rows, cols, values, on_disk = _output(total, budget, tmp_dir)
-            n = kc.merge_runs(out_k.reshape(-1), out_v.reshape(-1), starts, starts + counts, n_words, rows, cols, values)
+        else:  # the runs are the drained tables, in RAM: each is one whole window
+            rows, cols, values, on_disk = _output(int(counts.sum()), budget, tmp_dir)
+            heap = _start_heap(out_k, [t for t in range(workers) if counts[t] > 0])
+            n, need = kc.merge_windows(out_k, out_v, np.zeros(workers, np.int64), counts, np.ones(workers, np.bool_),
+                                       *heap, -1, n_words, rows, cols, values)
+            assert need == -2, need
             rows, cols, values = rows[:n], cols[:n], values[:n]
             n_runs = workers
     finally:

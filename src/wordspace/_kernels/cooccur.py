@@ -4,7 +4,8 @@ Pairs ``(w_i, w_j)`` at distance ``1 <= d <= window`` inside a sentence are coun
 directions (a symmetric window) with a weight that depends on ``d`` (``WEIGHTINGS``). Each
 thread owns an open-addressing table of ``key = w_i * n_words + w_j`` -> float64 weight; when
 it is 70% full the caller sorts it into a run (and, if memory is short, writes the run to disk),
-and :func:`merge_runs` sums the runs into one COO matrix sorted by (row, column).
+and :func:`merge_windows` sums the runs into one COO matrix sorted by (row, column), reading
+runs in RAM whole and runs on disk through bounded windows.
 """
 
 import numpy as np
@@ -141,56 +142,6 @@ def _sift_down(heap_key, heap_run, size, pos):
 
 
 @njit(cache=True)
-def merge_runs(keys, vals, starts, ends, n_words, rows, cols, out_vals):
-    """Merge sorted runs ``keys[starts[r]:ends[r]]`` (with their ``vals``), summing equal keys,
-    into ``rows``/``cols``/``out_vals``; returns the number of distinct pairs written.
-
-    A binary heap of the runs' current keys gives O(log k) per entry for k runs.
-    """
-    k = starts.shape[0]
-    heads = starts.copy()
-    heap_key = np.empty(k, dtype=np.int64)
-    heap_run = np.empty(k, dtype=np.int64)
-    size = 0
-    for r in range(k):
-        if heads[r] < ends[r]:
-            heap_key[size] = keys[heads[r]]
-            heap_run[size] = r
-            size += 1
-    for p in range(size // 2 - 1, -1, -1):
-        _sift_down(heap_key, heap_run, size, p)
-    n = 0
-    cur = np.int64(-1)
-    acc = 0.0
-    while size > 0:
-        key = heap_key[0]
-        r = heap_run[0]
-        if key != cur:
-            if cur >= 0:
-                rows[n] = cur // n_words
-                cols[n] = cur % n_words
-                out_vals[n] = acc
-                n += 1
-            cur = key
-            acc = 0.0
-        acc += vals[heads[r]]
-        heads[r] += 1
-        if heads[r] < ends[r]:
-            heap_key[0] = keys[heads[r]]
-        else:
-            size -= 1
-            heap_key[0] = heap_key[size]
-            heap_run[0] = heap_run[size]
-        _sift_down(heap_key, heap_run, size, 0)
-    if cur >= 0:
-        rows[n] = cur // n_words
-        cols[n] = cur % n_words
-        out_vals[n] = acc
-        n += 1
-    return n
-
-
-@njit(cache=True)
 def _sift_up(heap_key, heap_run, pos):
     while pos > 0:
         parent = (pos - 1) // 2
@@ -201,13 +152,21 @@ def _sift_up(heap_key, heap_run, pos):
         pos = parent
 
 
+@njit(cache=True, inline="always")
+def _emit(out_rows, out_cols, out_vals, n, key, value, n_words):
+    out_rows[n] = key // n_words
+    out_cols[n] = key % n_words
+    out_vals[n] = value
+
+
 @njit(cache=True)
 def merge_windows(win_k, win_v, pos, fill, done, heap_key, heap_run, state, acc, pending, n_words,
                   out_rows, out_cols, out_vals):
     """Continue a k-way merge whose runs are read through windows of bounded size.
 
     ``win_k[r, :fill[r]]``/``win_v[r]`` hold the current window of run ``r`` and ``pos[r]`` the
-    next entry in it; ``done[r]`` says the run has nothing beyond this window. The heap
+    next entry in it; ``done[r]`` says the run has nothing beyond this window (runs held in RAM
+    are one window each, all done, and one call with a large enough output merges them). The heap
     (``heap_key``/``heap_run``, its size in ``state[0]``), the key being summed (``state[1]``,
     -1 before the first) and its sum ``acc[0]`` persist between calls; ``pending`` is a run whose
     window was just refilled, to put back in the heap (-1 for none). Writes summed entries to
@@ -233,9 +192,7 @@ def merge_windows(win_k, win_v, pos, fill, done, heap_key, heap_run, state, acc,
                     state[0] = size
                     state[1] = cur
                     return n, -1
-                out_rows[n] = cur // n_words
-                out_cols[n] = cur % n_words
-                out_vals[n] = acc[0]
+                _emit(out_rows, out_cols, out_vals, n, cur, acc[0], n_words)
                 n += 1
             cur = key
             acc[0] = 0.0
@@ -258,9 +215,7 @@ def merge_windows(win_k, win_v, pos, fill, done, heap_key, heap_run, state, acc,
             state[0] = size
             state[1] = cur
             return n, -1
-        out_rows[n] = cur // n_words
-        out_cols[n] = cur % n_words
-        out_vals[n] = acc[0]
+        _emit(out_rows, out_cols, out_vals, n, cur, acc[0], n_words)
         n += 1
         state[1] = -1
     state[0] = 0
