@@ -19,3 +19,19 @@ def related_vs_random(vectors, pairs, n_random=2000, seed=0):
 KJV_RELATED = [("gold", "silver"), ("king", "queen"), ("father", "son"), ("sheep", "goats"),
                ("bread", "wine"), ("heaven", "earth"), ("brother", "sister"), ("day", "night"),
                ("egypt", "pharaoh"), ("moses", "aaron")]
+
+
+def digests_across_hash_seeds(script: str, *args, seeds=("0", "12345")) -> set:
+    """Run ``script`` (which prints a digest of what it trained) in fresh interpreters with
+    different ``PYTHONHASHSEED``s; a reproducible trainer gives one distinct output."""
+    import os
+    import subprocess
+    import sys
+
+    out = set()
+    for seed in seeds:
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run = subprocess.run([sys.executable, "-c", script, *map(str, args)], env=env, capture_output=True,
+                             text=True, check=True)
+        out.add(run.stdout.strip())
+    return out

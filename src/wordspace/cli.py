@@ -405,10 +405,10 @@ def _cmd_align(args) -> int:
     notes = {}
     train = test = None
     if args.train_dict:
-        train, n, dropped = read_dictionary(args.train_dict, src, tgt)
+        train, n, _ = read_dictionary(args.train_dict, src, tgt)
         notes["train_dict"] = {"pairs": n, "usable": len(train)}
     if args.test_dict:
-        test, n, dropped = read_dictionary(args.test_dict, src, tgt)
+        test, n, _ = read_dictionary(args.test_dict, src, tgt)
         notes["test_dict"] = {"pairs": n, "usable": len(test)}
     result = align(src, tgt, train, refine=args.refine, retrieval=args.retrieval, test_pairs=test)
     result.mapped.save(args.out, format=fmt)

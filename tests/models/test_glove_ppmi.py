@@ -1,13 +1,10 @@
 """GloVe and PPMI+SVD trainers: parameters, learning on real text, determinism, bounded
 co-occurrence memory giving the same model, and the shapes of what they export."""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from quality import KJV_RELATED, related_vs_random
+from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
 
 from wordspace import PPMISVD, GloVe, InvalidParameterError
 
@@ -80,10 +77,4 @@ print(hashlib.sha256(m.vectors_.matrix.tobytes()).hexdigest())
 
 @pytest.mark.parametrize("which", ["glove", "ppmi"])
 def test_one_worker_is_bit_identical(demo_corpus, which):
-    digests = set()
-    for hashseed in ("0", "4321"):
-        env = dict(os.environ, PYTHONHASHSEED=hashseed)
-        out = subprocess.run([sys.executable, "-c", _DETERMINISM, demo_corpus, which], env=env,
-                             capture_output=True, text=True, check=True)
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
+    assert len(digests_across_hash_seeds(_DETERMINISM, demo_corpus, which, seeds=("0", "4321"))) == 1

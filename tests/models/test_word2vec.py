@@ -2,13 +2,11 @@
 every variant learns on real text (the bundled King James Bible)."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from quality import KJV_RELATED, related_vs_random
+from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
 
 from wordspace import Callback, InvalidParameterError, NotFittedError, Word2Vec
 
@@ -131,13 +129,7 @@ print(hashlib.sha256(m.input_matrix_.tobytes() + m.output_matrix_.tobytes()).hex
 
 @pytest.mark.parametrize("loss,architecture", [("ns", "skipgram"), ("hs", "cbow")])
 def test_one_worker_is_bit_identical_across_runs_and_hash_seeds(tmp_path, demo_corpus, loss, architecture):
-    digests = set()
-    for hashseed in ("0", "12345"):
-        env = dict(os.environ, PYTHONHASHSEED=hashseed)
-        out = subprocess.run([sys.executable, "-c", _DETERMINISM, demo_corpus, loss, architecture],
-                             env=env, capture_output=True, text=True, check=True)
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
+    assert len(digests_across_hash_seeds(_DETERMINISM, demo_corpus, loss, architecture, seeds=("0", "12345"))) == 1
 
 
 def test_seed_changes_the_result(kjv_encoded):

@@ -18,13 +18,13 @@ FNV32_PRIME = np.uint32(16777619)
 @njit(cache=True)
 def fnv1a32(buf, s, e):
     """fastText's hash of ``buf[s:e]`` (uint8 array): 32-bit FNV-1a over sign-extended bytes."""
-    h = np.uint32(2166136261)
+    h = FNV32_OFFSET
     for i in range(s, e):
         b = np.int64(buf[i])
         if b >= 128:
             b -= 256  # int8 sign extension, then the cast to uint32 below wraps it
         h = np.uint32(h ^ np.uint32(b & 0xFFFFFFFF))
-        h = np.uint32(h * np.uint32(16777619))
+        h = np.uint32(h * FNV32_PRIME)
     return h
 
 

@@ -44,14 +44,6 @@ NEG_LOGSIG_TABLE = np.log1p(np.exp(-_T_X)).astype(np.float32)
 
 
 @njit(cache=True, inline="always")
-def _softplus(x):
-    """log(1 + exp(x)), stable for large |x| (used off the hot path)."""
-    if x > 0:
-        return x + math.log1p(math.exp(-x))
-    return math.log1p(math.exp(x))
-
-
-@njit(cache=True, inline="always")
 def sigmoid_and_loss(f, y):
     """``(sigmoid(f), loss)`` where loss is ``-log sigmoid(f)`` for ``y == 1`` and
     ``-log(1 - sigmoid(f))`` for ``y == 0``; table lookups inside ``[-10, 10]``."""
