@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from wordspace import corpus as corpus_mod
+from wordspace import textfiles as textfiles_mod
 from wordspace.corpus import LineCorpus, encode_corpus, expand_paths
 from wordspace.errors import CorpusError
 
@@ -75,7 +76,7 @@ def test_growth_of_tables_with_many_distinct_words(tmp_path):
 
 
 def test_long_line_is_streamed_and_cut(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "BLOCK_BYTES", 1000)  # many blocks inside one line
+    monkeypatch.setattr(textfiles_mod, "BLOCK_BYTES", 1000)  # many blocks inside one line
     words = [f"t{i % 50}" for i in range(25_000)]
     path = tmp_path / "long.txt"
     path.write_text(" ".join(words))  # one line, no final newline

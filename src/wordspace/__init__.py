@@ -15,7 +15,7 @@ from .errors import (
     WordspaceError,
 )
 from .models import PPMISVD, FastText, GloVe, Word2Vec
-from .models._base import Callback
+from .callbacks import Callback
 from .vectors import Neighbor, Vectors
 
 __version__ = "0.1.0"

@@ -1,8 +1,9 @@
 """Declarative parameter constraints and one message format for every check.
 
-Trainers declare ``_parameter_constraints = {"window": [Interval(int, 1, None)], ...}`` and call
+Trainers declare their parameters (``Param(constraints, help)``) and call
 :func:`validate_params`; messages read "The 'window' parameter of Word2Vec must be an int in the
-range [1, inf). Got 0 instead." The CLI reuses these messages verbatim.
+range [1, inf). Got 0 instead." The error keeps the parameter's name apart
+(:class:`~wordspace.errors.InvalidParameterError`), so the CLI names the flag instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Iterable
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "Options", "validate_params", "check_path_list"]
+__all__ = ["Interval", "Options", "Param", "Callbacks", "NONE", "validate_params", "check_path_list"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ class Interval:
         if self.kind is int:
             if not isinstance(value, numbers.Integral):
                 return False
-        elif not isinstance(value, numbers.Real) or math.isnan(float(value)):
-            return False
+        elif not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+            return False  # NaN and infinity are never valid settings
         if self.low is not None:
             if value < self.low or (value == self.low and self.closed in ("right", "neither")):
                 return False
@@ -90,9 +91,7 @@ def validate_params(params: dict, constraints: dict, owner: str) -> None:
         if any(c.accepts(value) for c in allowed):
             continue
         what = " or ".join(c.describe() for c in allowed)
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be {what}. Got {value!r} instead."
-        )
+        raise InvalidParameterError(param=name, owner=owner, rule=what, value=value)
 
 
 def check_path_list(paths: Iterable) -> list:
@@ -102,3 +101,44 @@ def check_path_list(paths: Iterable) -> list:
     if isinstance(paths, (str, os.PathLike)):
         return [os.fspath(paths)]
     return [os.fspath(p) for p in paths]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared trainer parameter: the constraints its value must meet and one line of help.
+
+    The trainer's ``__init__`` signature gives the default; the command line builds its option
+    (type, choices, help) from this declaration, so nothing is written twice. ``cli=False``
+    keeps a parameter out of ``wordspace train`` (``progress`` has ``--quiet``; callbacks are
+    Python objects).
+    """
+
+    constraints: tuple
+    help: str
+    cli: bool = True
+
+    def __init__(self, constraints, help: str, cli: bool = True):
+        object.__setattr__(self, "constraints", tuple(constraints))
+        object.__setattr__(self, "help", help)
+        object.__setattr__(self, "cli", cli)
+
+    def choices(self) -> tuple:
+        """The allowed values when the parameter takes one of a fixed set, else ()."""
+        return next((c.values for c in self.constraints if isinstance(c, Options)), ())
+
+    def number_type(self):
+        """``int`` or ``float`` for a numeric parameter, else None."""
+        return next((c.kind for c in self.constraints if isinstance(c, Interval)), None)
+
+
+class Callbacks:
+    """A sequence of callback objects (anything with the hooks of ``wordspace.Callback``)."""
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            return False
+        return all(hasattr(cb, "on_epoch_end") and hasattr(cb, "on_train_begin") and hasattr(cb, "on_train_end")
+                   for cb in value)
+
+    def describe(self) -> str:
+        return "a list or tuple of wordspace.Callback objects"

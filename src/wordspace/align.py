@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import FormatError, InvalidParameterError
 from .index import top_k
+from .progress import phase, progress_bar
 from .vectors import Vectors
 
 __all__ = ["Alignment", "align", "procrustes", "csls_scores", "read_dictionary", "identical_pairs",
@@ -177,7 +178,8 @@ def _mutual_pairs(mapped: np.ndarray, tgt: np.ndarray, n_max: int, retrieval: st
 
 
 def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retrieval: str = "csls",
-          test_pairs=None, refine_vocab: int = 15_000, csls_k: int = 10, seed_limit: int = 5000) -> Alignment:
+          test_pairs=None, refine_vocab: int = 15_000, csls_k: int = 10, seed_limit: int = 5000,
+          progress: bool = False) -> Alignment:
     """Map ``src`` onto ``tgt`` with orthogonal Procrustes, optionally refined.
 
     Parameters
@@ -192,6 +194,8 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         (``retrieval``) among the ``refine_vocab`` most frequent words and re-runs Procrustes.
     retrieval : {"csls", "nn"}, default="csls"
         CSLS or plain nearest neighbour, for refinement and for the scores.
+    progress : bool, default=False
+        Show the refinement steps (and any scoring longer than two seconds) on stderr.
     test_pairs : list of (str, str) or None
         When given, precision@1/5/10 of the seed map and of the final map are kept in
         ``history`` (intermediate steps record their dictionary size only: CSLS over large
@@ -221,21 +225,28 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         entry = {"step": step, "pairs": n_pairs}
         if test_pairs and (step == 0 or final):
             mapped = S @ W
-            entry.update(translation_precision(mapped, T, src._index, tgt._index, test_pairs, retrieval=retrieval,
+            entry.update(translation_precision(mapped, T, src.key_to_index, tgt.key_to_index, test_pairs, retrieval=retrieval,
                                                csls_k=csls_k))
         history.append(entry)
 
     W = procrustes(S[si], T[ti])
-    score(0, len(train_pairs), W, refine == 0)
-    for step in range(1, refine + 1):
-        s_ids, t_ids = _mutual_pairs(S @ W, T, refine_vocab, retrieval, csls_k)
-        if len(s_ids) < 2:
-            if test_pairs:
-                history[-1].update(translation_precision(S @ W, T, src._index, tgt._index, test_pairs,
-                                                         retrieval=retrieval, csls_k=csls_k))
-            break
-        W = procrustes(S[s_ids], T[t_ids])
-        score(step, len(s_ids), W, step == refine)
+    with phase("scoring the initial mapping", progress):
+        score(0, len(train_pairs), W, refine == 0)
+    bar = progress_bar(refine, progress and refine > 0, "refinement", unit="step")
+    try:
+        for step in range(1, refine + 1):
+            s_ids, t_ids = _mutual_pairs(S @ W, T, refine_vocab, retrieval, csls_k)
+            if len(s_ids) < 2:
+                if test_pairs:
+                    history[-1].update(translation_precision(S @ W, T, src.key_to_index, tgt.key_to_index, test_pairs,
+                                                             retrieval=retrieval, csls_k=csls_k))
+                break
+            W = procrustes(S[s_ids], T[t_ids])
+            score(step, len(s_ids), W, step == refine)
+            bar.set_postfix_str(f"pairs={len(s_ids):,}", refresh=False)
+            bar.update(1)
+    finally:
+        bar.close()
     meta = {**src.metadata, "aligned_to": tgt.metadata.get("source", "target"), "alignment": {
         "method": "procrustes", "refine": refine, "retrieval": retrieval, "seed_pairs": len(train_pairs),
         "history": history}}

@@ -183,7 +183,7 @@ class BPE:
         n_merges = vocab_size - 256 - len(special_tokens)
         bar = None
         if progress:
-            from .models._base import progress_bar
+            from .progress import progress_bar
 
             bar = progress_bar(n_merges, True, "bpe merges", unit="merge")
         try:
@@ -283,7 +283,7 @@ class BPE:
     def save(self, path) -> str:
         """Write a readable JSON file: the merges as id pairs, the vocabulary in printable form
         (for inspection only: loading rebuilds it from the merges) and the special tokens."""
-        from .io._atomic import atomic_file
+        from .atomic import atomic_file
 
         path = os.fspath(path)
         doc = {
@@ -292,7 +292,7 @@ class BPE:
             "merges": [list(m) for m in self.merges],
             "vocab": {str(i): self.token(i) for i in range(len(self.vocab))},
         }
-        with atomic_file(path, "w") as fh:
+        with atomic_file(path, "w", replaceable=is_tokenizer_file) as fh:
             json.dump(doc, fh, ensure_ascii=False, indent=0)
             fh.write("\n")
         return path
@@ -332,10 +332,10 @@ class BPE:
 def read_lines(paths) -> Iterator[str]:
     """The text of files (plain, .gz, .bz2, .xz; directories searched), in blocks of whole
     lines, for :meth:`BPE.train` and ``wordspace bpe``. Invalid UTF-8 is replaced."""
-    from .corpus import _iter_blocks, expand_paths
+    from .textfiles import expand_paths, iter_blocks
 
     for path in expand_paths(paths):
-        for data, _ in _iter_blocks(path):
+        for data, _ in iter_blocks(path):
             yield data.decode("utf-8", "replace")
 
 
@@ -349,3 +349,14 @@ def _iter_texts(texts) -> Iterator[str]:
         if not isinstance(t, str):
             raise InvalidParameterError(f"texts must be strings, got {type(t).__name__}")
         yield t
+
+
+def is_tokenizer_file(path: str) -> bool:
+    """Whether ``path`` holds a wordspace BPE tokenizer (so that writing over it loses no one's
+    data)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return f'"format": "{FORMAT_NAME}"'.encode() in head or f'"format":"{FORMAT_NAME}"'.encode() in head

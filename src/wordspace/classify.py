@@ -192,7 +192,7 @@ class AttentionClassifier(ClassifierMixin, BaseEstimator):
 
     def _encode(self, X):
         tok = self.tokenizer or default_tokenizer
-        index = self.vectors._index
+        index = self.vectors.key_to_index
         ids = []  # rows of wordspace.nn.to_embedding: 0 pads, 1 is unknown, word i is i + 2
         for d in X:
             if not isinstance(d, str):

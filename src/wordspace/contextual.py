@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import FormatError, InvalidParameterError
 
-__all__ = ["TransformerLayers", "WordLayers", "cosine_by_layer"]
+__all__ = ["TransformerLayers", "WordLayers", "cosine_by_layer", "nearest_by_layer"]
 
 POOLINGS = ("mean", "first", "last")
 
@@ -38,6 +38,21 @@ class WordLayers:
     def of(self, word: str, occurrence: int = 0) -> np.ndarray:
         """``(n_layers, dim)``: the word's vector at every layer."""
         return self.vectors[:, self.index(word, occurrence)]
+
+
+def nearest_by_layer(sentence: WordLayers, word: str, layers, k: int = 3) -> list[dict]:
+    """For each layer in ``layers``, the ``k`` other words of ``sentence`` nearest to ``word``:
+    ``[{"layer": i, "nearest": [{"word", "position", "cosine"}, ...]}, ...]``."""
+    i = sentence.index(word)
+    out = []
+    for layer in layers:
+        m = sentence.vectors[layer]
+        u = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+        sims = u @ u[i]
+        order = [j for j in np.argsort(-sims, kind="stable") if j != i][:k]
+        out.append({"layer": int(layer), "nearest": [{"word": sentence.words[j], "position": int(j),
+                                                     "cosine": float(sims[j])} for j in order]})
+    return out
 
 
 def cosine_by_layer(a: np.ndarray, b: np.ndarray) -> np.ndarray:

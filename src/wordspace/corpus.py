@@ -1,29 +1,27 @@
-"""Corpus input: find and open text files, stream them in bounded memory, encode them once.
+"""Corpus input: tokenise text files and encode a corpus once.
 
-Holds the readers (plain, gzip, bzip2, xz; files, directories, several at once), the re-iterable
-:class:`LineCorpus`, and :func:`encode_corpus`, which turns a corpus into one int32 token array
-plus sentence offsets in a single pass. Vocabulary policy (min_count, caps, tables) lives in
+Holds the re-iterable :class:`LineCorpus` and :func:`encode_corpus`, which turns a corpus into
+one int32 token array plus sentence offsets in a single pass. Finding, decompressing and
+streaming files lives in ``wordspace.textfiles``; vocabulary policy (min_count, caps, tables) in
 ``wordspace.vocab``; training in ``wordspace.models``.
 """
 
 from __future__ import annotations
 
-import bz2
-import codecs
-import gzip
-import lzma
 import os
 import tempfile
-import zlib
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
 
+from . import textfiles
 from ._kernels import tokenize as tk
 from ._kernels.tokenize import remap_inplace
 from .errors import CorpusError
+from .textfiles import count_invalid_utf8, decode, expand_paths
+from .vocab import select_vocab
 
 __all__ = [
     "DEFAULT_MAX_SENTENCE_LENGTH",
@@ -37,143 +35,6 @@ __all__ = [
 #: gensim uses the same figure (10,000); the C tool uses 1,000. A window never crosses a cut.
 DEFAULT_MAX_SENTENCE_LENGTH = 10_000
 
-#: Bytes read from a file at a time. A line longer than this is streamed in pieces cut at
-#: whitespace, so a single 100 MB line never needs more than about this much text in memory.
-BLOCK_BYTES = 4 << 20
-
-_MAGIC = (
-    (b"\x1f\x8b", gzip.open),
-    (b"BZh", bz2.open),
-    (b"\xfd7zXZ\x00", lzma.open),
-)
-_WHITESPACE = b" \t\r\n\x0b\x0c"
-
-
-class _InvalidUtf8Counter:
-    """A codecs error handler that replaces invalid bytes with U+FFFD and counts them."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, exc: UnicodeDecodeError):
-        self.count += exc.end - exc.start
-        return ("\ufffd", exc.end)
-
-
-_UTF8_ERRORS = _InvalidUtf8Counter()
-codecs.register_error("wordspace.count_replace", _UTF8_ERRORS)
-
-
-def _open_binary(path: str):
-    """Open ``path`` for binary reading, decompressing by its magic bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(6)
-    for magic, opener in _MAGIC:
-        if head.startswith(magic):
-            return opener(path, "rb")
-    return open(path, "rb")
-
-
-def _looks_binary(path: str) -> bool:
-    try:
-        with _open_binary(path) as fh:
-            head = fh.read(8192)
-    except (OSError, EOFError, lzma.LZMAError):
-        return True
-    return b"\x00" in head
-
-
-def expand_paths(paths) -> list[str]:
-    """Return the corpus files named by ``paths`` (files, or directories searched recursively).
-
-    Hidden files and files that are clearly binary (a NUL byte in their first 8 kB, after
-    decompression) are skipped inside directories. Raises :class:`CorpusError` for a missing
-    path or a directory without text files.
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    files: list[str] = []
-    for p in map(os.fspath, paths):
-        if os.path.isdir(p):
-            found = []
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    full = os.path.join(root, name)
-                    if name.startswith(".") or not os.path.isfile(full) or _looks_binary(full):
-                        continue
-                    found.append(full)
-            if not found:
-                raise CorpusError(
-                    f"corpus directory '{p}' contains no text files; put plain text "
-                    "(optionally .gz/.bz2/.xz) files with one sentence per line in it"
-                )
-            files.extend(found)
-        elif os.path.isfile(p):
-            files.append(p)
-        elif os.path.exists(p):
-            raise CorpusError(f"corpus path '{p}' is neither a file nor a directory")
-        else:
-            raise CorpusError(f"corpus path '{p}' does not exist; check the spelling or pass an existing file or directory")
-    if not files:
-        raise CorpusError("no corpus files given")
-    return files
-
-
-def _iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[bytes, bool]]:
-    """Yield ``(data, ends_line)`` blocks of a file's bytes, each about ``block_bytes`` long.
-
-    A block ends at its last newline when it has one (``ends_line`` true) and otherwise at its
-    last whitespace, so no token is split unless one token is longer than four blocks. The
-    final block of a file always ends its line.
-    """
-    block_bytes = block_bytes or BLOCK_BYTES
-    try:
-        fh = _open_binary(path)
-    except OSError as exc:
-        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
-    with fh:
-        rest = b""
-        while True:
-            try:
-                data = fh.read(block_bytes)
-            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
-                raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
-            if not data:
-                break
-            buf = rest + data if rest else data
-            cut = buf.rfind(b"\n")
-            if cut >= 0:
-                piece, rest, ends = buf[: cut + 1], buf[cut + 1 :], True
-            else:
-                cut = max(buf.rfind(c) for c in (b" ", b"\t", b"\r", b"\x0b", b"\x0c"))
-                if cut >= 0:
-                    piece, rest = buf[: cut + 1], buf[cut + 1 :]
-                elif len(buf) > 4 * block_bytes:  # one absurd token: cut it rather than grow
-                    piece, rest = buf, b""
-                else:
-                    rest = buf
-                    continue
-                ends = False
-            yield piece, ends
-        if rest:
-            yield rest, True
-
-
-def _count_invalid_utf8(data: bytes) -> int:
-    """Number of bytes that UTF-8 decoding of ``data`` would replace (0 for valid text)."""
-    try:
-        data.decode("utf-8")
-        return 0
-    except UnicodeDecodeError:
-        before = _UTF8_ERRORS.count
-        data.decode("utf-8", "wordspace.count_replace")
-        return _UTF8_ERRORS.count - before
-
-
-def _decode(token: bytes) -> str:
-    return token.decode("utf-8", "wordspace.count_replace")
-
 
 def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
     """Yield ``(tokens, continues)`` for each line segment of the files.
@@ -184,12 +45,12 @@ def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
     """
     for path in paths:
         continuing = False
-        for data, ends in _iter_blocks(path):
+        for data, ends in textfiles.iter_blocks(path):
             lines = data.split(b"\n")
             if ends and not lines[-1]:
                 lines.pop()  # the block ends with "\n": the last element is empty
             for i, line in enumerate(lines):
-                yield [_decode(t) for t in line.split()], continuing and i == 0
+                yield [decode(t) for t in line.split()], continuing and i == 0
             continuing = not ends
 
 
@@ -361,7 +222,7 @@ class _ByteEncoder:
         return int(self.state[tk.N_IDS])
 
     def feed(self, data: bytes, ends_file: bool) -> None:
-        self.invalid += _count_invalid_utf8(data)
+        self.invalid += count_invalid_utf8(data)
         buf = np.frombuffer(data, dtype=np.uint8)
         out = np.empty(buf.shape[0] // 2 + 2, dtype=np.int32)
         n_sent_cap = int(np.count_nonzero(buf == 10)) + buf.shape[0] // self.max_len + 2
@@ -439,7 +300,7 @@ class _ByteEncoder:
 
     def word(self, wid: int) -> str:
         s = self.starts[wid]
-        return _decode(self.arena[s : s + self.lens[wid]].tobytes())
+        return decode(self.arena[s : s + self.lens[wid]].tobytes())
 
     def sentence_lengths(self) -> np.ndarray:
         return np.concatenate(self.sent_lens) if self.sent_lens else np.zeros(0, np.int64)
@@ -495,37 +356,6 @@ def _grown(arr: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros(size, dtype=arr.dtype)
     out[: arr.shape[0]] = arr
     return out
-
-
-def _select_vocab(enc, min_count: int, max_vocab: int | None):
-    """Choose the vocabulary: count >= min_count, most frequent first, ties by word.
-
-    Returns ``(words, counts, remap)`` with ``remap`` mapping provisional ids to final ids
-    (-1 for dropped words). Distinct byte strings that decode to the same ``str`` (possible
-    only with invalid UTF-8) are merged.
-    """
-    counts = enc.counts[: enc.n_ids]
-    # Merging only happens among words that reach min_count as bytes: two rare spellings that
-    # differ only in invalid bytes are not pooled to reach it (a deliberate simplification).
-    cand = np.flatnonzero(counts >= max(min_count, 1))
-    merged: dict[str, list] = {}
-    for wid in cand.tolist():
-        w = enc.word(wid)
-        entry = merged.get(w)
-        if entry is None:
-            merged[w] = [int(counts[wid]), [wid]]
-        else:
-            entry[0] += int(counts[wid])
-            entry[1].append(wid)
-    items = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    if max_vocab is not None:
-        items = items[:max_vocab]
-    remap = np.full(max(enc.n_ids, 1), -1, dtype=np.int32)
-    for final, (_, (_, wids)) in enumerate(items):
-        remap[wids] = final
-    words = [w for w, _ in items]
-    out_counts = np.array([c for _, (c, _) in items], dtype=np.int64)
-    return words, out_counts, remap
 
 
 def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 20):
@@ -611,7 +441,7 @@ def encode_corpus(
         enc = _ByteEncoder(max_sentence_length, prune_at, sink)
         for path in files:
             pending = None
-            for data, ends in _iter_blocks(path):
+            for data, ends in textfiles.iter_blocks(path):
                 if pending is not None:
                     enc.feed(pending, False)
                 pending = data
@@ -648,7 +478,7 @@ def encode_corpus(
     if n_raw == 0:
         raise CorpusError(f"corpus {where} is empty: it holds no tokens")
     assert offsets[-1] == n_raw, (offsets[-1], n_raw)
-    words, counts, remap = _select_vocab(enc, min_count, max_vocab)
+    words, counts, remap = select_vocab(enc.word, enc.counts[: enc.n_ids], min_count, max_vocab)
     if not words:
         top = int(enc.counts[: enc.n_ids].max())
         raise CorpusError(

@@ -1,9 +1,11 @@
 """Neighbour-search backends for :class:`wordspace.Vectors`.
 
-An index has ``build(unit_matrix)`` and ``query(unit_queries, k) -> (ids, scores)`` (both
-(n_queries, k), best first, cosine scores); an index that would rather see the raw matrix (to
-avoid a normalised float32 copy) also has ``build_raw(matrix, norms)``. :class:`ExactIndex`
-(the default) is one BLAS product per block of queries plus a compiled top-k;
+An index has ``build(unit_matrix)`` and ``query(unit_queries, k, limit, exclude) -> (ids,
+scores)`` (both (n_queries, k), best first, cosine scores); an index that would rather see the
+raw matrix (to avoid a normalised float32 copy) also has ``build_raw(matrix, norms)``, and one
+that can score every row exactly has ``scores(unit_queries, limit)`` (3CosMul analogies use it;
+``wordspace.analogy``). :class:`ExactIndex` (the default) is one BLAS product per block of
+queries plus a compiled top-k;
 :class:`QuantizedIndex` scans an int8 copy (a quarter of the memory traffic) and re-ranks its
 best candidates exactly, for single queries on millions of keys; :class:`HnswIndex` adapts the
 optional ``hnswlib`` package where approximate answers are acceptable.
@@ -54,23 +56,38 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class ExactIndex:
-    """Exact cosine neighbours: a matrix product with the unit-normalised keys."""
+    """Exact cosine neighbours: a matrix product with the keys, divided by their lengths.
+
+    Built from the raw matrix (``build_raw``, what ``Vectors`` does), it keeps no normalised
+    copy: a memory-mapped million-key model is searched straight from the map.
+    """
 
     def build(self, unit: np.ndarray) -> "ExactIndex":
-        self.unit = unit
+        return self.build_raw(unit, None)
+
+    def build_raw(self, matrix: np.ndarray, norms: np.ndarray | None) -> "ExactIndex":
+        self.matrix = matrix
+        self.inv_norms = None if norms is None else (1.0 / norms).astype(np.float32)
         return self
+
+    def scores(self, queries: np.ndarray, limit: int | None = None) -> np.ndarray:
+        """Cosines of unit ``queries`` with the first ``limit`` rows: (n_queries, limit) float32."""
+        m = self.matrix if limit is None else self.matrix[:limit]
+        out = np.asarray(queries, dtype=np.float32) @ m.T
+        if self.inv_norms is not None:
+            out *= self.inv_norms[: m.shape[0]]
+        return out
 
     def query(self, queries: np.ndarray, k: int, limit: int | None = None,
               exclude: list | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` rows (among the first ``limit``) for each unit query; ``exclude[i]`` lists
         row ids that query ``i`` must not return."""
-        unit = self.unit if limit is None else self.unit[:limit]
-        n = unit.shape[0]
+        n = self.matrix.shape[0] if limit is None else min(limit, self.matrix.shape[0])
         block = max(1, BLOCK_SCORES // max(n, 1))
         ids_out = np.empty((queries.shape[0], min(k, n)), dtype=np.int64)
         sc_out = np.empty(ids_out.shape, dtype=np.float32)
         for s in range(0, queries.shape[0], block):
-            scores = queries[s : s + block] @ unit.T  # (b, n): one BLAS call per block
+            scores = self.scores(queries[s : s + block], n)  # (b, n): one BLAS call per block
             if exclude is not None:
                 for r, ex in enumerate(exclude[s : s + block]):
                     ex = [i for i in ex if i < n]
@@ -119,6 +136,13 @@ class QuantizedIndex:
             e = min(n, s + (1 << 16))
             quantize_rows(np.ascontiguousarray(matrix[s:e], dtype=np.float32), norms[s:e], self.q[s:e], self.scales[s:e])
         return self
+
+    def scores(self, queries: np.ndarray, limit: int | None = None) -> np.ndarray:
+        """Exact cosines from the original rows (not the int8 copy)."""
+        m = self.matrix if limit is None else self.matrix[:limit]
+        out = np.asarray(queries, dtype=np.float32) @ np.asarray(m, dtype=np.float32).T
+        out /= self.norms[: m.shape[0]]
+        return out
 
     def query(self, queries: np.ndarray, k: int, limit: int | None = None,
               exclude: list | None = None) -> tuple[np.ndarray, np.ndarray]:

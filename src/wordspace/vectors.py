@@ -11,7 +11,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from .errors import InvalidParameterError, KeyNotFoundError
+from .errors import DuplicateKeyError, InvalidParameterError, KeyNotFoundError
 
 __all__ = ["Vectors", "Neighbor", "OOV_POLICIES"]
 
@@ -95,6 +95,10 @@ class Vectors:
         keys, the subword vector, or a zero vector. None means "subwords" when ``subwords`` is
         given, else "error". Settable later (``v.oov = "zero"``). ``key in v`` and
         :meth:`index_of` always concern the vocabulary itself.
+    check_keys : bool, default=True
+        Build the key -> row mapping now, refusing duplicate keys. False defers it to the first
+        lookup (readers use this so that opening a million keys stays well under a second;
+        duplicates are then refused at that first lookup).
 
     Examples
     --------
@@ -104,19 +108,7 @@ class Vectors:
     """
 
     def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None,
-                 subwords=None, oov: str | None = None):
-        self._setup(keys, matrix, counts, metadata, index, subwords, oov)
-        self._index  # duplicate keys are refused here, not at the first query
-
-    @classmethod
-    def _lazy(cls, keys, matrix, counts=None, metadata=None, index=None, subwords=None, oov=None) -> "Vectors":
-        """Vectors whose key -> row dict is built on first lookup (used when opening files we
-        wrote ourselves, so that opening a million keys stays well under a second)."""
-        obj = cls.__new__(cls)
-        obj._setup(keys, matrix, counts, metadata, index, subwords, oov)
-        return obj
-
-    def _setup(self, keys, matrix, counts, metadata, index, subwords=None, oov=None) -> None:
+                 subwords=None, oov: str | None = None, *, check_keys: bool = True):
         if not isinstance(keys, KeyList):
             keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
@@ -128,7 +120,7 @@ class Vectors:
                 f"got {len(keys)} keys for a matrix of {matrix.shape[0]} rows; they must match"
             )
         self._keys = keys
-        self._key_index = None  # key -> row, built on first lookup
+        self._key_to_row = None  # key -> row, built on first lookup
         self._matrix = matrix
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
@@ -143,6 +135,8 @@ class Vectors:
             )
         self.subwords = subwords
         self.oov = oov if oov is not None else ("subwords" if subwords is not None else "error")
+        if check_keys:
+            self.key_to_index  # duplicate keys are refused here, not at the first query
 
     @property
     def oov(self) -> str:
@@ -163,21 +157,25 @@ class Vectors:
         self._oov = policy
 
     @property
-    def _index(self) -> dict:
-        if self._key_index is None:
-            index = dict(zip(self._keys, range(len(self._keys))))
-            if len(index) != len(self._keys):
+    def key_to_index(self) -> dict:
+        """The key -> row mapping (built on first use; read it, do not change it)."""
+        if self._key_to_row is None:
+            mapping = dict(zip(self._keys, range(len(self._keys))))
+            if len(mapping) != len(self._keys):
                 seen: set = set()
-                dup = next(k for k in self._keys if k in seen or seen.add(k))
-                raise InvalidParameterError(f"duplicate key {dup!r}: every key must be unique")
-            self._key_index = index
-        return self._key_index
+                i, dup = next((i, k) for i, k in enumerate(self._keys) if k in seen or seen.add(k))
+                where = self.metadata.get("source_path")
+                raise DuplicateKeyError(
+                    (f"'{where}': " if where else "") + f"duplicate key {dup!r} at entry {i + 1} (first at entry "
+                    f"{self._keys.index(dup) + 1}): every key must be unique", key=dup, position=i)
+            self._key_to_row = mapping
+        return self._key_to_row
 
     def has_duplicates(self) -> bool:
         """Whether some key occurs twice (such vectors cannot answer lookups)."""
         try:
-            self._index
-        except InvalidParameterError:
+            self.key_to_index
+        except DuplicateKeyError:
             return True
         return False
 
@@ -186,7 +184,7 @@ class Vectors:
         return len(self._keys)
 
     def __contains__(self, key) -> bool:
-        return key in self._index
+        return key in self.key_to_index
 
     def __getitem__(self, key: str) -> np.ndarray:
         """The row of ``key`` (a read-only view); for an unknown key, what the ``oov`` policy
@@ -199,7 +197,7 @@ class Vectors:
     def _row(self, key) -> int:
         """Row of ``key``, or -1 when it is unknown and the ``oov`` policy can answer anyway."""
         if self._oov != "error" and isinstance(key, str):
-            return self._index.get(key, -1)
+            return self.key_to_index.get(key, -1)
         return self.index_of(key)
 
     def _oov_vector(self, key: str) -> np.ndarray:
@@ -240,7 +238,7 @@ class Vectors:
     def index_of(self, key: str) -> int:
         """Row of ``key``; raises :class:`KeyNotFoundError` with suggestions."""
         try:
-            return self._index[key]
+            return self.key_to_index[key]
         except KeyError:
             raise KeyNotFoundError(self._unknown_message(key)) from None
         except TypeError:
@@ -261,7 +259,7 @@ class Vectors:
         if not isinstance(key, str) or not key or len(key) > 200:
             return []
         lower = key.lower()
-        if lower in self._index and lower != key:
+        if lower in self.key_to_index and lower != key:
             return [lower]
         if self._suggest_pool is None:  # (first char, last char, length) -> keys, built once
             pool: dict = {}
@@ -385,44 +383,25 @@ class Vectors:
         return [[Neighbor(keys[i], float(sc)) for i, sc in zip(r_ids, r_sc) if i >= 0]
                 for r_ids, r_sc in zip(ids.tolist(), scores.tolist())]
 
-    def _top(self, scores: np.ndarray, k: int, excl: set) -> list[Neighbor]:
-        for i in excl:
-            if i < scores.shape[0]:
-                scores[i] = -np.inf
-        n_valid = scores.shape[0] - sum(1 for i in excl if i < scores.shape[0])
-        k = min(k, n_valid)
-        if k <= 0:
-            return []
-        if k < scores.shape[0]:
-            idx = np.argpartition(-scores, k - 1)[:k]
-        else:
-            idx = np.arange(scores.shape[0])
-        idx = idx[np.lexsort((idx, -scores[idx]))]  # by score, ties by row (frequency)
-        return [Neighbor(self._keys[i], float(scores[i])) for i in idx]
-
     def analogy(self, a: str, b: str, c: str, k: int = 10, *, method: str = "add",
                 restrict: int | None = None) -> list[Neighbor]:
         """Answers to ``a : b :: c : ?`` (``man : king :: woman : queen``).
 
-        ``method="add"`` is 3CosAdd, :math:`\\cos(x, b) - \\cos(x, a) + \\cos(x, c)`;
+        ``method="add"`` is 3CosAdd: candidates ranked by :math:`\\cos(x, b) - \\cos(x, a) +
+        \\cos(x, c)`, each reported with its cosine to the normalised ``b - a + c``, the score
+        ``most_similar(positive=[b, c], negative=[a])`` reports for it (and gensim too).
         ``"mul"`` is 3CosMul (Levy & Goldberg 2014) with cosines shifted to [0, 1] and
         :math:`\\epsilon = 10^{-3}`: :math:`\\cos(x,b)\\cos(x,c) / (\\cos(x,a) + \\epsilon)`.
-        ``a``, ``b`` and ``c`` are never answers.
+        ``a``, ``b`` and ``c`` are never answers. See ``wordspace.analogy``.
         """
+        from .analogy import check_method, solve_analogies
+
         _check_k(k)
-        if method not in ("add", "mul"):
-            raise InvalidParameterError(f"The 'method' parameter of analogy must be one of 'add', 'mul'. Got {method!r} instead.")
+        check_method(method, "analogy")
         (ua, ia), (ub, ib), (uc, ic) = self._unit_of(a), self._unit_of(b), self._unit_of(c)
-        limit = len(self) if restrict is None else min(int(restrict), len(self))
-        excluded = sorted({i for i in (ia, ib, ic) if i >= 0})
-        if method == "add":  # cos(x,b) - cos(x,a) + cos(x,c) is the dot of x with ub - ua + uc
-            ids, scores = self.index().query((ub - ua + uc)[None, :].astype(np.float32), k, limit=limit,
-                                             exclude=[excluded])
-            return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
-        sims = self.normalized()[:limit] @ np.stack([ua, ub, uc]).T  # (n, 3)
-        s = (sims + 1.0) / 2.0
-        scores = s[:, 1] * s[:, 2] / (s[:, 0] + 1e-3)
-        return self._top(np.ascontiguousarray(scores), k, set(excluded))
+        ids, scores = solve_analogies(self, np.stack([ua, ub, uc]).astype(np.float32), np.array([[0, 1, 2]]),
+                                      np.array([[ia, ib, ic]]), k, method, restrict)
+        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
 
     def doesnt_match(self, keys: Sequence[str]) -> str:
         """The key least similar to the mean of the others' unit vectors."""

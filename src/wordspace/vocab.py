@@ -2,7 +2,8 @@
 
 Holds :class:`Vocab` (frequency-ordered words and counts), the subsampling keep
 probabilities (word2vec.c's formula), the unigram^power noise distribution as an alias table,
-and the Huffman tree of hierarchical softmax. Reading text lives in ``wordspace.corpus``.
+and the Huffman tree of hierarchical softmax, and the choice of the vocabulary from raw counts
+(:func:`select_vocab`). Reading text lives in ``wordspace.corpus``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["Vocab", "keep_probabilities", "noise_distribution", "alias_table", "huffman_tree"]
+__all__ = ["Vocab", "select_vocab", "keep_probabilities", "noise_distribution", "alias_table", "huffman_tree"]
 
 
 @dataclass
@@ -35,6 +36,38 @@ class Vocab:
     @property
     def total(self) -> int:
         return int(self.counts.sum())
+
+
+def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | None):
+    """Choose the vocabulary: count >= min_count, most frequent first, ties by word.
+
+    ``word_of(i)`` is the text of provisional id ``i`` and ``counts[i]`` its count. Returns
+    ``(words, counts, remap)`` with ``remap`` mapping provisional ids to final ids (-1 for
+    dropped words). Distinct byte strings that decode to the same ``str`` (possible only with
+    invalid UTF-8) are merged.
+    """
+    n_ids = counts.shape[0]
+    # Merging only happens among words that reach min_count as bytes: two rare spellings that
+    # differ only in invalid bytes are not pooled to reach it (a deliberate simplification).
+    cand = np.flatnonzero(counts >= max(min_count, 1))
+    merged: dict = {}  # word -> [count, provisional ids]
+    for wid in cand.tolist():
+        w = word_of(wid)
+        entry = merged.get(w)
+        if entry is None:
+            merged[w] = [int(counts[wid]), [wid]]
+        else:
+            entry[0] += int(counts[wid])
+            entry[1].append(wid)
+    items = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if max_vocab is not None:
+        items = items[:max_vocab]
+    remap = np.full(max(n_ids, 1), -1, dtype=np.int32)
+    for final, (_, (_, wids)) in enumerate(items):
+        remap[wids] = final
+    words = [w for w, _ in items]
+    out_counts = np.array([c for _, (c, _) in items], dtype=np.int64)
+    return words, out_counts, remap
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:

@@ -63,7 +63,7 @@ def test_progress_bar_goes_to_stderr(tmp_path, corpus, capsys):
         (["--negative", "0"], r"--negative must be an int in the range \[1, inf\) when --loss ns\. Got 0"),
         (["--epochs", "0"], r"--epochs must be"),
         (["--min-count", "100000"], r"no word of .* occurs at least min_count=100000"),
-        (["--loss", "hs", "--export", "output"], r"--export output needs one output row per word"),
+        (["--loss", "hs", "--export", "output"], r"output vectors need one output row per word"),
     ],
 )
 def test_bad_parameters_exit_1_with_one_line(tmp_path, corpus, capsys, extra, match):
@@ -128,10 +128,10 @@ def test_interrupted_save_leaves_no_model(tmp_path, corpus, monkeypatch, capsys)
 
     monkeypatch.setattr(word2vec_format, "_format_rows", boom)
     out = tmp_path / "v.txt"
-    out.write_text("previous model\n")
+    out.write_text("1 2\nprevious 0.5 1\n")  # an earlier model, which the new one would replace
     code, _, err = run(["train", corpus, "--out", str(out), "--dim", "4", "--epochs", "1", "--quiet"], capsys)
     assert code == 130 and "interrupted" in err
-    assert out.read_text() == "previous model\n" and os.listdir(tmp_path) == ["v.txt"]
+    assert out.read_text() == "1 2\nprevious 0.5 1\n" and os.listdir(tmp_path) == ["v.txt"]
 
 
 def test_queries_table_and_json(trained, capsys):
@@ -212,11 +212,11 @@ def test_glove_export_kinds(tmp_path, corpus, capsys):
                         "--epochs", "1", "--export", "input", "--quiet"], capsys)
     assert code == 0, err
     code, _, err = run(["train", corpus, "--out", str(tmp_path / "w.txt"), "--export", "sum", "--quiet"], capsys)
-    assert code == 1 and "--export sum is not available for --algorithm word2vec" in err
+    assert code == 1 and "--export must be one of 'input', 'output', 'average'. Got 'sum'" in err
 
 
 @pytest.mark.parametrize("argv,match", [
-    (["--algorithm", "fasttext", "--min-n", "5", "--max-n", "3"], "--min-n must not exceed --max-n 3. Got 5"),
+    (["--algorithm", "fasttext", "--min-n", "5", "--max-n", "3"], "--min-n must be at most --max-n 3. Got 5"),
     (["--algorithm", "fasttext", "--buckets", "0"], r"--buckets must be an int in the range \[1, inf\)\. Got 0"),
     (["--algorithm", "fasttext", "--loss", "hs"], "--loss must be one of 'ns'"),
     (["--algorithm", "glove", "--x-max", "0"], r"--x-max must be a float in the range \(0, inf\)"),

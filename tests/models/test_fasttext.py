@@ -28,7 +28,7 @@ def test_invalid_parameters_are_named(name, value):
 
 
 def test_min_n_above_max_n_is_refused():
-    with pytest.raises(InvalidParameterError, match="'min_n' parameter of FastText must not exceed max_n=3. Got 5"):
+    with pytest.raises(InvalidParameterError, match="'min_n' parameter of FastText must be at most max_n=3. Got 5"):
         FastText(min_n=5, max_n=3, progress=False).fit([["a", "b"]])
 
 

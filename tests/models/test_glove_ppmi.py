@@ -38,7 +38,7 @@ def test_glove_learns_on_real_text(kjv_encoded):
     np.testing.assert_allclose(m.vectors_.matrix, m.word_matrix_ + m.context_matrix_)
     np.testing.assert_array_equal(m.export("input").matrix, m.word_matrix_)
     np.testing.assert_array_equal(m.export("output").matrix, m.context_matrix_)
-    with pytest.raises(InvalidParameterError, match="'kind' parameter of export"):
+    with pytest.raises(InvalidParameterError, match="'kind' parameter of GloVe.export"):
         m.export("both")
 
 

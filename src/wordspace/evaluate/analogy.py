@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..analogy import check_method, solve_analogies
 from ..errors import FormatError, InvalidParameterError
-from .._kernels.topk import analogy_topk
-from ..index import BLOCK_SCORES
 from .datasets import dataset_path
 
 __all__ = ["read_analogies", "analogy_benchmark", "AnalogyResult"]
@@ -188,8 +187,7 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     whose *question* words are unknown with those words' subword vectors; a question whose
     expected answer is not a candidate still cannot be scored and is counted in ``oov``.
     """
-    if method not in ("add", "mul"):
-        raise InvalidParameterError(f"The 'method' parameter of analogy_benchmark must be one of 'add', 'mul'. Got {method!r} instead.")
+    check_method(method, "analogy_benchmark")
     if restrict_vocab is not None and (isinstance(restrict_vocab, bool) or restrict_vocab < 1):
         raise InvalidParameterError(f"The 'restrict_vocab' parameter of analogy_benchmark must be an int in the range [1, inf) or None. Got {restrict_vocab!r} instead.")
     check_oov_policy(vectors, oov, ("skip", "subwords"), "analogy_benchmark")
@@ -198,7 +196,7 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     warn_malformed(path, malformed)
     limit, fold, ok = folded_vocab(vectors, restrict_vocab, case_insensitive)
     folded_keys = [fold(k) for k in vectors.keys[:limit]]
-    unit = vectors.normalized()[:limit]
+    unit = np.asarray(vectors.matrix[:limit], dtype=np.float32) / vectors.norms()[:limit, None]  # candidates' unit rows
     extra: dict = {}  # unknown question word -> row of `ext` (oov="subwords")
 
     rows, answered_q = [], []
@@ -219,43 +217,24 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
             n_subword += 1
         rows.append(ids)
         answered_q.append((q, set(answers), {folded[q.a], folded[q.b], folded[q.c]}))
-    ext = unit
+    units = unit
     if extra:
-        ext = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
-    correct_flags = np.zeros(len(rows), dtype=bool)
+        units = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-    # cosines of the questions' distinct words with every candidate, a block of words at a time
-    # (about 256 MB of scores), then each question combines three rows in a compiled top-k
-    max_words = max(3, BLOCK_SCORES // max(limit, 1))
-    s = 0
-    while s < len(rows):
-        words: dict = {}  # row of `ext` -> row of `sims`
-        e = s
-        while e < len(rows):
-            new = {i for i in idx[e].tolist() if i not in words}
-            if len(words) + len(new) > max_words and e > s:
+    exclude = np.where(idx < limit, idx, -1)  # unknown words' rows are not candidates
+    # 5 candidates: the best one that is not a question word's case variant is the answer
+    cand, _ = solve_analogies(vectors, units, idx, exclude, 5, method, limit)
+    correct_flags = np.zeros(len(rows), dtype=bool)
+    for j, row in enumerate(cand.tolist()):
+        q, answers, ignore = answered_q[j]
+        predicted = None
+        for i in row:
+            if i < 0:
                 break
-            for i in idx[e].tolist():
-                words.setdefault(i, len(words))
-            e += 1
-        ids = np.fromiter(words, dtype=np.int64)
-        sims = np.ascontiguousarray(ext[ids] @ unit.T, dtype=np.float32)  # (n_words, limit)
-        local = np.vectorize(words.__getitem__, otypes=[np.int64])(idx[s:e]) if e > s else idx[s:e]
-        exclude = np.where(idx[s:e] < limit, idx[s:e], -1)  # unknown words' rows are not candidates
-        cand = np.empty((e - s, 5), dtype=np.int64)
-        cand_s = np.empty((e - s, 5), dtype=np.float32)
-        analogy_topk(sims, np.ascontiguousarray(local), np.ascontiguousarray(exclude), method == "mul", 5, cand, cand_s)
-        for j, row in enumerate(cand.tolist()):
-            q, answers, ignore = answered_q[s + j]
-            predicted = None
-            for i in row:
-                if i < 0:
-                    break
-                predicted = folded_keys[i]
-                if predicted not in ignore:
-                    break
-            correct_flags[s + j] = predicted in answers
-        s = e
+            predicted = folded_keys[i]
+            if predicted not in ignore:
+                break
+        correct_flags[j] = predicted in answers
 
     sections: dict = {}
     for (q, _, _), ok_flag in zip(answered_q, correct_flags):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models._base import Callback
+from ..callbacks import Callback
 from .datasets import BUNDLED, dataset_path
 
 
@@ -33,7 +33,7 @@ class EvaluationCallback(Callback):
         from .analogy import analogy_benchmark
         from .similarity import similarity_benchmark
 
-        vectors = model._current_vectors()
+        vectors = model.current_vectors()
         if self.kind == "analogy":
             logs[f"{self.name}_accuracy"] = analogy_benchmark(vectors, self.dataset, **self.kwargs).accuracy
         else:

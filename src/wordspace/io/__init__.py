@@ -11,7 +11,7 @@ import os
 
 from ..errors import FormatError, InvalidParameterError
 
-__all__ = ["save", "load", "head", "detect_format", "FORMATS"]
+__all__ = ["save", "load", "head", "detect_format", "format_for_path", "replaceable_by", "dropped_by", "FORMATS"]
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")  # writable
 READ_FORMATS = FORMATS + ("fasttext-bin",)
@@ -31,6 +31,49 @@ def format_for_path(path: str, format: str | None = None) -> str:
     if ext in (".txt", ".vec"):
         return "word2vec-text"
     return "native"
+
+
+def _is_word2vec_file(path: str, binary: bool) -> bool:
+    """Whether an existing file looks like what the word2vec writer produces (so that writing
+    over it replaces vectors, never a user's document)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    line = head.split(b"\n", 1)[0].split()
+    if len(line) == 2 and all(p.isdigit() for p in line):
+        return True  # the "n_keys dim" header of both word2vec formats
+    if binary or len(line) < 2:
+        return False
+    try:  # headerless text (GloVe): "key v1 v2 ..."
+        [float(x) for x in line[1:]]
+    except ValueError:
+        return False
+    return True
+
+
+def replaceable_by(format: str):
+    """``(path) -> bool``: whether an existing file or directory at an output path may be
+    replaced by a writer of ``format`` (a file of that format, or a wordspace model)."""
+    from ..atomic import is_native_model_dir
+
+    if format == "native":
+        return is_native_model_dir
+    return lambda path: _is_word2vec_file(path, format == "word2vec-binary")
+
+
+def dropped_by(vectors, format: str) -> list[str]:
+    """What ``vectors`` hold that a file of ``format`` cannot keep (for a warning)."""
+    lost = []
+    if format != "native":
+        if getattr(vectors, "subwords", None) is not None:
+            lost.append("subword n-gram vectors (unknown words will have no vector)")
+        if vectors.counts is not None:
+            lost.append("word counts")
+        if vectors.metadata:
+            lost.append("metadata (training parameters and history)")
+    return lost
 
 
 def save(vectors, path, format: str | None = None) -> str:

@@ -27,7 +27,7 @@ import os
 import numpy as np
 
 from ..errors import FormatError
-from ._atomic import atomic_dir
+from ..atomic import atomic_dir
 
 __all__ = ["save_native", "load_native", "is_native", "FORMAT_VERSION"]
 
@@ -192,7 +192,7 @@ def load_native(path: str, mmap: bool = True):
     vpath = os.path.join(path, "vocab.tsv")
     keylist = None if header.get("has_counts") or not os.path.isfile(vpath) else _read_keylist(vpath, n)
     if keylist is not None:
-        return Vectors._lazy(keylist, matrix, metadata=header.get("metadata", {}), subwords=subwords)
+        return Vectors(keylist, matrix, metadata=header.get("metadata", {}), subwords=subwords, check_keys=False)
     keys, counts = _read_vocab(vpath, n)
     cnt = None
     if header.get("has_counts"):
@@ -201,7 +201,7 @@ def load_native(path: str, mmap: bool = True):
         except ValueError:
             raise FormatError(f"'{path}/vocab.tsv': a count is not an integer") from None
     try:
-        return Vectors._lazy(keys, matrix, counts=cnt, metadata=header.get("metadata", {}), subwords=subwords)
+        return Vectors(keys, matrix, counts=cnt, metadata=header.get("metadata", {}), subwords=subwords, check_keys=False)
     except ValueError as exc:
         raise FormatError(f"'{path}': {exc}") from None
 

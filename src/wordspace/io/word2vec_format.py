@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from ..errors import FormatError
-from ._atomic import atomic_file
+from ..atomic import atomic_file
 
 __all__ = ["load_word2vec", "save_word2vec", "sniff_binary"]
 
@@ -108,7 +108,7 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
     else:
         keys, matrix, first = _read_text(path, limit, encoding, unicode_errors)
     _check_finite(matrix, keys, path, first)
-    vectors = Vectors._lazy(keys, matrix)
+    vectors = Vectors(keys, matrix, check_keys=False)
     _check_unique(vectors, path, first)  # builds the key index once, naming a duplicate's line
     return vectors
 
@@ -268,7 +268,9 @@ def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, bloc
                 f"key {k!r} cannot be written to a word2vec file: keys must be non-empty and hold "
                 "no spaces, tabs or newlines; use the native format instead"
             )
-    with atomic_file(path, "wb") as fh:
+    from . import replaceable_by
+
+    with atomic_file(path, "wb", replaceable=replaceable_by("word2vec-binary" if binary else "word2vec-text")) as fh:
         if header:
             fh.write(f"{len(keys)} {m.shape[1]}\n".encode())
         for s in range(0, len(keys), block):

@@ -1,8 +1,17 @@
-"""Trainers. Each follows the estimator contract of ``_base``; kernels live in ``_kernels``."""
+"""Trainers and their registry. Each follows the life cycle of ``_base.Trainer``; kernels live
+in ``wordspace._kernels``.
 
+:data:`ALGORITHMS` is the one list of trainers: ``wordspace train --algorithm`` takes its
+names, and the command line builds each option from the trainers' declared parameters.
+"""
+
+from ._base import Trainer
 from .fasttext import FastText
 from .glove import GloVe
 from .ppmi import PPMISVD
 from .word2vec import Word2Vec
 
-__all__ = ["Word2Vec", "FastText", "GloVe", "PPMISVD"]
+__all__ = ["ALGORITHMS", "Trainer", "Word2Vec", "FastText", "GloVe", "PPMISVD"]
+
+#: algorithm name -> trainer class
+ALGORITHMS = {cls.algorithm: cls for cls in (Word2Vec, FastText, GloVe, PPMISVD)}

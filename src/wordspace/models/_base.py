@@ -1,45 +1,59 @@
-"""The trainer contract shared by every model: keyword parameters, ``fit -> self``, fitted
-attributes with a trailing underscore, ``get_params``/``set_params``, callbacks and progress.
+"""The trainer life cycle shared by every model: declared keyword parameters, one ``fit``
+template (validate, read and encode the corpus, train, build ``vectors_``, callbacks), one
+metadata builder, and ``export(kind)`` checked against the declared ``export_kinds``.
+
+A trainer supplies the algorithm-specific part in one hook, ``_fit(encoded, workers)``, and
+the matrix of each export kind in ``_export_matrix(kind)``. Co-occurrence trainers (GloVe,
+PPMI+SVD) share :class:`CooccurrenceTrainer` in ``_cooccurrence``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import math
 import os
 import sys
 import time
 
+import numpy as np
+
 from .._validation import validate_params
-from ..errors import InvalidParameterError, NotFittedError
+from ..callbacks import Callback
+from ..errors import InvalidParameterError, NotFittedError, TrainingError
+from ..progress import phase, progress_bar
 
-__all__ = ["Trainer", "Callback", "run_epochs", "numba_threads"]
-
-
-class Callback:
-    """Hooks called during ``fit``. ``logs`` is the epoch's history entry; a callback may add
-    keys to it (scores, say) and they are kept in ``history_`` and shown in the progress bar."""
-
-    def on_train_begin(self, model) -> None:
-        pass
-
-    def on_epoch_end(self, model, epoch: int, logs: dict) -> None:
-        pass
-
-    def on_train_end(self, model) -> None:
-        pass
+__all__ = ["Trainer", "Callback", "numba_threads", "check_memory"]
 
 
 class Trainer:
-    """Base of the trainers: parameters are keyword-only and stored verbatim in ``__init__``."""
+    """Base of the trainers: parameters are keyword-only and stored verbatim in ``__init__``.
 
-    _parameter_constraints: dict = {}
+    Subclasses declare ``_params`` (name -> :class:`~wordspace._validation.Param`),
+    ``export_kinds`` (the first is what ``vectors_`` holds) and ``algorithm`` (the name in
+    :data:`wordspace.models.ALGORITHMS`), and implement ``_fit`` and ``_export_matrix``.
+    """
+
+    algorithm: str = ""
+    _params: dict = {}
+    export_kinds: tuple = ("input",)
     _fitted_attr = "vectors_"
+
+    # -- parameters ------------------------------------------------------------------------
+    @classmethod
+    def parameters(cls) -> dict:
+        """The declared parameters, ``name -> Param``, in the order of ``__init__``."""
+        return {name: cls._params[name] for name in cls._param_names() if name in cls._params}
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """Each parameter's default, from the ``__init__`` signature."""
+        sig = inspect.signature(cls.__init__)
+        return {p.name: p.default for p in sig.parameters.values() if p.name != "self"}
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.name != "self"]
+        return list(cls.defaults())
 
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in self._param_names()}
@@ -49,31 +63,141 @@ class Trainer:
         for name, value in params.items():
             if name not in valid:
                 raise InvalidParameterError(
-                    f"{name!r} is not a parameter of {type(self).__name__}; valid parameters: {', '.join(sorted(valid))}"
+                    f"{name!r} is not a parameter of {type(self).__name__}; valid parameters: {', '.join(sorted(valid))}",
+                    param=name,
                 )
             setattr(self, name, value)
         return self
 
-    def _validate_params(self) -> None:
-        validate_params(self.get_params(), self._parameter_constraints, type(self).__name__)
+    def validate_params(self) -> None:
+        """Check every parameter against its declared constraints, then the rules that tie
+        parameters together; raises :class:`InvalidParameterError` naming the parameter."""
+        constraints = {name: p.constraints for name, p in self.parameters().items()}
+        validate_params(self.get_params(), constraints, type(self).__name__)
+        self._check_params()
+
+    def _check_params(self) -> None:
+        """Rules across parameters (a subclass adds its own)."""
+
+    def check_export(self, kind: str) -> None:
+        """Raise :class:`InvalidParameterError` unless ``export(kind)`` is possible with these
+        parameters (callable before ``fit``, so that a bad choice fails before training)."""
+        if kind not in self.export_kinds:
+            raise InvalidParameterError(param="kind", owner=f"{type(self).__name__}.export",
+                                        rule="one of " + ", ".join(map(repr, self.export_kinds)), value=kind)
 
     def __repr__(self) -> str:
-        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        defaults = self.defaults()
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) != v]
         return f"{type(self).__name__}({', '.join(changed)})"
 
+    # -- the life cycle --------------------------------------------------------------------
+    def fit(self, corpus, *, encoded=None):
+        """Build the vocabulary from ``corpus`` and train.
+
+        Parameters
+        ----------
+        corpus : path, list of paths, LineCorpus or list of token lists
+            See :func:`wordspace.corpus.encode_corpus`. Read exactly once.
+        encoded : EncodedCorpus, optional
+            A corpus already encoded by :func:`wordspace.corpus.encode_corpus` (``corpus`` is
+            then ignored): lets several models share one read.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InvalidParameterError
+            A parameter is invalid (before anything is read).
+        CorpusError
+            The corpus cannot be read or holds nothing to train on.
+        TrainingError
+            Training diverged (the loss or the vectors became NaN or infinite).
+        """
+        self.validate_params()
+        encoded = self._read_corpus(corpus, encoded)
+        workers = self._resolve_workers()
+        self.loss_history_, self.history_ = [], []
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        try:
+            with numba_threads(workers):
+                self._fit(encoded, workers)
+        except (ZeroDivisionError, FloatingPointError, OverflowError) as exc:
+            raise self._diverged(f"the arithmetic failed ({exc})") from None
+        vectors = self.current_vectors()
+        if not _all_finite(vectors.matrix):
+            raise self._diverged("the vectors hold NaN or infinity")
+        self.vectors_ = vectors
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self
+
+    def _fit(self, encoded, workers: int) -> None:
+        """Train on ``encoded`` with ``workers`` threads, setting the fitted matrices."""
+        raise NotImplementedError
+
+    def _export_matrix(self, kind: str) -> np.ndarray:
+        """The (n_words, dim) matrix of export ``kind``."""
+        raise NotImplementedError
+
+    def _subwords(self):
+        """Subword vectors carried by the exported vectors (fastText), or None."""
+        return None
+
+    def _extra_metadata(self) -> dict:
+        """Algorithm-specific entries of the metadata."""
+        return {}
+
+    def _diverged(self, what: str) -> TrainingError:
+        rate = getattr(self, "alpha_", getattr(self, "alpha", None))
+        hint = f"lower the learning rate (alpha={rate!r})" if rate is not None else "check the parameters"
+        return TrainingError(f"{type(self).__name__} training diverged: {what}; nothing was written. Try again and "
+                             f"{hint}")
+
+    # -- results ---------------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, self._fitted_attr):
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet. Call fit(corpus) before using {self._fitted_attr}."
             )
 
+    def metadata(self, **extra) -> dict:
+        """What a saved model records about its training: algorithm, parameters, loss history,
+        corpus statistics and the algorithm's own entries."""
+        return {"algorithm": self.algorithm,
+                "params": {k: v for k, v in self.get_params().items() if k != "callbacks"},
+                "loss_history": list(getattr(self, "loss_history_", [])),
+                "corpus": getattr(self, "corpus_stats_", {}),
+                **self._extra_metadata(), **extra}
+
+    def _make_vectors(self, matrix, kind: str):
+        from ..vectors import Vectors
+
+        return Vectors(self.vocab_.words, np.ascontiguousarray(matrix, dtype=np.float32), counts=self.vocab_.counts,
+                       metadata=self.metadata(exported=kind), subwords=self._subwords())
+
+    def current_vectors(self):
+        """The vectors of the first export kind as they stand now (also between epochs, for
+        callbacks)."""
+        kind = self.export_kinds[0]
+        return self._make_vectors(self._export_matrix(kind), kind)
+
+    def export(self, kind: str | None = None):
+        """The trained vectors of ``kind`` (one of ``export_kinds``; the first by default, which
+        is also ``vectors_``)."""
+        self._check_fitted()
+        kind = self.export_kinds[0] if kind is None else kind
+        self.check_export(kind)
+        if kind == self.export_kinds[0]:
+            return self.vectors_
+        return self._make_vectors(self._export_matrix(kind), kind)
+
+    # -- shared machinery ------------------------------------------------------------------
     def _resolve_workers(self) -> int:
         return self.workers if self.workers is not None else max(1, os.cpu_count() or 1)
-
-    def _current_vectors(self):
-        """The vectors as they stand now (used by callbacks between epochs)."""
-        raise NotImplementedError
 
     def _read_corpus(self, corpus, encoded):
         """Encode ``corpus`` once (unless ``encoded`` is given), set ``vocab_`` and
@@ -83,8 +207,9 @@ class Trainer:
 
         t0 = time.perf_counter()
         if encoded is None:
-            encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
-                                    max_sentence_length=self.max_sentence_length)
+            with phase("reading and counting the corpus", self.progress):
+                encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
+                                        max_sentence_length=self.max_sentence_length)
         self.vocab_ = Vocab(encoded.words, encoded.counts)
         self.corpus_stats_ = {
             "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens, "sentences": encoded.n_sentences,
@@ -93,25 +218,60 @@ class Trainer:
         }
         return encoded
 
-    def _count_cooccurrences(self, encoded, workers: int):
-        """Co-occurrences of ``encoded`` with the model's window, weighting and memory budget,
-        with a progress bar; their statistics are added to ``corpus_stats_``."""
-        from ..cooccur import count_cooccurrences, peak_rss_mb
+    def _run_epochs(self, epochs: int, units: int, desc: str, epoch_fn, unit: str = "w") -> None:
+        """Drive ``epochs`` calls of ``epoch_fn(epoch, bar) -> (loss, logs)``: progress bar,
+        ``loss_history_``/``history_``, ``on_epoch_end`` callbacks, and a stop as soon as the
+        loss is no longer finite.
 
-        t0 = time.perf_counter()
-        bar = progress_bar(encoded.n_tokens, self.progress, "co-occurrences")
+        ``units`` is the work per epoch (tokens, or co-occurrence entries) that ``epoch_fn``
+        reports to ``bar.update``; ``logs`` holds extra per-epoch values (the learning rate...).
+        Callbacks may add keys to an epoch's logs; those are printed under the bar.
+        """
+        bar = progress_bar(int(units) * epochs, self.progress, desc, unit)
         try:
-            with numba_threads(workers):
-                co = count_cooccurrences(encoded, window=self.window, weighting=self.weighting,
-                                         memory=self.memory, workers=workers, bar=bar)
+            for epoch in range(epochs):
+                t0 = time.perf_counter()
+                loss, extra = epoch_fn(epoch, bar)
+                if not math.isfinite(loss):
+                    raise self._diverged(f"the loss of epoch {epoch + 1} is {loss}")
+                seconds = time.perf_counter() - t0
+                logs = {"epoch": epoch + 1, "loss": float(loss), "words": int(units), "seconds": seconds,
+                        "words_per_sec": units / seconds if seconds > 0 else float("inf"), **extra}
+                self.loss_history_.append(float(loss))
+                self.history_.append(logs)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, epoch + 1, logs)
+                shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                 for k, v in logs.items() if k not in _LOG_KEYS)
+                if shown and self.progress:
+                    bar.write(f"epoch {epoch + 1}: loss={loss:.4f} {shown}", file=sys.stderr)
         finally:
             bar.close()
-        self.corpus_stats_.update({
-            "cooccurrences": co.nnz, "cooccurrence_runs": co.runs, "cooccurrence_spilled": co.spilled,
-            "cooccurrence_seconds": time.perf_counter() - t0, "cooccurrence_table_mb": co.table_mb,
-            "peak_rss_mb_after_counting": peak_rss_mb(),
-        })
-        return co
+
+
+_LOG_KEYS = ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha")
+
+
+def _all_finite(matrix, block: int = 1 << 16) -> bool:
+    for s in range(0, matrix.shape[0], block):
+        part = matrix[s : s + block]
+        if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+            return False
+    return True
+
+
+def check_memory(nbytes: float, what: str, param: str, owner: str, value) -> None:
+    """Refuse, before allocating, arrays that cannot fit in this machine's memory."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    if nbytes > total:
+        raise InvalidParameterError(
+            f"{what} would need {nbytes / 2**30:,.1f} GiB, more than this machine's "
+            f"{total / 2**30:,.1f} GiB of memory; lower {param} (now {value!r})",
+            param=param,
+        )
 
 
 @contextlib.contextmanager
@@ -125,46 +285,3 @@ def numba_threads(workers: int):
         yield
     finally:
         numba.set_num_threads(old)
-
-
-_LOG_KEYS = ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha")
-
-
-def run_epochs(model, epochs: int, units: int, desc: str, epoch_fn, unit: str = "w") -> None:
-    """Drive ``epochs`` calls of ``epoch_fn(epoch, bar) -> (loss, logs)``: progress bar,
-    ``loss_history_``/``history_`` and callbacks, the same for every iterative trainer.
-
-    ``units`` is the work per epoch (tokens, or co-occurrence entries) that ``epoch_fn``
-    reports to ``bar.update``; ``logs`` holds extra per-epoch values (the learning rate...).
-    Callbacks may add keys to an epoch's logs; those are printed under the bar.
-    """
-    model.loss_history_ = []
-    model.history_ = []
-    for cb in model.callbacks:
-        cb.on_train_begin(model)
-    bar = progress_bar(int(units) * epochs, model.progress, desc, unit)
-    try:
-        for epoch in range(epochs):
-            t0 = time.perf_counter()
-            loss, extra = epoch_fn(epoch, bar)
-            seconds = time.perf_counter() - t0
-            logs = {"epoch": epoch + 1, "loss": float(loss), "words": int(units), "seconds": seconds,
-                    "words_per_sec": units / seconds if seconds > 0 else float("inf"), **extra}
-            model.loss_history_.append(float(loss))
-            model.history_.append(logs)
-            for cb in model.callbacks:
-                cb.on_epoch_end(model, epoch + 1, logs)
-            shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in logs.items() if k not in _LOG_KEYS)
-            if shown and model.progress:
-                bar.write(f"epoch {epoch + 1}: loss={loss:.4f} {shown}", file=sys.stderr)
-    finally:
-        bar.close()
-
-
-def progress_bar(total: int, enabled: bool, desc: str, unit: str = "w"):
-    """A tqdm bar on stderr counting words (a no-op object when disabled)."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, disable=not enabled,
-                desc=desc, dynamic_ncols=True, mininterval=0.5, leave=True)

@@ -12,11 +12,10 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import fasttext as kft
-from .._validation import NONE, Interval, Options
+from .._validation import NONE, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..subwords import Subwords, subword_table
-from ..vectors import Vectors
 from ..vocab import alias_table, noise_distribution
 from .word2vec import Word2Vec
 
@@ -61,14 +60,14 @@ class FastText(Word2Vec):
         As in :class:`Word2Vec`.
     """
 
-    _algorithm = "fasttext"
-    _parameter_constraints = {
-        **{k: v for k, v in Word2Vec._parameter_constraints.items() if k != "loss"},
-        "loss": [Options(("ns",))],
-        "min_n": [Interval(int, 1, None)],
-        "max_n": [Interval(int, 0, None)],
-        "buckets": [Interval(int, 1, None)],
-        "alpha": [Interval(float, 0, None, closed="neither"), NONE],
+    algorithm = "fasttext"
+    _params = {
+        **Word2Vec._params,
+        "loss": Param([Options(("ns",))], Word2Vec._params["loss"].help),
+        "min_n": Param([Interval(int, 1, None)], "shortest character n-gram"),
+        "max_n": Param([Interval(int, 0, None)], "longest character n-gram; 0 for none"),
+        "buckets": Param([Interval(int, 1, None)], "rows of the hashed n-gram matrix"),
+        "alpha": Param([Interval(float, 0, None, closed="neither"), NONE], "initial learning rate"),
     }
 
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
@@ -96,13 +95,11 @@ class FastText(Word2Vec):
         self.progress = progress
         self.callbacks = callbacks
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
+    def _check_params(self) -> None:
+        super()._check_params()
         if self.max_n and self.min_n > self.max_n:
-            raise InvalidParameterError(
-                f"The 'min_n' parameter of FastText must not exceed max_n={self.max_n!r}. Got "
-                f"{self.min_n!r} instead. Use min_n <= max_n, or max_n=0 for no n-grams."
-            )
+            raise InvalidParameterError(param="min_n", owner="FastText", value=self.min_n, refs={"max_n": self.max_n},
+                                        rule="at most {max_n}")
 
     @property
     def alpha_(self) -> float:
@@ -136,8 +133,10 @@ class FastText(Word2Vec):
     def _desc(self) -> str:
         return f"fasttext {self.architecture}"
 
-    def _make_vectors(self, matrix, **extra) -> Vectors:
+    def _extra_rows(self) -> int:
+        return self.buckets
+
+    def _subwords(self):
         if not self.max_n:  # no n-grams: unknown words have no vector
-            return super()._make_vectors(matrix, **extra)
-        grams = Subwords(self.input_matrix_[len(self.vocab_.words):], self.min_n, self.max_n)
-        return super()._make_vectors(matrix, subwords=grams, **extra)
+            return None
+        return Subwords(self.input_matrix_[len(self.vocab_.words):], self.min_n, self.max_n)

@@ -12,21 +12,19 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import glove as kg
-from .._validation import NONE, Interval, Options
+from .._validation import NONE, Callbacks, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
-from ..errors import InvalidParameterError
-from ..vectors import Vectors
-from ._base import Trainer, numba_threads, run_epochs
+from ._base import check_memory
+from ._cooccurrence import CooccurrenceTrainer
 
 __all__ = ["GloVe"]
 
 #: Co-occurrence entries per unit of parallel work (and of shuffling between epochs).
 CHUNK = 1 << 15
-EXPORTS = ("sum", "input", "output", "average")
 
 
-class GloVe(Trainer):
+class GloVe(CooccurrenceTrainer):
     """GloVe embeddings (Pennington, Socher and Manning 2014).
 
     Parameters
@@ -77,22 +75,25 @@ class GloVe(Trainer):
     history_ : list of dict
     """
 
-    _algorithm = "glove"
-    _parameter_constraints = {
-        "dim": [Interval(int, 1, None)],
-        "window": [Interval(int, 1, None)],
-        "min_count": [Interval(int, 1, None)],
-        "max_vocab": [Interval(int, 1, None), NONE],
-        "weighting": [Options(WEIGHTINGS)],
-        "epochs": [Interval(int, 1, None)],
-        "alpha": [Interval(float, 0, None, closed="neither")],
-        "x_max": [Interval(float, 0, None, closed="neither")],
-        "power": [Interval(float, 0, None)],
-        "memory": [Interval(float, 0, None, closed="neither")],
-        "workers": [Interval(int, 1, None), NONE],
-        "seed": [Interval(int, 0, 2**63 - 1)],
-        "max_sentence_length": [Interval(int, 1, None)],
-        "progress": [Options((True, False))],
+    algorithm = "glove"
+    export_kinds = ("sum", "input", "output", "average")
+    _params = {
+        "dim": Param([Interval(int, 1, None)], "vector dimension"),
+        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
+        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
+        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
+        "weighting": Param([Options(WEIGHTINGS)], "weight of a pair at distance d: harmonic 1/d, uniform 1, "
+                           "linear (window-d+1)/window"),
+        "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
+        "alpha": Param([Interval(float, 0, None, closed="neither")], "AdaGrad's initial learning rate"),
+        "x_max": Param([Interval(float, 0, None, closed="neither")], "co-occurrences above this get full weight"),
+        "power": Param([Interval(float, 0, None)], "exponent of the weighting function"),
+        "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
+        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
+        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
+        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
+        "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
     }
 
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,
@@ -114,22 +115,9 @@ class GloVe(Trainer):
         self.progress = progress
         self.callbacks = callbacks
 
-    def fit(self, corpus, *, encoded=None):
-        """Count co-occurrences in ``corpus`` and train. ``encoded`` as in ``Word2Vec.fit``."""
-        self._validate_params()
-        encoded = self._read_corpus(corpus, encoded)
-        workers = self._resolve_workers()
-        co = self.cooccurrence_ = self._count_cooccurrences(encoded, workers)
-        if co.nnz == 0:
-            raise InvalidParameterError(
-                "no two vocabulary words occur within the window of each other; use a larger "
-                "corpus, a larger window or a lower min_count"
-            )
-        self._train(co, workers)
-        return self
-
-    def _train(self, co, workers: int) -> None:
+    def _fit_cooccurrences(self, co, workers: int) -> None:
         v, dim = co.n_words, self.dim
+        check_memory(4.0 * dim * v * 4, "the word, context and AdaGrad matrices", "dim", "GloVe", dim)
         rng = np.random.default_rng(self.seed)
         init = lambda shape: ((rng.random(shape, dtype=np.float32) - 0.5) / dim).astype(REAL)  # GloVe's init
         W, C = init((v, dim)), init((v, dim))
@@ -156,39 +144,12 @@ class GloVe(Trainer):
                 bar.update(int(np.minimum(co.nnz - part * CHUNK, CHUNK).sum()))
             return total / co.nnz, {}
 
-        with numba_threads(workers):
-            run_epochs(self, self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
-        if not np.isfinite(W).all() or not np.isfinite(C).all():
-            raise InvalidParameterError(
-                f"GloVe diverged (non-finite vectors) with alpha={self.alpha}; lower alpha"
-            )
-        self.vectors_ = self._current_vectors()
-        for cb in self.callbacks:
-            cb.on_train_end(self)
+        self._run_epochs(self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
 
-    def _matrix(self, kind: str) -> np.ndarray:
+    def _export_matrix(self, kind: str) -> np.ndarray:
         W, C = self.word_matrix_, self.context_matrix_
         if kind == "input":
             return W.copy()
         if kind == "output":
             return C.copy()
         return W + C if kind == "sum" else (W + C) / 2
-
-    def _current_vectors(self) -> Vectors:
-        return self._make_vectors(self._matrix("sum"), "sum")
-
-    def _make_vectors(self, matrix, kind) -> Vectors:
-        meta = {"algorithm": self._algorithm, "exported": kind,
-                "params": {k: val for k, val in self.get_params().items() if k != "callbacks"},
-                "loss_history": self.loss_history_, "corpus": self.corpus_stats_}
-        return Vectors(self.vocab_.words, np.ascontiguousarray(matrix, dtype=REAL), counts=self.vocab_.counts,
-                       metadata=meta)
-
-    def export(self, kind: str = "sum") -> Vectors:
-        """Word + context vectors (``"sum"``, the default and ``vectors_``), word (``"input"``)
-        or context (``"output"``) vectors, or their mean (``"average"``)."""
-        self._check_fitted()
-        if kind not in EXPORTS:
-            raise InvalidParameterError(f"The 'kind' parameter of export must be one of "
-                                        f"{', '.join(map(repr, EXPORTS))}. Got {kind!r} instead.")
-        return self._make_vectors(self._matrix(kind), kind)

@@ -13,12 +13,14 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import linalg as kl
-from .._validation import NONE, Interval, Options
+from .._validation import NONE, Callbacks, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
-from ..vectors import Vectors
-from ._base import Trainer, numba_threads
+from ..progress import progress_bar
+from ._base import check_memory
+from ._cooccurrence import CooccurrenceTrainer
+from .glove import GloVe
 
 __all__ = ["PPMISVD", "ppmi_matrix", "randomized_svd"]
 
@@ -53,26 +55,32 @@ def ppmi_matrix(co, context_smoothing: float = 0.75, shift: float = 1.0):
     return indptr, cols[keep].astype(np.int32), pmi[keep].astype(np.float32)
 
 
-def randomized_svd(indptr, indices, data, n_cols: int, k: int, n_iter: int = 6, seed: int = 0, workers: int = 1):
+def randomized_svd(indptr, indices, data, n_cols: int, k: int, n_iter: int = 6, seed: int = 0, workers: int = 1,
+                   step=None):
     """The top ``k`` singular triplets of a CSR matrix: ``(U, S, Vt)``.
 
     Randomized range finder with ``n_iter`` power iterations (Halko, Martinsson and Tropp
     2011): a Gaussian sketch, re-orthonormalised by QR after every product, then the exact SVD
     of the small projected matrix. Signs are fixed so that each column of ``U`` has its
-    largest-magnitude entry positive.
+    largest-magnitude entry positive. ``step()``, when given, is called after each of the
+    ``2 * n_iter + 2`` products with the matrix (for progress).
     """
     n_rows = indptr.shape[0] - 1
     width = min(k + max(k, MIN_OVERSAMPLE), n_rows, n_cols)
     rng = np.random.default_rng(seed)
     parts = np.empty((max(1, workers), n_cols, width), dtype=np.float64)
 
+    step = step or (lambda: None)
+
     def times(x):  # A @ x
         out = np.empty((n_rows, x.shape[1]), dtype=np.float64)
         kl.csr_matmul(indptr, indices, data, np.ascontiguousarray(x), out)
+        step()
         return out
 
     def t_times(y):  # A.T @ y
         kl.csr_t_matmul(indptr, indices, data, np.ascontiguousarray(y), parts[:, :, : y.shape[1]])
+        step()
         return parts[:, :, : y.shape[1]].sum(axis=0)
 
     q = np.linalg.qr(times(rng.standard_normal((n_cols, width))))[0]
@@ -88,7 +96,7 @@ def randomized_svd(indptr, indices, data, n_cols: int, k: int, n_iter: int = 6, 
     return u * flip, s, vt * flip[:, None]
 
 
-class PPMISVD(Trainer):
+class PPMISVD(CooccurrenceTrainer):
     """Embeddings from the truncated SVD of a positive PMI matrix.
 
     Parameters
@@ -98,7 +106,7 @@ class PPMISVD(Trainer):
     window : int, default=5
         Symmetric window for counting co-occurrences.
     min_count, max_vocab, max_sentence_length, workers, seed, progress, callbacks
-        As in :class:`~wordspace.Word2Vec` (``callbacks`` get ``on_train_end`` only).
+        As in :class:`~wordspace.Word2Vec` (``callbacks`` get ``on_train_begin`` and ``on_train_end``: there are no epochs).
     weighting : {"uniform", "harmonic", "linear"}, default="linear"
         Weight of a pair at distance d (see ``wordspace.cooccur``); "linear" is the expected
         weight of word2vec's dynamic window, which Levy et al. recommend porting.
@@ -123,22 +131,24 @@ class PPMISVD(Trainer):
     history_ : list of dict
     """
 
-    _algorithm = "ppmi-svd"
-    _parameter_constraints = {
-        "dim": [Interval(int, 1, None)],
-        "window": [Interval(int, 1, None)],
-        "min_count": [Interval(int, 1, None)],
-        "max_vocab": [Interval(int, 1, None), NONE],
-        "weighting": [Options(WEIGHTINGS)],
-        "context_smoothing": [Interval(float, 0, None, closed="neither")],
-        "shift": [Interval(float, 0, None, closed="neither")],
-        "eigenvalue_power": [Interval(float, None, None)],
-        "power_iterations": [Interval(int, 0, None)],
-        "memory": [Interval(float, 0, None, closed="neither")],
-        "workers": [Interval(int, 1, None), NONE],
-        "seed": [Interval(int, 0, 2**63 - 1)],
-        "max_sentence_length": [Interval(int, 1, None)],
-        "progress": [Options((True, False))],
+    algorithm = "ppmi-svd"
+    export_kinds = ("input",)
+    _params = {
+        "dim": Param([Interval(int, 1, None)], "number of singular vectors kept"),
+        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
+        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
+        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
+        "weighting": Param([Options(WEIGHTINGS)], GloVe._params["weighting"].help),
+        "context_smoothing": Param([Interval(float, 0, None, closed="neither")], "exponent of the context counts; 1 disables smoothing"),
+        "shift": Param([Interval(float, 0, None, closed="neither")], "subtract log(SHIFT) from every PMI; 1 means no shift"),
+        "eigenvalue_power": Param([Interval(float, -10, 10)], "the vectors are U * S**POWER"),
+        "power_iterations": Param([Interval(int, 0, 100)], "power iterations of the randomized SVD"),
+        "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
+        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
+        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
+        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
+        "callbacks": Param([Callbacks()], "objects called when training begins and ends", cli=False),
     }
 
     def __init__(self, *, dim=100, window=5, min_count=5, max_vocab=None, weighting="linear",
@@ -161,46 +171,38 @@ class PPMISVD(Trainer):
         self.progress = progress
         self.callbacks = callbacks
 
-    def fit(self, corpus, *, encoded=None):
-        """Count, weight and factorise. ``encoded`` as in ``Word2Vec.fit``."""
-        self._validate_params()
-        encoded = self._read_corpus(corpus, encoded)
+    def _check_corpus(self, encoded) -> None:
         n = len(encoded.words)
         if self.dim >= n:
-            raise InvalidParameterError(
-                f"The 'dim' parameter of PPMISVD must be smaller than the vocabulary ({n:,} words). "
-                f"Got {self.dim} instead."
-            )
-        workers = self._resolve_workers()
-        for cb in self.callbacks:
-            cb.on_train_begin(self)
-        co = self.cooccurrence_ = self._count_cooccurrences(encoded, workers)
-        t2 = time.perf_counter()
+            raise InvalidParameterError(param="dim", owner="PPMISVD", value=self.dim,
+                                        rule=f"smaller than the vocabulary ({n:,} words)")
+
+    def _fit_cooccurrences(self, co, workers: int) -> None:
+        n = co.n_words
+        t0 = time.perf_counter()
         indptr, indices, data = ppmi_matrix(co, self.context_smoothing, self.shift)
         if data.shape[0] == 0:
             raise InvalidParameterError(
                 "the PPMI matrix is empty: no pair co-occurs more often than chance"
                 + (f" after the shift log({self.shift})" if self.shift != 1 else "")
-                + "; use a larger corpus or window, or a smaller shift"
+                + "; use a larger corpus or window, or a smaller shift", param="shift"
             )
-        with numba_threads(workers):
-            u, s, _ = randomized_svd(indptr, indices, data, n, self.dim, self.power_iterations, self.seed, workers)
+        check_memory(8.0 * n * 3 * (2 * self.dim + MIN_OVERSAMPLE), "the randomized SVD", "dim", "PPMISVD", self.dim)
+        bar = progress_bar(2 * self.power_iterations + 2, self.progress, "svd", unit="product")
+        try:
+            u, s, _ = randomized_svd(indptr, indices, data, n, self.dim, self.power_iterations, self.seed, workers,
+                                     step=lambda: bar.update(1))
+        finally:
+            bar.close()
         frob = float(np.dot(data.astype(np.float64), data))
         residual = max(0.0, 1.0 - float(np.dot(s, s)) / frob)
         self.singular_values_ = s
+        self.word_matrix_ = (u * s ** self.eigenvalue_power).astype(REAL)
         self.loss_history_ = [residual]
-        self.history_ = [{"loss": residual, "ppmi_nonzeros": int(data.shape[0]), "seconds": time.perf_counter() - t2}]
-        self.vectors_ = self._current_vectors(u)
-        for cb in self.callbacks:
-            cb.on_train_end(self)
-        return self
+        self.history_ = [{"loss": residual, "ppmi_nonzeros": int(data.shape[0]), "seconds": time.perf_counter() - t0}]
 
-    def _current_vectors(self, u=None) -> Vectors:
-        if u is None:
-            self._check_fitted()
-            return self.vectors_
-        matrix = (u * self.singular_values_ ** self.eigenvalue_power).astype(REAL)
-        meta = {"algorithm": self._algorithm, "params": {k: v for k, v in self.get_params().items() if k != "callbacks"},
-                "loss_history": self.loss_history_, "singular_values": self.singular_values_.tolist(),
-                "corpus": self.corpus_stats_}
-        return Vectors(self.vocab_.words, np.ascontiguousarray(matrix), counts=self.vocab_.counts, metadata=meta)
+    def _export_matrix(self, kind: str) -> np.ndarray:
+        return self.word_matrix_
+
+    def _extra_metadata(self) -> dict:
+        return {"singular_values": self.singular_values_.tolist()}

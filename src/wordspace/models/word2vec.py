@@ -11,12 +11,11 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import word2vec as kw
-from .._validation import NONE, Interval, Options
+from .._validation import NONE, Callbacks, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
-from ..vectors import Vectors
 from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
-from ._base import Trainer, numba_threads, run_epochs
+from ._base import Trainer, check_memory
 
 __all__ = ["Word2Vec"]
 
@@ -92,24 +91,27 @@ class Word2Vec(Trainer):
     >>> model.vectors_.most_similar("king", k=3)                               # doctest: +SKIP
     """
 
-    _algorithm = "word2vec"
-    _parameter_constraints = {
-        "dim": [Interval(int, 1, None)],
-        "window": [Interval(int, 1, None)],
-        "architecture": [Options(("skipgram", "cbow"))],
-        "loss": [Options(("ns", "hs", "softmax"))],
-        "negative": [Interval(int, 0, None)],
-        "ns_exponent": [Interval(float, None, None)],
-        "sample": [Interval(float, 0, None)],
-        "min_count": [Interval(int, 1, None)],
-        "max_vocab": [Interval(int, 1, None), NONE],
-        "epochs": [Interval(int, 1, None)],
-        "alpha": [Interval(float, 0, None, closed="neither"), NONE],
-        "min_alpha": [Interval(float, 0, None)],
-        "workers": [Interval(int, 1, None), NONE],
-        "seed": [Interval(int, 0, 2**63 - 1)],
-        "max_sentence_length": [Interval(int, 1, None)],
-        "progress": [Options((True, False))],
+    algorithm = "word2vec"
+    export_kinds = ("input", "output", "average")
+    _params = {
+        "dim": Param([Interval(int, 1, None)], "vector dimension"),
+        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
+        "architecture": Param([Options(("skipgram", "cbow"))], "skipgram predicts context words from the word; cbow the word from its context"),
+        "loss": Param([Options(("ns", "hs", "softmax"))], "negative sampling, hierarchical softmax, or full softmax (at most 10,000 words)"),
+        "negative": Param([Interval(int, 0, None)], "noise words per prediction with --loss ns"),
+        "ns_exponent": Param([Interval(float, None, None)], "noise words are drawn with probability proportional to count**EXPONENT"),
+        "sample": Param([Interval(float, 0, None)], "frequent-word subsampling threshold; 0 keeps every word"),
+        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
+        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
+        "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
+        "alpha": Param([Interval(float, 0, None, closed="neither"), NONE],
+                       "initial learning rate (skipgram 0.025; cbow 0.075 with ns, 0.05 with hs or softmax)"),
+        "min_alpha": Param([Interval(float, 0, None)], "learning rate reached at the end (linear decay)"),
+        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
+        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
+        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
+        "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
     }
 
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
@@ -135,17 +137,22 @@ class Word2Vec(Trainer):
         self.callbacks = callbacks
 
     # -- fitting -------------------------------------------------------------------------------
-    def _validate_params(self) -> None:
-        super()._validate_params()
+    def _check_params(self) -> None:
+        owner = type(self).__name__
         if self.loss == "ns" and self.negative < 1:
+            raise InvalidParameterError(param="negative", owner=owner, rule="an int in the range [1, inf)",
+                                        value=self.negative, when={"loss": "ns"})
+        if self.min_alpha > self.alpha_:
+            raise InvalidParameterError(param="min_alpha", owner=owner, rule="at most {alpha}",
+                                        refs={"alpha": self.alpha_}, value=self.min_alpha)
+
+    def check_export(self, kind: str) -> None:
+        super().check_export(kind)
+        if kind != "input" and self.loss == "hs":
             raise InvalidParameterError(
-                f"The 'negative' parameter of {type(self).__name__} must be an int in the range [1, inf) "
-                f"when loss='ns'. Got {self.negative!r} instead."
-            )
-        if self.alpha is not None and self.min_alpha > self.alpha:
-            raise InvalidParameterError(
-                f"The 'min_alpha' parameter of {type(self).__name__} must not exceed alpha={self.alpha!r}. "
-                f"Got {self.min_alpha!r} instead."
+                f"{kind} vectors need one output row per word, which loss='hs' does not have "
+                "(its rows are Huffman tree nodes); use loss='ns' or export 'input'",
+                param="kind", owner=f"{type(self).__name__}.export", value=kind,
             )
 
     @property
@@ -156,26 +163,6 @@ class Word2Vec(Trainer):
         if self.architecture == "cbow":  # measured on 10M words of Wikipedia: docs/benchmarks.md
             return 0.075 if self.loss == "ns" else 0.05
         return 0.025
-
-    def fit(self, corpus, *, encoded=None):
-        """Build the vocabulary from ``corpus`` and train.
-
-        Parameters
-        ----------
-        corpus : path, list of paths, LineCorpus or list of token lists
-            See :func:`wordspace.corpus.encode_corpus`. Read exactly once.
-        encoded : EncodedCorpus, optional
-            A corpus already encoded by :func:`wordspace.corpus.encode_corpus` (``corpus`` is
-            then ignored): lets several models share one read.
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        encoded = self._read_corpus(corpus, encoded)
-        self._train(encoded)
-        return self
 
     # -- hooks a subclass (FastText) overrides -------------------------------------------------
     def _kernel_tables(self, enc) -> tuple:
@@ -200,17 +187,17 @@ class Word2Vec(Trainer):
         """The input vectors of the vocabulary's words."""
         return self.input_matrix_
 
-    def _current_vectors(self) -> Vectors:
-        return self._make_vectors(self._word_matrix())
-
     # -- training ------------------------------------------------------------------------------
-    def _train(self, enc) -> None:
+    def _fit(self, enc, workers: int) -> None:
         v = len(enc.words)
         if self.loss == "softmax" and v > MAX_SOFTMAX_VOCAB:
             raise InvalidParameterError(
                 f"loss='softmax' computes all {v:,} outputs per prediction; it is limited to "
-                f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}."
+                f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}.",
+                param="loss",
             )
+        check_memory(4.0 * self.dim * (v + self._extra_rows() + v), "the input and output matrices", "dim",
+                     type(self).__name__, self.dim)
         keep = keep_probabilities(enc.counts, self.sample)
         keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
         tables = self._kernel_tables(enc)
@@ -221,7 +208,6 @@ class Word2Vec(Trainer):
         starts = np.searchsorted(enc.offsets, np.arange(0, n, BLOCK_TOKENS), side="right") - 1
         blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
         n_blocks = blocks.shape[0] - 1
-        workers = self._resolve_workers()
         kernel = self._kernel(parallel=workers > 1)
         total = float(self.epochs) * n
         alpha = self.alpha_
@@ -236,6 +222,9 @@ class Word2Vec(Trainer):
             for lo in range(0, n_blocks, BLOCKS_PER_CALL):
                 hi = min(n_blocks, lo + BLOCKS_PER_CALL)
                 params[kw.P_BLOCK0] = lo
+                if lo == 0 and not kernel.signatures:  # the first call compiles or loads the kernel
+                    bar.set_postfix_str("preparing the compiled kernels (slow on the very first run only)")
+                    bar.refresh()
                 loss_out = np.zeros(hi - lo, dtype=np.float64)
                 count_out = np.zeros(hi - lo, dtype=np.int64)
                 kernel(w_in, w_out, enc.tokens, enc.offsets, blocks[lo : hi + 1], keep, *tables,
@@ -249,38 +238,22 @@ class Word2Vec(Trainer):
                 bar.update(int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]]))
             return loss_sum / max(count_sum, 1), {"alpha": float(lr)}
 
-        with numba_threads(workers):
-            run_epochs(self, self.epochs, n, self._desc(), epoch_fn)
-        self.vectors_ = self._current_vectors()
-        for cb in self.callbacks:
-            cb.on_train_end(self)
+        self._run_epochs(self.epochs, n, self._desc(), epoch_fn)
 
     def _desc(self) -> str:
         return f"{self.architecture}/{self.loss}"
 
-    def _make_vectors(self, matrix, **extra) -> Vectors:
-        meta = {"algorithm": self._algorithm, "params": {k: val for k, val in self.get_params().items() if k != "callbacks"},
-                "alpha_used": self.alpha_, "loss_history": self.loss_history_, "corpus": self.corpus_stats_}
-        return Vectors(self.vocab_.words, matrix, counts=self.vocab_.counts, metadata=meta, **extra)
+    def _extra_rows(self) -> int:
+        """Input rows beyond one per word (fastText's n-gram buckets)."""
+        return 0
 
-    def export(self, kind: str = "input") -> Vectors:
-        """The trained vectors: ``"input"`` (default), ``"output"`` or their ``"average"``.
+    def _extra_metadata(self) -> dict:
+        return {"alpha_used": self.alpha_}
 
-        Output vectors exist for ``loss="ns"`` and ``"softmax"`` only: with hierarchical
-        softmax the output rows belong to tree nodes, not words.
-        """
-        self._check_fitted()
-        if kind == "input":
-            return self.vectors_
-        if kind not in ("output", "average"):
-            raise InvalidParameterError(f"The 'kind' parameter of export must be one of 'input', 'output', 'average'. Got {kind!r} instead.")
-        if self.loss == "hs":
-            raise InvalidParameterError(
-                f"{kind} vectors need one output row per word, which loss='hs' does not have "
-                "(its rows are Huffman tree nodes); use loss='ns' or export 'input'"
-            )
+    def _export_matrix(self, kind: str) -> np.ndarray:
         words = self._word_matrix()
-        m = self.output_matrix_ if kind == "output" else (words + self.output_matrix_) / 2
-        vec = self._make_vectors(np.ascontiguousarray(m, dtype=REAL))
-        vec.metadata["exported"] = kind
-        return vec
+        if kind == "input":
+            return words
+        if kind == "output":
+            return self.output_matrix_
+        return (words + self.output_matrix_) / 2

@@ -21,11 +21,11 @@ import torch
 
 from ..corpus import encode_corpus
 from ..errors import FormatError, InvalidParameterError
-from ..io._atomic import atomic_dir
+from ..atomic import atomic_dir
 from ..io.native import escape_key, unescape_key
 from .lm import BOS, EOS, SPECIALS, UNK, BiLMConfig, BiLSTMLanguageModel, default_cutoffs
 
-__all__ = ["BiLM", "train_lm", "load_lm", "segments"]
+__all__ = ["BiLM", "train_lm", "load_lm", "segments", "is_lm_dir"]
 
 FORMAT_NAME = "wordspace-bilm"
 FORMAT_VERSION = 1
@@ -126,7 +126,7 @@ class BiLM:
 
 def _save(path, model, vocab, history, meta, optimizer=None) -> str:
     path = os.fspath(path)
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, is_lm_dir) as tmp:
         np.savez(os.path.join(tmp, "model.npz"), **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
         with open(os.path.join(tmp, "vocab.tsv"), "w", encoding="utf-8", newline="\n") as fh:
             fh.write("".join(escape_key(w) + "\n" for w in vocab))
@@ -141,6 +141,19 @@ def _save(path, model, vocab, history, meta, optimizer=None) -> str:
         with open(os.path.join(tmp, "checkpoint.json"), "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=1)
     return path
+
+
+def is_lm_dir(path: str) -> bool:
+    """Whether ``path`` is a language-model directory written by wordspace (so that a new
+    checkpoint may replace it)."""
+    header = os.path.join(path, "checkpoint.json")
+    if not os.path.isfile(header) or os.path.islink(header):
+        return False
+    try:
+        with open(header, "rb") as fh:
+            return f'"format": "{FORMAT_NAME}"'.encode() in fh.read(4096)
+    except OSError:
+        return False
 
 
 def _read(path: str):
@@ -242,7 +255,7 @@ def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int
             "train_tokens": int(sum(len(s) - 2 for s in train)), "heldout_tokens": int(sum(len(s) - 2 for s in held)),
             "seq_len": seq_len, "batch_tokens": batch_tokens, "lr": lr, "seed": seed, "min_count": min_count,
             "max_vocab": max_vocab}
-    from ..models._base import progress_bar
+    from ..progress import progress_bar
 
     total = int(sum(len(s) for s in train))
     for epoch in range(start, epochs):

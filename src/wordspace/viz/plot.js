@@ -63,9 +63,11 @@
     if (spec.kind === "analogy") {
       var defs = el("defs", {}), m = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto"}, defs);
       el("path", {d: "M0,0 L10,5 L0,10 z", fill: "#333"}, m);
-      d.arrows.forEach(function (ab, i) {
+      var names = Array.from(new Set(d.groups.filter(function (g) { return g !== null; }))).sort();  // the legend's order
+      d.arrows.forEach(function (ab) {
         var pa = d.points[d.words.indexOf(ab[0])], pb = d.points[d.words.indexOf(ab[1])];
-        el("line", {x1: s.sx(pa[0]), y1: s.sy(pa[1]), x2: s.sx(pb[0]), y2: s.sy(pb[1]), stroke: COLORS[i % COLORS.length], "stroke-width": 2, "marker-end": "url(#arrow)"}, view);
+        var gi = names.indexOf(ab[0] + " : " + ab[1]), color = gi < 0 ? "#444" : COLORS[gi % COLORS.length];
+        el("line", {x1: s.sx(pa[0]), y1: s.sy(pa[1]), x2: s.sx(pb[0]), y2: s.sy(pb[1]), stroke: color, "stroke-width": 2, "marker-end": "url(#arrow)"}, view);
       });
       axes(d.xlabel, d.ylabel);
     }

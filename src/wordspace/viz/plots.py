@@ -17,11 +17,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..io._atomic import atomic_file
+from ..atomic import atomic_file
 from ..vocab import keep_probabilities, noise_distribution
 from .project import project, select_words
 
-__all__ = ["Plot", "word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot"]
+__all__ = ["Plot", "word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot", "is_plot_file",
+           "PLOT_EXTENSIONS"]
+
+#: the file types a plot is written as
+PLOT_EXTENSIONS = (".png", ".svg", ".pdf", ".html", ".htm")
+_MAGIC = {".png": (b"\x89PNG",), ".pdf": (b"%PDF",), ".svg": (b"<?xml", b"<svg"), ".html": (b"<!DOCTYPE html", b"<html"),
+          ".htm": (b"<!DOCTYPE html", b"<html")}
+
+
+def is_plot_file(path: str) -> bool:
+    """Whether an existing file is an image or page of the type its extension names (so that
+    writing a plot over it loses no one's document)."""
+    magic = _MAGIC.get(os.path.splitext(path)[1].lower(), ())
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip()
+    except OSError:
+        return False
+    return any(head[: len(m)].lower() == m.lower() for m in magic)
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 
@@ -40,14 +58,14 @@ class Plot:
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lower()
         if ext in (".html", ".htm"):
-            with atomic_file(path, "w") as fh:
+            with atomic_file(path, "w", replaceable=is_plot_file) as fh:
                 fh.write(self.to_html())
             return path
         if ext not in (".png", ".svg", ".pdf"):
             raise InvalidParameterError(f"cannot tell the plot format of '{path}': use .png, .svg, .pdf or .html")
         fig = self.figure()
         try:
-            with atomic_file(path, "wb") as fh:
+            with atomic_file(path, "wb", replaceable=is_plot_file) as fh:
                 fig.savefig(fh, format=ext[1:], dpi=150, bbox_inches="tight")
         finally:
             import matplotlib.pyplot as plt
@@ -89,9 +107,12 @@ class Plot:
         ax.set_aspect("equal", adjustable="datalim")  # parallel offsets must look parallel
         self._draw_map(fig, ax)
         pts = {w: p for w, p in zip(self.data["words"], self.data["points"])}
-        for i, (a, b) in enumerate(self.data["arrows"]):
+        names = sorted({g for g in self.data["groups"] if g is not None})  # the legend's order
+        for a, b in self.data["arrows"]:
+            group = f"{a} : {b}"
+            color = PALETTE[names.index(group) % len(PALETTE)] if group in names else "#444444"
             ax.annotate("", xy=pts[b][:2], xytext=pts[a][:2], zorder=1,
-                        arrowprops={"arrowstyle": "->", "color": PALETTE[i % len(PALETTE)], "lw": 1.8})
+                        arrowprops={"arrowstyle": "->", "color": color, "lw": 1.8})
         ax.set_xlabel(self.data.get("xlabel", ""))
         ax.set_ylabel(self.data.get("ylabel", ""))
 
@@ -241,7 +262,8 @@ def history_plot(history) -> Plot:
     if isinstance(history, dict):
         history = history.get("history") or [{"epoch": i + 1, "loss": x} for i, x in enumerate(history.get("loss_history", []))]
     if not history:
-        raise InvalidParameterError("the training history is empty (train with wordspace >= 0.1 to record it)")
+        raise InvalidParameterError("there is no training history to plot: only native models written by wordspace train "
+                                    "keep one (word2vec, GloVe and fastText files keep vectors only)")
     epochs = [int(h.get("epoch", i + 1)) for i, h in enumerate(history)]
     skip = {"epoch", "loss", "words", "seconds", "words_per_sec", "alpha"}
     names = [k for k in history[0] if k not in skip and isinstance(history[0][k], (int, float))]

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from ..errors import InvalidParameterError
-from ..io._atomic import atomic_file
+from ..atomic import atomic_file
 
 
 def _clean(key: str) -> str:
@@ -15,12 +15,24 @@ def _clean(key: str) -> str:
     return key.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
+def is_projector_dir(path: str) -> bool:
+    """Whether ``path`` is a directory written by :func:`write_projector` (only its two files)."""
+    try:
+        names = set(os.listdir(path))
+    except OSError:
+        return False
+    return bool(names) and names <= {"vectors.tsv", "metadata.tsv"}
+
+
 def write_projector(vectors, out_dir, limit: int | None = None) -> tuple[str, str]:
     """Write ``vectors.tsv`` (one row of tab-separated floats per key) and ``metadata.tsv`` (a
     header ``word<TAB>count``, then one row per key) to ``out_dir``; the first ``limit`` keys."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise InvalidParameterError(f"The 'limit' parameter must be an int in the range [1, inf). Got {limit!r} instead.")
+    from ..atomic import check_writable
+
     out_dir = os.fspath(out_dir)
+    check_writable(out_dir, "dir", is_projector_dir)
     os.makedirs(out_dir, exist_ok=True)
     n = len(vectors) if limit is None else min(limit, len(vectors))
     vpath, mpath = os.path.join(out_dir, "vectors.tsv"), os.path.join(out_dir, "metadata.tsv")

@@ -3,7 +3,39 @@ runs it with uvicorn on loopback by default. The app itself is in ``wordspace.we
 
 from __future__ import annotations
 
-__all__ = ["create_app", "serve"]
+__all__ = ["create_app", "serve", "require", "check_address"]
+
+
+def require() -> None:
+    """Raise ImportError with the install hint unless FastAPI and uvicorn are installed."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise ImportError("wordspace serve requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise a wordspace error, before anything is loaded, when ``host:port`` cannot be served
+    (a busy port, an address of another machine, a port out of range)."""
+    import socket
+
+    from ..errors import WordspaceError
+
+    if not 0 <= port <= 65535:
+        raise WordspaceError(f"--port must be in 0..65535, got {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise WordspaceError(f"cannot serve on {host}: {exc.strerror or exc}") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            reason = "the port is in use" if exc.errno in (98, 48, 10048) else (exc.strerror or str(exc))
+            raise WordspaceError(f"cannot serve on {host}:{port}: {reason}; choose another with --port") from None
 
 
 def create_app(vectors, title: str = "wordspace explorer"):

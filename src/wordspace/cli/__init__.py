@@ -1,0 +1,80 @@
+"""The ``wordspace`` command line: one module per group of commands, each command parsing its
+options, calling one public function of the library and printing the result.
+
+Exit codes: 0 success, 1 runtime error (bad input, unreadable or unwritable files, invalid
+parameter values: one line on stderr, never a traceback), 2 usage error (unknown option,
+missing argument), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import Parser
+
+__all__ = ["main", "build_parser"]
+
+#: the command modules, in the order ``wordspace --help`` lists their commands
+_GROUPS = ("train", "query", "evaluate", "bpe", "align", "lm", "viz")
+
+
+def build_parser() -> Parser:
+    from importlib import import_module
+
+    from .. import __version__
+
+    parser = Parser(prog="wordspace", description="Word embeddings: train, query, measure, see, convert and use them.")
+    parser.add_argument("--version", action="version", version=f"wordspace {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for group in _GROUPS:
+        import_module(f".{group}", __name__).add_parsers(sub)
+    parser.commands = list(sub.choices)
+    for name, p in sub.choices.items():
+        p.set_defaults(_parser=p)
+    return parser
+
+
+def _message(exc, args) -> str:
+    """The error's one line, with parameters named by the flags that set them."""
+    from ..errors import InvalidParameterError
+
+    if not isinstance(exc, InvalidParameterError) or exc.param is None:
+        return str(exc)
+    flags = getattr(getattr(args, "_parser", None), "flags", {})
+    flag = flags.get(exc.param)
+    if flag is None:
+        return str(exc)
+    if exc.rule is None:  # a sentence of its own: say which flag it is about
+        return f"{flag}: {exc}" if flag not in str(exc) else str(exc)
+    shown = lambda p: flags.get(p, repr(p))  # noqa: E731
+    setting = lambda p, v: f"{flags[p]} {v}" if p in flags else f"{p}={v!r}"  # noqa: E731
+    return exc.render(shown, setting, short=True)
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code (also used by the console script)."""
+    import warnings
+
+    from ..errors import WordspaceError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.simplefilter("default")  # show library warnings (pruning, invalid UTF-8) once
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"wordspace: warning: {msg}\n"
+    try:
+        return args.func(args)
+    except WordspaceError as exc:
+        print(f"wordspace: error: {_message(exc, args)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wordspace: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("wordspace: error: out of memory; use smaller settings (--dim, --max-vocab) or a machine with more RAM",
+              file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f" '{exc.filename}'" if exc.filename else ""
+        print(f"wordspace: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1

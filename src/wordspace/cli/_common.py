@@ -1,0 +1,69 @@
+"""What every command module shares: the argument parser class that records each option's flag
+(so errors name ``--min-count``, not ``min_count``), loading vectors, printing neighbours."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["Parser", "load_vectors", "print_neighbors", "print_json", "extra_import"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that remembers, for each destination, the flag that sets it, and suggests a
+    command for a misspelt one; usage errors still exit 2."""
+
+    def __init__(self, *args, **kwargs):
+        self.flags: dict = {}  # dest -> "--flag"
+        self.commands: list = []  # names of the sub-commands, for "did you mean"
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        if action.option_strings:
+            self.flags[action.dest] = max(action.option_strings, key=len)
+        return action
+
+    def error(self, message):
+        if "invalid choice" in message and self.commands:
+            import difflib
+
+            bad = message.split("'")[1] if "'" in message else ""
+            close = difflib.get_close_matches(bad, self.commands, n=1)
+            if close:
+                message += f". Did you mean '{close[0]}'?"
+        super().error(message)
+
+
+def load_vectors(path, **kwargs):
+    """Vectors from any supported file (the public ``wordspace.load``)."""
+    from .. import load
+
+    return load(path, **kwargs)
+
+
+def print_neighbors(title: str, answers) -> None:
+    print(title)
+    width = max((len(a.key) for a in answers), default=4)
+    for rank, a in enumerate(answers, 1):
+        print(f"  {rank:>3}  {a.key:<{width}}  {a.score:.4f}")
+
+
+def print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def extra_import(fn):
+    """Run ``fn()`` (an import of an optional extra), turning a missing package into a
+    one-line wordspace error with its install hint."""
+    from ..errors import WordspaceError
+
+    try:
+        return fn()
+    except ImportError as exc:
+        raise WordspaceError(str(exc)) from None
+
+
+def warn(message: str) -> None:
+    print(f"wordspace: warning: {message}", file=sys.stderr)

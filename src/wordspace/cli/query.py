@@ -1,0 +1,95 @@
+"""``wordspace neighbors``, ``analogy``, ``similarity`` and ``convert``: queries answered by
+``Vectors`` and conversions by ``wordspace.io``."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import load_vectors, print_json, print_neighbors, warn
+
+
+def add_parsers(sub) -> None:
+    from ..io import FORMATS
+
+    p = sub.add_parser("neighbors", help="nearest neighbours of words",
+                       description="Nearest neighbours of each WORD, answered in one batch.")
+    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    p.add_argument("words", nargs="+", metavar="WORD", help="words to look up")
+    p.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_neighbors)
+
+    p = sub.add_parser("analogy", help="A : B :: C : ?")
+    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    p.add_argument("a", metavar="A", help="first word of the known pair")
+    p.add_argument("b", metavar="B", help="second word of the known pair")
+    p.add_argument("c", metavar="C", help="first word of the asked pair")
+    p.add_argument("-k", type=int, default=10, help="answers (default 10)")
+    p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_analogy)
+
+    p = sub.add_parser("similarity", help="cosine similarity of two words")
+    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    p.add_argument("word1", metavar="WORD1", help="a word")
+    p.add_argument("word2", metavar="WORD2", help="another word")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a number")
+    p.set_defaults(func=cmd_similarity)
+
+    p = sub.add_parser("convert", help="convert between vector formats")
+    p.add_argument("input", metavar="IN", help="a vectors file or model directory (format detected)")
+    p.add_argument("output", metavar="OUT", help="where to write")
+    p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
+    p.add_argument("--format", choices=list(FORMATS), default=None,
+                   help="output format (default: from OUT's extension)")
+    p.set_defaults(func=cmd_convert)
+
+
+def cmd_neighbors(args) -> int:
+    v = load_vectors(args.vectors)
+    answers = v.most_similar_batch(args.words, k=args.k)
+    results = dict(zip(args.words, answers))
+    if args.json:
+        print_json({w: [{"key": a.key, "score": a.score} for a in ans] for w, ans in results.items()})
+    else:
+        for w, ans in results.items():
+            print_neighbors(f"neighbours of {w!r}:", ans)
+    return 0
+
+
+def cmd_analogy(args) -> int:
+    v = load_vectors(args.vectors)
+    ans = v.analogy(args.a, args.b, args.c, k=args.k, method=args.method)
+    if args.json:
+        print_json({"query": {"a": args.a, "b": args.b, "c": args.c}, "method": args.method,
+                    "answers": [{"key": a.key, "score": a.score} for a in ans]})
+    else:
+        print_neighbors(f"{args.a} : {args.b} :: {args.c} : ?  (3Cos{args.method.capitalize()})", ans)
+    return 0
+
+
+def cmd_similarity(args) -> int:
+    v = load_vectors(args.vectors)
+    s = v.similarity(args.word1, args.word2)
+    if args.json:
+        print_json({"word1": args.word1, "word2": args.word2, "similarity": s})
+    else:
+        print(f"{s:.4f}")
+    return 0
+
+
+def cmd_convert(args) -> int:
+    from ..atomic import check_writable
+    from ..errors import InvalidParameterError
+    from ..io import dropped_by, format_for_path, replaceable_by
+
+    if args.limit is not None and args.limit < 1:
+        raise InvalidParameterError(param="limit", rule="an int in the range [1, inf)", value=args.limit)
+    fmt = format_for_path(args.output, args.format)
+    check_writable(args.output, "dir" if fmt == "native" else "file", replaceable_by(fmt))
+    v = load_vectors(args.input, **({} if args.limit is None else {"limit": args.limit}))
+    for what in dropped_by(v, fmt):
+        warn(f"{args.output} ({fmt}) keeps no {what}")
+    v.save(args.output, format=fmt)
+    print(f"wrote {args.output} ({fmt}): {len(v):,} keys x {v.dim} dims")
+    return 0

@@ -1,0 +1,136 @@
+"""``wordspace train`` and ``wordspace demo``. The options of ``train`` are built from the
+trainers' declared parameters (``wordspace.models.ALGORITHMS``): each flag is a parameter, its
+type and choices come from the parameter's constraints, its help from the declaration, and the
+help says which algorithms take it and with what default."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ..errors import InvalidParameterError
+from ._common import print_neighbors
+
+#: train options that are not trainer parameters
+_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet")
+
+
+def _option_kwargs(param) -> dict:
+    """argparse ``type``/``choices`` for a declared parameter."""
+    if param.choices():
+        return {"choices": list(param.choices()), "type": type(param.choices()[0])}
+    kind = param.number_type()
+    return {"type": kind, "metavar": "N" if kind is int else "X"} if kind else {}
+
+
+def _default_text(defaults: dict) -> str:
+    shown = {a: d for a, d in defaults.items() if d is not None}
+    if not shown:
+        return ""
+    if len(set(map(repr, shown.values()))) == 1 and len(shown) == len(defaults):
+        return f"default {next(iter(shown.values()))}"
+    return "default " + ", ".join(f"{a} {d}" for a, d in shown.items())
+
+
+def trainer_options() -> dict:
+    """``name -> (Param, {algorithm: default})`` for every parameter any trainer declares for
+    the command line, in the order the trainers declare them."""
+    from ..models import ALGORITHMS
+
+    options: dict = {}
+    for algo, cls in ALGORITHMS.items():
+        defaults = cls.defaults()
+        for name, param in cls.parameters().items():
+            if param.cli:
+                options.setdefault(name, (param, {}))[1][algo] = defaults[name]
+    return options
+
+
+def add_parsers(sub) -> None:
+    from ..io import FORMATS
+    from ..models import ALGORITHMS
+
+    p = sub.add_parser("train", help="train word vectors on text files",
+                       description="Train word vectors on CORPUS (files or directories; .gz/.bz2/.xz read directly). "
+                                   "Options left out take the algorithm's own default.")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files or directories, one sentence per line")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="output: .bin word2vec binary, .txt/.vec word2vec text, anything else the native format")
+    p.add_argument("--algorithm", choices=list(ALGORITHMS), default="word2vec", help="what to train (default word2vec)")
+    every = set(ALGORITHMS)
+    for name, (param, defaults) in trainer_options().items():
+        which = "" if set(defaults) == every else "; " + ", ".join(defaults) + " only"
+        default = _default_text(defaults)
+        p.add_argument("--" + name.replace("_", "-"), default=None, **_option_kwargs(param),
+                       help=param.help + (f" ({default})" if default else "") + which)
+    p.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: from --out's extension)")
+    kinds = list(dict.fromkeys(k for cls in ALGORITHMS.values() for k in cls.export_kinds))
+    p.add_argument("--export", dest="kind", choices=kinds, default=None,
+                   help="which vectors to write: " + "; ".join(f"{a}: {', '.join(c.export_kinds)}"
+                                                               for a, c in ALGORITHMS.items())
+                   + " (the first is the default)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("demo", help="train on the bundled corpus and query the result",
+                       description="Train skip-gram vectors on the bundled King James Bible "
+                                   "(about 790k words), then show neighbours and an analogy.")
+    p.add_argument("--out", default=None, metavar="PATH", help="also save the vectors here")
+    p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default 5)")
+    p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_train(args) -> int:
+    from ..atomic import check_writable
+    from ..io import format_for_path, replaceable_by
+    from ..models import ALGORITHMS
+
+    fmt = format_for_path(args.out, args.format)
+    check_writable(args.out, "dir" if fmt == "native" else "file", replaceable_by(fmt))  # before training
+    cls = ALGORITHMS[args.algorithm]
+    accepted = set(cls.parameters())
+    given = {k: v for k, v in vars(args).items() if k not in _NOT_PARAMS and not k.startswith("_")
+             and k != "func" and k != "command" and v is not None}
+    stray = sorted(k for k in given if k not in accepted)
+    if stray:
+        raise InvalidParameterError(
+            f"--algorithm {args.algorithm} does not take " + ", ".join("--" + k.replace("_", "-") for k in stray)
+            + "; see 'wordspace train --help' for which options apply to which algorithm", param=stray[0]
+        )
+    model = cls(progress=not args.quiet, **given)
+    model.validate_params()  # parameter errors before reading a large corpus
+    if args.kind is not None:
+        model.check_export(args.kind)
+    t0 = time.perf_counter()
+    model.fit(args.corpus)
+    vectors = model.export(args.kind)
+    vectors.save(args.out, format=fmt)
+    st = model.corpus_stats_
+    epochs = f"{model.epochs} epochs" if hasattr(model, "epochs") else "one factorisation"
+    print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
+          f"{st['raw_tokens']:,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
+          f"final loss {model.loss_history_[-1]:.4f}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ..datasets import demo_corpus_path
+    from ..models import Word2Vec
+
+    path = demo_corpus_path()
+    print(f"training skip-gram on {os.path.basename(path)} (King James Bible, public domain) ...")
+    model = Word2Vec(dim=100, window=5, min_count=5, epochs=args.epochs, workers=args.workers,
+                     sample=1e-3, seed=1, progress=not args.quiet).fit(path)
+    v = model.vectors_
+    st = model.corpus_stats_
+    print(f"{st['raw_tokens']:,} tokens, {len(v):,} words; loss per epoch: "
+          + ", ".join(f"{x:.3f}" for x in model.loss_history_))
+    for w in ("god", "david", "gold"):
+        print_neighbors(f"nearest neighbours of {w!r}:", v.most_similar(w, k=5))
+    print_neighbors("analogy man : king :: woman : ?", v.analogy("man", "king", "woman", k=5))
+    if args.out:
+        v.save(args.out)
+        print(f"wrote {args.out}")
+    return 0
