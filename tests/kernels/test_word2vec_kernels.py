@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from wordspace._kernels import word2vec as kw
+
+from kernels import sampling
 from wordspace.vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
 
 
@@ -147,7 +149,7 @@ def test_noise_sampler_follows_unigram_power():
     counts = np.array([500, 200, 100, 50, 20, 5, 1])
     p = noise_distribution(counts, 0.75)
     thr, alias = alias_table(p)
-    draws = kw.draw_many(thr, alias, 7, 400_000)
+    draws = sampling.draw_many(thr, alias, 7, 400_000)
     freq = np.bincount(draws, minlength=len(p)) / len(draws)
     # 5 standard errors of a binomial proportion
     assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / len(draws)))
@@ -158,14 +160,14 @@ def test_subsampling_follows_word2vec_formula():
     tokens = np.repeat(np.arange(4, dtype=np.int32), counts)
     keep = keep_probabilities(counts, 1e-2)
     thr = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
-    kept = kw.subsample_many(tokens, thr, 3)
+    kept = sampling.subsample_many(tokens, thr, 3)
     rate = np.bincount(kept, minlength=4) / counts
     assert np.all(np.abs(rate - keep) < 5 * np.sqrt(keep * (1 - keep) / counts) + 1e-9)
     assert rate[0] < 0.7 and rate[3] == 1.0
 
 
 def test_dynamic_window_is_uniform():
-    sizes = kw.window_sizes(5, 11, 100_000)
+    sizes = sampling.window_sizes(5, 11, 100_000)
     assert sizes.min() == 1 and sizes.max() == 5
     freq = np.bincount(sizes, minlength=6)[1:] / len(sizes)
     assert np.all(np.abs(freq - 0.2) < 0.01)

@@ -417,35 +417,3 @@ EPOCH_KERNELS = {
 def select(loss: str, parallel: bool):
     """The compiled epoch kernel for ``loss``, threaded or not."""
     return EPOCH_KERNELS[loss][1 if parallel else 0]
-
-
-@njit(cache=True)
-def draw_many(threshold, alias, seed, n):
-    """``n`` draws from an alias table (for testing the sampler against its distribution)."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = block_seed(seed, 0, 0)
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        out[i] = draw_alias(rng, threshold, alias)
-    return out
-
-
-@njit(cache=True)
-def subsample_many(tokens, keep, seed):
-    """Subsample ``tokens`` once with the kernels' rule (for testing against the formula)."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = block_seed(seed, 0, 0)
-    sent = np.empty(tokens.shape[0], dtype=np.int32)
-    n = _subsample(tokens, 0, tokens.shape[0], keep, rng, sent)
-    return sent[:n]
-
-
-@njit(cache=True)
-def window_sizes(window, seed, n):
-    """``n`` reduced window sizes as the kernels draw them (for testing: uniform in 1..window)."""
-    rng = np.empty(1, dtype=np.uint64)
-    rng[0] = block_seed(seed, 0, 0)
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        out[i] = window - below(rng, window)
-    return out

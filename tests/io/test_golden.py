@@ -1,0 +1,52 @@
+"""Frozen native formats: versions 1 and 2 as committed golden files (tests/data/native_v*),
+written by hand from the layout in wordspace.io.native. Every future wordspace must read them
+with these values, and today's writer must still produce the same bytes for the same vectors."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import wordspace
+from kernels.test_subword import ref_hash, ref_ngrams
+
+DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+KEYS = ["the", "king", "tab\there", "東京"]
+COUNTS = [50, 20, 7, 3]
+MATRIX = (np.arange(12, dtype=np.float32).reshape(4, 3) - 5.5) / 8
+GRAMS = (np.arange(15, dtype=np.float32).reshape(5, 3) + 1) / 16
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_golden_file_reads_with_its_values(version):
+    v = wordspace.load(os.path.join(DATA, f"native_v{version}"))
+    assert list(v.keys) == KEYS and v.counts.tolist() == COUNTS
+    np.testing.assert_array_equal(v.matrix, MATRIX)
+    assert v.metadata == {"algorithm": "golden", "note": "frozen test file"}
+    assert v.most_similar("the", k=1)[0].key in KEYS
+    if version == 1:
+        assert v.subwords is None
+        return
+    np.testing.assert_array_equal(v.subwords.matrix, GRAMS)
+    # an unseen word is the mean of its n-gram rows: fastText's hash of "<word>"'s 3- and 4-grams, mod 5
+    rows = [ref_hash(g) % 5 for g in ref_ngrams("queen", 3, 4)]
+    np.testing.assert_allclose(v["queen"], GRAMS[rows].mean(axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_writer_still_produces_the_golden_bytes(tmp_path, version):
+    golden = os.path.join(DATA, f"native_v{version}")
+    v = wordspace.load(golden)
+    out = tmp_path / "again"
+    wordspace.Vectors(list(v.keys), np.array(v.matrix), counts=v.counts, metadata=v.metadata,
+                      subwords=v.subwords).save(out)
+    names = sorted(os.listdir(golden))
+    assert sorted(os.listdir(out)) == names
+    for name in names:
+        with open(os.path.join(golden, name), "rb") as fa, open(out / name, "rb") as fb:
+            a, b = fa.read(), fb.read()
+        if name.endswith(".json"):
+            assert json.loads(a) == json.loads(b)
+        else:
+            assert a == b, name

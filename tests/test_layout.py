@@ -1,0 +1,90 @@
+"""The package's layering, read from the source with ``ast`` (what each module imports): the
+rules docs/design.md states, checked so that a change which breaks one fails here."""
+
+import ast
+import os
+
+import pytest
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src", "wordspace")
+
+
+def _modules():
+    for root, _, files in os.walk(SRC):
+        for f in files:
+            if f.endswith(".py"):
+                path = os.path.join(root, f)
+                rel = os.path.relpath(path, os.path.dirname(SRC))[:-3].replace(os.sep, ".")
+                yield (rel[: -len(".__init__")] if rel.endswith(".__init__") else rel), path
+
+
+MODULES = dict(_modules())
+
+
+def _imports(module: str):
+    """``(imported module, names)`` for every import in ``module`` (relative ones resolved)."""
+    path = MODULES[module]
+    package = module if path.endswith("__init__.py") else module.rsplit(".", 1)[0]
+    with open(path, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, []
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield target, [a.name for a in node.names]
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _under(m, "wordspace.bpe") or _under(m, "wordspace.evaluate")
+                                          or _under(m, "wordspace.nn") or _under(m, "wordspace.vectors")
+                                          or _under(m, "wordspace.io") or _under(m, "wordspace.index")))
+def test_tokenizer_evaluation_nn_vectors_and_io_do_not_import_trainers(module):
+    bad = [m for m, _ in _imports(module) if _under(m, "wordspace.models")]
+    assert not bad, f"{module} imports {bad}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _under(m, "wordspace._kernels")))
+def test_kernels_import_only_numpy_numba_and_each_other(module):
+    bad = [m for m, _ in _imports(module) if not (m.split(".")[0] in ("numpy", "numba", "math", "types")
+                                                  or _under(m, "wordspace._kernels"))]
+    assert not bad, f"{module} imports {bad}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _under(m, "wordspace.cli")))
+def test_cli_uses_only_public_names(module):
+    """No private module (a path part starting with '_', other than the CLI's own _common) and no
+    private name is imported by the command line."""
+    for target, names in _imports(module):
+        if not _under(target, "wordspace") or _under(target, "wordspace.cli"):
+            continue
+        parts = target.split(".")
+        assert not any(p.startswith("_") for p in parts), f"{module} imports private module {target}"
+        private = [n for n in names if n.startswith("_") and not (n.startswith("__") and n.endswith("__"))]
+        assert not private, f"{module} imports private names {private} from {target}"
+
+
+def test_cli_holds_no_numerical_work():
+    """Commands parse, call the library and print: the CLI never imports NumPy."""
+    for module in (m for m in MODULES if _under(m, "wordspace.cli")):
+        assert not [t for t, _ in _imports(module) if t.split(".")[0] == "numpy"], module
+
+
+def test_modules_stay_small():
+    """STYLE.md's signal to split: no module over about 800 lines."""
+    big = {}
+    for module, path in MODULES.items():
+        with open(path, encoding="utf-8") as fh:
+            n = sum(1 for _ in fh)
+        if n > 800:
+            big[module] = n
+    assert not big, big
