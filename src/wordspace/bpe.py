@@ -299,34 +299,77 @@ class BPE:
 
     @classmethod
     def load(cls, path) -> "BPE":
+        """Read a tokenizer written by :meth:`save`. The file is untrusted: its size, structure
+        and the bytes its merges would build are checked before anything is built."""
         path = os.fspath(path)
         try:
-            with open(path, encoding="utf-8") as fh:
-                doc = json.load(fh)
+            size = os.path.getsize(path)
+            if size > MAX_FILE_BYTES:
+                raise FormatError(f"'{path}' is {size:,} bytes; a BPE tokenizer file is far smaller")
+            with open(path, "rb") as fh:
+                doc = json.loads(fh.read().decode("utf-8"))
         except FileNotFoundError:
             raise FormatError(f"'{path}' does not exist") from None
+        except IsADirectoryError:
+            raise FormatError(f"'{path}' is a directory, not a BPE tokenizer file") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise FormatError(f"'{path}' is not a wordspace BPE file (not valid JSON: {exc})") from None
+        except RecursionError:
+            raise FormatError(f"'{path}' is damaged: its JSON is nested too deeply") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
             raise FormatError(f"'{path}' is not a wordspace BPE file (format {doc.get('format') if isinstance(doc, dict) else None!r})")
         version = doc.get("version")
-        if not isinstance(version, int) or version > FORMAT_VERSION:
-            raise FormatError(f"'{path}' is BPE format version {version!r}; this wordspace reads up to "
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise FormatError(f"'{path}': 'version' is {version!r}, not a BPE format version number")
+        if version > FORMAT_VERSION:
+            raise FormatError(f"'{path}' is BPE format version {version}; this wordspace reads up to "
                               f"{FORMAT_VERSION}: upgrade wordspace")
         if doc.get("pretokenizer") != PATTERN:
             raise FormatError(f"'{path}' was made with another pre-tokenizer pattern; it cannot be used here")
+        raw_merges, raw_specials = doc.get("merges"), doc.get("special_tokens", {})
+        if not isinstance(raw_merges, list) or not all(
+                isinstance(m, list) and len(m) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in m)
+                for m in raw_merges):
+            raise FormatError(f"'{path}': 'merges' must be a list of [id, id] pairs")
+        if not isinstance(raw_specials, dict) or not all(isinstance(t, str) and t and isinstance(i, int)
+                                                         and not isinstance(i, bool) for t, i in raw_specials.items()):
+            raise FormatError(f"'{path}': 'special_tokens' must map each special token (a non-empty string) to its id")
+        merges = [(a, b) for a, b in raw_merges]
+        _check_token_bytes(merges, budget=MAX_BYTES_PER_FILE_BYTE * size + (1 << 20), path=path)
+        specials = sorted(raw_specials.items(), key=lambda kv: kv[1])
         try:
-            merges = [(int(a), int(b)) for a, b in doc["merges"]]
-            specials = sorted(doc.get("special_tokens", {}).items(), key=lambda kv: kv[1])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FormatError(f"'{path}': damaged merges or special tokens ({exc})") from None
-        bpe = cls(merges, [t for t, _ in specials])
+            bpe = cls(merges, [t for t, _ in specials])
+        except FormatError as exc:
+            raise FormatError(f"'{path}': {exc}") from None
         if [i for _, i in specials] != [bpe.special_tokens[t] for t, _ in specials]:
             raise FormatError(f"'{path}': special token ids do not follow the merges")
         return bpe
 
     def __repr__(self) -> str:
         return f"BPE({len(self):,} tokens: 256 bytes, {len(self.merges):,} merges, {len(self.special_tokens)} special)"
+
+
+#: Largest tokenizer file read, and the most token bytes a file may build per byte of itself:
+#: a real tokenizer builds about one byte of tokens per byte of file; merges that double a token
+#: at each step (a memory bomb) build exponentially more and are refused before anything is built.
+MAX_FILE_BYTES = 256 << 20
+MAX_BYTES_PER_FILE_BYTE = 16
+
+
+def _check_token_bytes(merges, budget: int, path: str) -> None:
+    """Refuse merges whose tokens would add up to more than ``budget`` bytes (computed from the
+    lengths alone), or that join ids not yet defined."""
+    lengths = [1] * 256
+    total = 256
+    for r, (a, b) in enumerate(merges):
+        if not (0 <= a < 256 + r and 0 <= b < 256 + r):
+            raise FormatError(f"'{path}': merge {r} joins ids {a} and {b}, but only ids below {256 + r} exist at that point")
+        n = lengths[a] + lengths[b]
+        total += n
+        if total > budget:
+            raise FormatError(f"'{path}': its merges would build {total:,}+ bytes of tokens by merge {r} (a token of "
+                              f"{n:,} bytes), far more than a tokenizer of this size can hold: the file is damaged or hostile")
+        lengths.append(n)
 
 
 def read_lines(paths) -> Iterator[str]:

@@ -96,15 +96,22 @@ class TransformerLayers:
         model_dir = os.fspath(model_dir)
         if not os.path.isfile(os.path.join(model_dir, "config.json")):
             raise FormatError(f"'{model_dir}' is not a Hugging Face model directory: config.json is missing")
+        names = set(os.listdir(model_dir))
+        if not any(n.endswith(".safetensors") or n == "model.safetensors.index.json" for n in names):
+            pickled = sorted(n for n in names if n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")))
+            raise FormatError(f"'{model_dir}' holds no safetensors weights" + (f" (only {', '.join(pickled)}, "
+                              "which are Python pickles that wordspace never loads: they can run code)" if pickled else "")
+                              + "; use a checkpoint saved with safetensors")
         from transformers.utils import logging as hf_logging
 
         bar_was_on = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # its "Loading weights" bar; restored below
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise FormatError(f"cannot load the model in '{model_dir}': {exc}") from None
+            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+        except Exception as exc:  # noqa: BLE001 (any failure of a foreign loader on untrusted files is a format error)
+            raise FormatError(f"cannot load the model in '{model_dir}': {type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
         finally:
             if bar_was_on:
                 hf_logging.enable_progress_bar()

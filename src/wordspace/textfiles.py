@@ -13,6 +13,7 @@ import gzip
 import lzma
 import os
 import re
+import warnings
 import zlib
 from typing import Iterator
 
@@ -32,6 +33,7 @@ _MAGIC = (
 )
 #: Errors a damaged compressed stream raises while it is read.
 READ_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+_BOM = b"\xef\xbb\xbf"
 _ESCAPED = re.compile("[\udc80-\udcff]")  # an invalid byte decoded with 'surrogateescape'
 
 
@@ -82,6 +84,9 @@ def expand_paths(paths) -> list[str]:
                 )
             files.extend(found)
         elif os.path.isfile(p):
+            if looks_binary(p):
+                raise CorpusError(f"corpus file '{p}' is not text: it holds NUL bytes near its start (after "
+                                  "decompression) or cannot be decompressed; give text files, one sentence per line")
             files.append(p)
         elif os.path.exists(p):
             raise CorpusError(f"corpus path '{p}' is neither a file nor a directory")
@@ -106,6 +111,7 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
         raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
     with fh:
         rest = b""
+        first, offset = True, 0
         while True:
             try:
                 data = fh.read(block_bytes)
@@ -113,6 +119,10 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
                 raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
             if not data:
                 break
+            if first:
+                first = False
+                if data.startswith(_BOM):  # a byte-order mark is not part of the first word
+                    data = data[len(_BOM):]
             buf = rest + data if rest else data
             cut = buf.rfind(b"\n")
             if cut >= 0:
@@ -122,11 +132,14 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
                 if cut >= 0:
                     piece, rest = buf[: cut + 1], buf[cut + 1 :]
                 elif len(buf) > 4 * block_bytes:  # one absurd token: cut it rather than grow
+                    warnings.warn(f"corpus file '{path}': a token of more than {len(buf):,} bytes (from byte "
+                                  f"{offset:,}) was cut into pieces; is this really text?", RuntimeWarning, stacklevel=2)
                     piece, rest = buf, b""
                 else:
                     rest = buf
                     continue
                 ends = False
+            offset += len(piece)
             yield piece, ends
         if rest:
             yield rest, True

@@ -61,14 +61,11 @@ class Neighbor(NamedTuple):
     score: float
 
 
-def _unit_rows(matrix: np.ndarray, block: int = 1 << 16) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), computed block by block."""
+def _unit_rows(matrix: np.ndarray, norms: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Rows divided by their lengths ``norms`` (zero rows have length 1), block by block."""
     out = np.empty(matrix.shape, dtype=np.float32)
     for s in range(0, matrix.shape[0], block):
-        m = np.asarray(matrix[s : s + block], dtype=np.float32)
-        norms = np.sqrt(np.einsum("ij,ij->i", m, m))
-        norms[norms == 0] = 1.0
-        out[s : s + block] = m / norms[:, None]
+        out[s : s + block] = np.asarray(matrix[s : s + block], dtype=np.float32) / norms[s : s + block, None]
     return out
 
 
@@ -99,6 +96,9 @@ class Vectors:
         Build the key -> row mapping now, refusing duplicate keys. False defers it to the first
         lookup (readers use this so that opening a million keys stays well under a second;
         duplicates are then refused at that first lookup).
+    source : str or None
+        The file the vectors were read from, named in errors about their content (rows holding
+        NaN or infinity are refused when first used, duplicate keys at the first lookup).
 
     Examples
     --------
@@ -108,7 +108,7 @@ class Vectors:
     """
 
     def __init__(self, keys: Sequence[str], matrix: np.ndarray, counts=None, metadata=None, index=None,
-                 subwords=None, oov: str | None = None, *, check_keys: bool = True):
+                 subwords=None, oov: str | None = None, *, check_keys: bool = True, source: str | None = None):
         if not isinstance(keys, KeyList):
             keys = list(keys)
         if getattr(matrix, "dtype", None) != np.float32 or not isinstance(matrix, np.ndarray):
@@ -120,6 +120,7 @@ class Vectors:
                 f"got {len(keys)} keys for a matrix of {matrix.shape[0]} rows; they must match"
             )
         self._keys = keys
+        self.source = source
         self._key_to_row = None  # key -> row, built on first lookup
         self._matrix = matrix
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
@@ -164,9 +165,8 @@ class Vectors:
             if len(mapping) != len(self._keys):
                 seen: set = set()
                 i, dup = next((i, k) for i, k in enumerate(self._keys) if k in seen or seen.add(k))
-                where = self.metadata.get("source_path")
                 raise DuplicateKeyError(
-                    (f"'{where}': " if where else "") + f"duplicate key {dup!r} at entry {i + 1} (first at entry "
+                    (f"'{self.source}': " if self.source else "") + f"duplicate key {dup!r} at entry {i + 1} (first at entry "
                     f"{self._keys.index(dup) + 1}): every key must be unique", key=dup, position=i)
             self._key_to_row = mapping
         return self._key_to_row
@@ -191,8 +191,20 @@ class Vectors:
         gives (the subword vector, or zeros) or a :class:`KeyNotFoundError`."""
         row = self._row(key)
         vec = self._matrix[row].view() if row >= 0 else self._oov_vector(key)
+        if not np.isfinite(vec).all():
+            self._refuse_nonfinite(row, key)
         vec.flags.writeable = False
         return vec
+
+    def _refuse_nonfinite(self, row: int, key=None):
+        """Raise for a row holding NaN or infinity (a damaged file, or a caller's bad matrix)."""
+        from .errors import FormatError
+
+        key = self._keys[row] if key is None and row >= 0 else key
+        what = f"the vector of {key!r} (row {row + 1})" if row >= 0 else f"the subword vector of {key!r}"
+        if self.source:
+            raise FormatError(f"'{self.source}': {what} holds NaN or infinity; the file is damaged")
+        raise InvalidParameterError(f"{what} holds NaN or infinity")
 
     def _row(self, key) -> int:
         """Row of ``key``, or -1 when it is unknown and the ``oov`` policy can answer anyway."""
@@ -277,7 +289,7 @@ class Vectors:
     def normalized(self) -> np.ndarray:
         """The unit-length rows (computed once and cached)."""
         if self._unit is None:
-            self._unit = _unit_rows(self._matrix)
+            self._unit = _unit_rows(self._matrix, self.norms())
         return self._unit
 
     def norms(self) -> np.ndarray:
@@ -287,6 +299,13 @@ class Vectors:
             for s in range(0, m.shape[0], 1 << 16):
                 block = np.asarray(m[s : s + (1 << 16)], dtype=np.float32)
                 out[s : s + block.shape[0]] = np.sqrt(np.einsum("ij,ij->i", block, block))
+            bad = ~np.isfinite(out)  # the pass that every query needs also refuses NaN and infinity
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                if np.isfinite(np.asarray(m[row], dtype=np.float64)).all():  # only the float32 square overflowed
+                    out[bad] = np.float32(np.finfo(np.float32).max)
+                else:
+                    self._refuse_nonfinite(row)
             out[out == 0] = 1.0
             self._norms = out
         return self._norms

@@ -44,7 +44,7 @@ def test_future_version_is_refused(tmp_path, vecs):
 @pytest.mark.parametrize(
     "damage,match",
     [
-        (lambda p: (p / "vocab.tsv").write_text("a\t1\n"), "holds 1 keys; the header expects 7"),
+        (lambda p: (p / "vocab.tsv").write_text("a\t1\n"), "holds 1 lines; the header expects 7 keys"),
         (lambda p: (p / "vocab.tsv").write_bytes((p / "vocab.tsv").read_bytes()[:-2]), "truncated"),
         (lambda p: (p / "vectors.npy").write_bytes((p / "vectors.npy").read_bytes()[:100]), "damaged or truncated"),
         (lambda p: np.save(p / "vectors.npy", np.zeros((7, 3), np.float32)), r"expects float32 \(7, 4\)"),

@@ -147,10 +147,16 @@ def test_bad_binary_files(tmp_path):
     data = _binary_bytes(["a", "b"], m)
     p = tmp_path / "t.bin"
     p.write_bytes(data[:-7])
-    with pytest.raises(FormatError, match="truncated: entry 2 of 2"):
+    with pytest.raises(FormatError, match="promises 2 vectors of dimension 3, at least 28 bytes, but the file holds 23"):
+        wordspace.load(p)
+    p.write_bytes(data[:-5] + b"\x00" * 20)  # long enough, but the second vector is cut off
+    with pytest.raises(FormatError, match="(truncated|damaged)"):
         wordspace.load(p)
     p.write_bytes(data.replace(b"2 3\n", b"3 3\n", 1))
-    with pytest.raises(FormatError, match="truncated or damaged: entry 3 of 3"):
+    with pytest.raises(FormatError, match="promises 3 vectors"):
+        wordspace.load(p)
+    p.write_bytes(data.replace(b"2 3\n", b"1 3\n", 1))  # fewer than the file holds: never cut silently
+    with pytest.raises(FormatError, match="header says 1 vectors but more data follows"):
         wordspace.load(p)
     bad = m.copy()
     bad[1, 2] = np.nan

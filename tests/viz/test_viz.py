@@ -84,8 +84,20 @@ def test_analogy_arrows(model):
     pts = {w: np.array(x) for w, x in zip(p.data["words"], p.data["points"])}
     # x is the mean offset: both arrows point right
     assert pts["king"][0] > pts["man"][0] and pts["queen"][0] > pts["woman"][0]
-    annotations = [c for c in p.figure().axes[0].get_children() if type(c).__name__ == "Annotation"]
+    ax = p.figure().axes[0]
+    annotations = [c for c in ax.get_children() if type(c).__name__ == "Annotation"]
     assert len(annotations) == 2
+    # each arrow has the colour its pair has in the legend (the legend is sorted: 'man : king' first)
+    from matplotlib.colors import to_hex
+
+    legend = {t.get_text(): to_hex(h.get_color()) for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    for (a, b), ann in zip(p.data["arrows"], annotations):
+        assert to_hex(ann.arrow_patch.get_edgecolor()) == legend[f"{a} : {b}"]
+    p2 = analogy_plot(model.vectors_, [("woman", "queen"), ("man", "king")])  # legend order differs from pair order
+    ax = p2.figure().axes[0]
+    legend = {t.get_text(): to_hex(h.get_color()) for t, h in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    anns = [c for c in ax.get_children() if type(c).__name__ == "Annotation"]
+    assert [to_hex(a.arrow_patch.get_edgecolor()) for a in anns] == [legend["woman : queen"], legend["man : king"]]
     with pytest.raises(InvalidParameterError, match="at least two"):
         analogy_plot(model.vectors_, [("man", "king")])
 

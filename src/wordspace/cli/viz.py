@@ -42,6 +42,8 @@ def add_parsers(sub) -> None:
     p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--allow-host", nargs="+", action="extend", default=[], metavar="NAME",
+                   help="also answer requests for this host name (besides localhost and --host); repeatable")
     p.set_defaults(func=cmd_serve)
 
 
@@ -107,8 +109,9 @@ def cmd_serve(args) -> int:
     web = extra_import(_web)
     web.check_address(args.host, args.port)  # a busy port is one line and exit 1, before loading
     v = load_vectors(args.vectors)
+    v.norms()  # a damaged model (NaN, infinity) is refused here, in one line, not request by request
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"serving on {args.host}: other machines can reach the explorer")
     print(f"serving {args.vectors} ({len(v):,} keys) on http://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)
-    web.serve(v, host=args.host, port=args.port)
+    web.serve(v, host=args.host, port=args.port, allowed_hosts=args.allow_host)
     return 0

@@ -3,7 +3,6 @@ answered in batches of matrix products."""
 
 from __future__ import annotations
 
-import gzip
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..analogy import check_method, solve_analogies
 from ..errors import FormatError, InvalidParameterError
-from .datasets import dataset_path
+from .datasets import dataset_path, read_lines
 
 __all__ = ["read_analogies", "analogy_benchmark", "AnalogyResult"]
 
@@ -87,12 +86,6 @@ def subword_unit(vectors, word: str) -> np.ndarray:
     return (v / n if n > 0 else v).astype(np.float32)
 
 
-def _open_text(path):
-    if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _is_syntactic(section: str) -> bool:
     """Google: sections named gram*; BATS: inflectional (I..) and derivational (D..) files."""
     s = section.lower()
@@ -116,8 +109,7 @@ def read_analogies(path: str):
             questions += q
             malformed += [(f"{os.path.basename(f)}:{n}", t) for n, t in m]
         return questions, malformed
-    with _open_text(path) as fh:
-        lines = fh.read().splitlines()
+    lines = read_lines(path)
     first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
     if first.startswith(":"):
         return _read_google(lines, path)
@@ -147,8 +139,7 @@ def _read_bats(path, lines=None):
     """A BATS relation file: ``word<TAB>answer[/answer...]`` per line; every ordered pair of
     distinct lines (a, b), (c, d) is the question a : b :: c : d."""
     if lines is None:
-        with _open_text(path) as fh:
-            lines = fh.read().splitlines()
+        lines = read_lines(path)
     section = os.path.splitext(os.path.basename(path))[0]
     pairs, malformed = [], []
     for n, line in enumerate(lines, 1):

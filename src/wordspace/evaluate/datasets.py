@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 
-from ..errors import InvalidParameterError
+from ..errors import FormatError, InvalidParameterError
+
+#: Largest dataset file read (after decompression); real ones are a few megabytes.
+MAX_DATASET_BYTES = 512 << 20
 
 _DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "eval")
 
@@ -34,3 +39,29 @@ def dataset_path(name_or_path: str, kind: str | None = None) -> tuple[str, str]:
     raise InvalidParameterError(
         f"'{name_or_path}' is neither a bundled dataset ({names}) nor an existing file"
     )
+
+
+def read_lines(path: str) -> list[str]:
+    """The lines of a dataset file (plain or gzip), as UTF-8 text. The file is untrusted: its
+    size is bounded, and undecodable bytes are a FormatError naming the line."""
+    try:
+        if path.endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(MAX_DATASET_BYTES + 1)
+        else:
+            if os.path.isdir(path):
+                raise FormatError(f"'{path}' is a directory, not a dataset file")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_DATASET_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FormatError(f"cannot read dataset '{path}': {exc}") from None
+    if len(data) > MAX_DATASET_BYTES:
+        raise FormatError(f"dataset '{path}' is larger than {MAX_DATASET_BYTES >> 20} MB; evaluation sets are far smaller")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FormatError(f"dataset '{path}' line {line} is not valid UTF-8 ({exc.reason}); save it as UTF-8") from None
+    return text.splitlines()

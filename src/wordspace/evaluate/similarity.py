@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FormatError
-from .analogy import _open_text, check_oov_policy, folded_vocab, subword_unit, warn_malformed
-from .datasets import dataset_path
+from .analogy import check_oov_policy, folded_vocab, subword_unit, warn_malformed
+from .datasets import dataset_path, read_lines
 from .stats import pearson, spearman
 
 __all__ = ["read_word_pairs", "similarity_benchmark", "SimilarityResult"]
@@ -57,8 +57,7 @@ def read_word_pairs(path: str):
     (``SimLex999``, ``Human (mean)``, ``score``...) or else the first numeric column after the
     two words (third in WordSim-353, MEN, RW, MTurk; fourth in SimVerb-3500, after the POS).
     """
-    with _open_text(path) as fh:
-        lines = fh.read().splitlines()
+    lines = read_lines(path)
     pairs, malformed = [], []
     score_col = None
     seen_data = False

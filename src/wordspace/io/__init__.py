@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 
-from ..errors import FormatError, InvalidParameterError
+import struct
+
+from ..errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["save", "load", "head", "detect_format", "format_for_path", "replaceable_by", "dropped_by", "FORMATS"]
 
@@ -21,9 +23,7 @@ def format_for_path(path: str, format: str | None = None) -> str:
     """The format a path's extension implies (``format`` wins when given)."""
     if format is not None:
         if format not in FORMATS:
-            raise InvalidParameterError(
-                f"The 'format' parameter must be one of {', '.join(map(repr, FORMATS))}. Got {format!r} instead."
-            )
+            raise InvalidParameterError(param="format", rule="one of " + ", ".join(map(repr, FORMATS)), value=format)
         return format
     ext = os.path.splitext(os.fspath(path))[1].lower()
     if ext == ".bin":
@@ -77,8 +77,11 @@ def dropped_by(vectors, format: str) -> list[str]:
 
 
 def save(vectors, path, format: str | None = None) -> str:
+    """Write ``vectors`` to ``path`` in ``format`` (from the extension when None), atomically;
+    vectors holding NaN, infinity or duplicate keys are refused."""
     path = os.fspath(path)
     fmt = format_for_path(path, format)
+    check_writable_vectors(vectors)
     if fmt == "native":
         from .native import save_native
 
@@ -119,14 +122,29 @@ def detect_format(path: str) -> str:
 
 
 def load(path, format: str | None = None, **kwargs):
+    """Read vectors from ``path`` (format detected from the content unless given).
+
+    Every reader treats the file as untrusted: sizes are checked before allocating, and any
+    fault is a :class:`FormatError` naming the file; no other exception escapes.
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FormatError(f"'{path}' does not exist")
+    try:
+        return _load(path, format, **kwargs)
+    except (WordspaceError, MemoryError, KeyboardInterrupt):
+        raise
+    except RecursionError:
+        raise FormatError(f"'{path}' is damaged: its structure is nested too deeply") from None
+    except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeError, EOFError,
+            struct.error) as exc:
+        raise FormatError(f"'{path}' could not be read ({type(exc).__name__}: {exc})") from None
+
+
+def _load(path: str, format: str | None, **kwargs):
     fmt = format or detect_format(path)
     if fmt not in READ_FORMATS:
-        raise InvalidParameterError(
-            f"The 'format' parameter must be one of {', '.join(map(repr, READ_FORMATS))}. Got {fmt!r} instead."
-        )
+        raise InvalidParameterError(param="format", rule="one of " + ", ".join(map(repr, READ_FORMATS)), value=fmt)
     if fmt in ("fasttext-bin", "native"):  # readers that load everything: ``limit`` slices after
         limit = kwargs.pop("limit", None)
         if fmt == "fasttext-bin":
@@ -141,3 +159,18 @@ def load(path, format: str | None = None, **kwargs):
     from .word2vec_format import load_word2vec
 
     return load_word2vec(path, binary=fmt == "word2vec-binary", **kwargs)
+
+
+def check_writable_vectors(vectors, block: int = 1 << 16) -> None:
+    """Refuse to write vectors that no reader would accept: duplicate keys, or rows holding NaN
+    or infinity (a file wordspace writes, wordspace reads back)."""
+    import numpy as np
+
+    vectors.key_to_index  # raises DuplicateKeyError naming the key
+    m = vectors.matrix
+    for s in range(0, m.shape[0], block):
+        part = np.asarray(m[s : s + block])
+        if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+            row = s + int(np.flatnonzero(~np.isfinite(part).all(axis=1))[0])
+            raise InvalidParameterError(f"the vector of {vectors.keys[row]!r} (row {row + 1}) holds NaN or infinity; "
+                                        "nothing was written")

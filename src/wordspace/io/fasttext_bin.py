@@ -18,7 +18,7 @@ import struct
 
 import numpy as np
 
-from ..errors import FormatError
+from ..errors import DuplicateKeyError, FormatError
 
 __all__ = ["load_fasttext_bin", "is_fasttext_bin", "MAGIC"]
 
@@ -28,6 +28,16 @@ _DICT = struct.Struct("<3i2q")
 EOS = "</s>"
 _MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
 _LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
+MAX_DIM = 1 << 20  # sanity bounds for header values
+MAX_NGRAM = 64
+
+
+def _finite_rows(matrix, block: int = 1 << 16) -> bool:
+    for s in range(0, matrix.shape[0], block):
+        part = np.asarray(matrix[s : s + block])
+        if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+            return False
+    return True
 
 
 def is_fasttext_bin(path: str) -> bool:
@@ -87,9 +97,16 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
             raise FormatError(f"'{path}' is a supervised (classification) fastText model; only word-vector "
                               "models (skipgram, cbow) can be loaded")
         size, nwords, nlabels, ntokens, prune_size = _DICT.unpack(_read_exact(fh, _DICT.size, path, "dictionary"))
-        if not (0 <= nwords <= size) or dim <= 0:
-            raise FormatError(f"'{path}': implausible dictionary ({size} entries, {nwords} words, dim {dim}): the file is damaged")
         start = fh.tell()
+        # every entry takes at least 10 bytes (a NUL-terminated word, an int64 count, an int8 type)
+        if not (1 <= nwords <= size) or nlabels < 0 or nwords + nlabels != size or size * 10 > size_on_disk - start:
+            raise FormatError(f"'{path}': implausible dictionary ({size:,} entries, {nwords:,} words, {nlabels:,} labels "
+                              f"in a file of {size_on_disk:,} bytes): the file is damaged")
+        if not 1 <= dim <= MAX_DIM:
+            raise FormatError(f"'{path}': the arguments say dimension {dim}; it must be in 1..{MAX_DIM:,}")
+        if bucket < 0 or minn < 0 or maxn < 0 or maxn > MAX_NGRAM or (maxn and not 1 <= minn <= maxn):
+            raise FormatError(f"'{path}': implausible subword settings (bucket {bucket}, minn {minn}, maxn {maxn}): "
+                              "the file is damaged")
         # entries are NUL-terminated words followed by 9 bytes (int64 count, int8 type)
         block = fh.read(min(size_on_disk - start, size * 64 + 1024))
         words, counts, pos = [], np.empty(size, dtype=np.int64), 0
@@ -125,7 +142,12 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
     _check_output_matrix(path, offset + rows * cols * 4, size_on_disk)
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(rows, cols))
     words = words[:nwords]
-    sub_off, sub_ids = subword_table(words, max(minn, 1), maxn, max(bucket, 1))
+    has_grams = maxn > 0 and bucket > 0  # otherwise words have no n-gram rows (and none may be read)
+    sub_off, sub_ids = subword_table(words, max(minn, 1), maxn if has_grams else 0, max(bucket, 1))
+    if sub_ids.shape[0] and (sub_ids.min() < 0 or sub_ids.max() >= rows):  # never read outside the matrix
+        raise FormatError(f"'{path}': subword rows fall outside the input matrix: the file is damaged")
+    if not _finite_rows(matrix):
+        raise FormatError(f"'{path}': the input matrix holds NaN or infinity: the file is damaged")
     vectors = np.empty((nwords, dim), dtype=np.float32)
     compose_rows(matrix, sub_off, sub_ids, vectors)
     if EOS in words:  # fastText gives its end-of-line token no n-grams
@@ -137,5 +159,8 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
                        "architecture": _MODELS.get(model, model), "buckets": bucket, "min_n": minn,
                        "max_n": maxn, "sample": t},
             "corpus": {"tokens": int(ntokens)}}
-    grams = Subwords(matrix[nwords:], max(minn, 1), maxn) if maxn > 0 and bucket > 0 else None
-    return Vectors(words, vectors, counts=counts[:nwords], metadata=meta, subwords=grams)
+    grams = Subwords(matrix[nwords:], max(minn, 1), maxn) if has_grams else None
+    try:
+        return Vectors(words, vectors, counts=counts[:nwords], metadata=meta, subwords=grams, source=path)
+    except DuplicateKeyError as exc:
+        raise FormatError(f"'{path}': dictionary entry {exc.position + 1} repeats the word {exc.key!r}") from None

@@ -128,101 +128,166 @@ def _read_keylist(vpath: str, n: int):
 
 
 def _read_vocab(vpath: str, n: int):
-    """Keys and count strings of ``vocab.tsv``; C-speed when the file is well formed."""
+    """Keys and count strings of ``vocab.tsv`` (one ``key<TAB>count`` line per key)."""
+    with open(vpath, "rb") as fh:
+        data = fh.read()
+    if data and not data.endswith(b"\n"):
+        line = data.count(b"\n") + 1
+        raise FormatError(f"'{vpath}' line {line} is cut off (no newline): the file is truncated")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    tabs, ends = np.flatnonzero(buf == 9), np.flatnonzero(buf == 10)
+    if ends.shape[0] != n:
+        raise FormatError(f"'{vpath}' holds {ends.shape[0]:,} lines; the header expects {n:,} keys")
+    # every line has exactly one tab: tabs and newlines alternate, a tab first
+    if tabs.shape[0] != n or (n and not ((tabs < ends).all() and (tabs[1:] > ends[:-1]).all())):
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        per_line = np.searchsorted(tabs, ends) - np.searchsorted(tabs, starts)
+        bad = int(np.flatnonzero(per_line != 1)[0]) + 1 if (per_line != 1).any() else 1
+        raise FormatError(f"'{vpath}' line {bad}: expected 'key<TAB>count' with tabs in keys escaped")
     try:
-        with open(vpath, encoding="utf-8", newline="\n") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise FormatError(f"'{vpath}' is missing") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"'{vpath}' is not valid UTF-8 ({exc.reason})") from None
-    n_lines = text.count("\n")
-    if text and not text.endswith("\n"):
-        raise FormatError(f"'{vpath}' line {n_lines + 1} is cut off (no newline): the file is truncated")
-    if text.count("\t") == n_lines:  # exactly one tab per line: split all at once
-        parts = text.replace("\t", "\n").split("\n")
-        keys, counts = parts[0:-1:2], parts[1:-1:2]
-    else:
-        keys, counts = [], []
-        for lineno, line in enumerate(text.split("\n")[:-1], 1):
-            key, tab, count = line.rpartition("\t")
-            if not tab or "\t" in key:
-                raise FormatError(f"'{vpath}' line {lineno}: expected 'key<TAB>count' with tabs in keys escaped")
-            keys.append(key)
-            counts.append(count)
-    if len(keys) != n:
-        raise FormatError(f"'{vpath}' holds {len(keys)} keys; the header expects {n}")
+        raise FormatError(f"'{vpath}' is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    parts = text.replace("\t", "\n").split("\n")
+    keys, counts = parts[0:-1:2], parts[1:-1:2]
     if "\\" in text:
         keys = [unescape_key(k) if "\\" in k else k for k in keys]
     return keys, counts
 
 
-def load_native(path: str, mmap: bool = True):
-    """Open a native model directory; the matrix is memory-mapped unless ``mmap=False``."""
-    from ..vectors import Vectors
+#: Largest header and vocabulary files read (sanity bounds far above any real model).
+MAX_HEADER_BYTES = 64 << 20
+MAX_NGRAM = 64  # longest character n-gram a subword header may declare
 
-    hpath = os.path.join(path, HEADER)
+
+def _member(path: str, name: str, required: bool = True) -> str | None:
+    """The path of a file inside the model directory, refusing links and anything that is not a
+    regular file (a model never points outside itself)."""
+    full = os.path.join(path, name)
+    if os.path.islink(full):
+        raise FormatError(f"'{full}' is a symbolic link; a model directory must hold its own files")
+    if not os.path.exists(full):
+        if required:
+            raise FormatError(f"'{path}': {name} is missing")
+        return None
+    if not os.path.isfile(full):
+        raise FormatError(f"'{full}' is not a regular file")
+    return full
+
+
+def _read_header(path: str) -> dict:
+    hpath = _member(path, HEADER)
+    if os.path.getsize(hpath) > MAX_HEADER_BYTES:
+        raise FormatError(f"'{hpath}' is {os.path.getsize(hpath):,} bytes; a header is far smaller: the file is damaged")
     try:
-        with open(hpath, encoding="utf-8") as fh:
-            header = json.load(fh)
-    except FileNotFoundError:
-        raise FormatError(f"'{path}' is not a wordspace model directory: '{HEADER}' is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        with open(hpath, "rb") as fh:
+            header = json.loads(fh.read().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"'{hpath}' is not valid UTF-8 ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
         raise FormatError(f"'{hpath}' is damaged: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise FormatError(f"'{hpath}' is damaged: its JSON is nested too deeply") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        raise FormatError(f"'{hpath}' does not describe wordspace vectors (format {header.get('format') if isinstance(header, dict) else None!r})")
+        found = header.get("format") if isinstance(header, dict) else type(header).__name__
+        raise FormatError(f"'{hpath}' does not describe wordspace vectors (format {found!r}, expected {FORMAT_NAME!r})")
     version = header.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FormatError(f"'{hpath}': 'version' is {version!r}, not a format version number (1 or 2)")
+    if version > FORMAT_VERSION:
         raise FormatError(
-            f"'{path}' uses native format version {version!r}, but this wordspace reads versions "
+            f"'{path}' uses native format version {version}, but this wordspace reads versions "
             f"up to {FORMAT_VERSION}; upgrade wordspace to read it"
         )
-    n, dim = header.get("n_keys"), header.get("dim")
+    for key, ok in (("n_keys", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0),
+                    ("dim", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 1),
+                    ("has_counts", lambda x: isinstance(x, bool)),
+                    ("metadata", lambda x: isinstance(x, dict))):
+        if key in header or key in ("n_keys", "dim"):
+            if not ok(header.get(key)):
+                raise FormatError(f"'{hpath}': {key!r} is {header.get(key)!r}, which is not valid here")
+    if header.get("dtype", "float32") != "float32":
+        raise FormatError(f"'{hpath}': dtype {header.get('dtype')!r}; native vectors are float32")
+    return header
+
+
+def _open_npy(path: str, shape: tuple, mmap: bool) -> np.ndarray:
+    """A float32 C-order .npy matrix of exactly ``shape``, its header checked against the file's
+    size before anything is mapped or allocated."""
+    name = os.path.basename(path)
     try:
-        matrix = np.load(os.path.join(path, "vectors.npy"), mmap_mode="r" if mmap else None, allow_pickle=False)
-    except FileNotFoundError:
-        raise FormatError(f"'{path}': vectors.npy is missing") from None
-    except ValueError as exc:
-        raise FormatError(f"'{path}/vectors.npy' is damaged or truncated: {exc}") from None
-    if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape != (n, dim):
-        raise FormatError(
-            f"'{path}/vectors.npy' holds {matrix.dtype} {matrix.shape}; the header expects float32 ({n}, {dim})"
-        )
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                got, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=1 << 16)
+            elif version in ((2, 0), (3, 0)):
+                got, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 16)
+            else:
+                raise ValueError(f"unknown .npy version {version}")
+            offset = fh.tell()
+    except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
+        raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file "
+                          f"({type(exc).__name__}: {exc})") from None
+    if dtype != np.dtype("<f4") or fortran or tuple(got) != tuple(shape):
+        raise FormatError(f"'{path}' holds {dtype} {tuple(got)}{' (Fortran order)' if fortran else ''}; the header "
+                          f"expects float32 {tuple(shape)} in C order")
+    need = offset + 4 * int(np.prod(shape, dtype=object))
+    if os.path.getsize(path) != need:
+        raise FormatError(f"'{path}' is {os.path.getsize(path):,} bytes; {name} of shape {tuple(shape)} takes {need:,}: "
+                          "the file is truncated or damaged")
+    if mmap:
+        return np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=tuple(shape))
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return np.fromfile(fh, dtype="<f4", count=int(np.prod(shape))).reshape(shape)
+
+
+def load_native(path: str, mmap: bool = True):
+    """Open a native model directory; the matrix is memory-mapped unless ``mmap=False``.
+
+    Every size is checked against the files before anything is mapped; files that are links
+    are refused; rows holding NaN or infinity are refused when the vectors are first used
+    (``Vectors.norms`` reads every row once anyway), so opening stays instant.
+    """
+    from ..vectors import Vectors
+
+    header = _read_header(path)
+    n, dim = header["n_keys"], header["dim"]
+    matrix = _open_npy(_member(path, "vectors.npy"), (n, dim), mmap)
+    version = header["version"]
     subwords = _load_subwords(path, header, dim, mmap) if version >= 2 and "subwords" in header else None
-    vpath = os.path.join(path, "vocab.tsv")
-    keylist = None if header.get("has_counts") or not os.path.isfile(vpath) else _read_keylist(vpath, n)
+    vpath = _member(path, "vocab.tsv")
+    if os.path.getsize(vpath) > 64 * n + MAX_HEADER_BYTES:  # keys would be absurdly long
+        raise FormatError(f"'{vpath}' is {os.path.getsize(vpath):,} bytes for {n:,} keys: the file is damaged")
+    meta = header.get("metadata", {})
+    keylist = None if header.get("has_counts") else _read_keylist(vpath, n)
     if keylist is not None:
-        return Vectors(keylist, matrix, metadata=header.get("metadata", {}), subwords=subwords, check_keys=False)
+        return Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path)
     keys, counts = _read_vocab(vpath, n)
     cnt = None
     if header.get("has_counts"):
         try:
             cnt = np.array(counts, dtype=np.int64)
-        except ValueError:
-            raise FormatError(f"'{path}/vocab.tsv': a count is not an integer") from None
-    try:
-        return Vectors(keys, matrix, counts=cnt, metadata=header.get("metadata", {}), subwords=subwords, check_keys=False)
-    except ValueError as exc:
-        raise FormatError(f"'{path}': {exc}") from None
+        except (ValueError, OverflowError):
+            raise FormatError(f"'{vpath}': a count is not an integer") from None
+        if (cnt < 0).any():
+            raise FormatError(f"'{vpath}' line {int(np.flatnonzero(cnt < 0)[0]) + 1}: a count is negative")
+    return Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
 
 
 def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
     from ..subwords import Subwords
 
     conf = header["subwords"]
+    hpath = os.path.join(path, HEADER)
     if not isinstance(conf, dict) or conf.get("hash") != SUBWORD_HASH:
-        raise FormatError(f"'{path}/{HEADER}': unknown subword hash {conf.get('hash') if isinstance(conf, dict) else conf!r}; "
+        raise FormatError(f"'{hpath}': unknown subword hash {conf.get('hash') if isinstance(conf, dict) else conf!r}; "
                           f"this wordspace knows {SUBWORD_HASH!r}")
-    try:
-        grams = np.load(os.path.join(path, "ngrams.npy"), mmap_mode="r" if mmap else None, allow_pickle=False)
-    except FileNotFoundError:
-        raise FormatError(f"'{path}': ngrams.npy is missing (the header declares subword vectors)") from None
-    except ValueError as exc:
-        raise FormatError(f"'{path}/ngrams.npy' is damaged or truncated: {exc}") from None
-    if grams.dtype != np.float32 or grams.ndim != 2 or grams.shape != (conf.get("buckets"), dim):
-        raise FormatError(f"'{path}/ngrams.npy' holds {grams.dtype} {grams.shape}; the header expects float32 "
-                          f"({conf.get('buckets')}, {dim})")
-    try:
-        return Subwords(grams, int(conf["min_n"]), int(conf["max_n"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FormatError(f"'{path}/{HEADER}': bad subword settings {conf!r} ({exc})") from None
+    ints = {k: conf.get(k) for k in ("min_n", "max_n", "buckets")}
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in ints.values()) \
+            or not 1 <= ints["min_n"] <= MAX_NGRAM or not 0 <= ints["max_n"] <= MAX_NGRAM or ints["buckets"] < 1 \
+            or (ints["max_n"] and ints["min_n"] > ints["max_n"]):
+        raise FormatError(f"'{hpath}': bad subword settings {conf!r} (min_n 1..{MAX_NGRAM}, max_n 0 or min_n..{MAX_NGRAM}, "
+                          "buckets >= 1)")
+    grams = _open_npy(_member(path, "ngrams.npy"), (ints["buckets"], dim), mmap)
+    return Subwords(grams, ints["min_n"], ints["max_n"])

@@ -18,39 +18,110 @@ from ..atomic import atomic_file
 __all__ = ["load_word2vec", "save_word2vec", "sniff_binary"]
 
 
-def sniff_binary(path: str) -> bool:
-    """True when the file after its header line is not text (a word2vec binary file)."""
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
-    nl = head.find(b"\n")
-    if nl < 0:
-        return False
-    body = head[nl + 1 :]
-    parts = head[:nl].split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return False  # GloVe-style text without a header
-    if b"\x00" in body:
-        return True
+#: The largest dimension a header may declare (a sanity bound, far above any published model).
+MAX_DIM = 1 << 20
+#: How far detection reads to find the first record (a first key longer than this is refused).
+MAX_FIRST_RECORD = 64 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+def _parse_header(line: bytes, path: str):
+    """``(n_keys, dim)`` of a ``"n_keys dim"`` header line, None when the line is not one; a
+    header with impossible numbers is refused."""
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or any(len(p) > 19 for p in parts):
+        return None
+    n, dim = int(parts[0]), int(parts[1])
+    if dim < 1 or dim > MAX_DIM:
+        raise FormatError(f"'{path}' line 1: the header says dimension {dim}; it must be in 1..{MAX_DIM:,}")
+    if n < 1:
+        raise FormatError(f"'{path}' line 1: the header says {n} vectors; a vectors file holds at least one")
+    return n, dim
+
+
+def _first_line(fh, limit: int) -> bytes | None:
+    """The bytes up to the next newline (excluded), reading at most ``limit``; None if longer."""
+    out = bytearray()
+    while len(out) <= limit:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            return bytes(out)
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            out += chunk[:cut]
+            return bytes(out)
+        out += chunk
+    return None
+
+
+def _text_record_ok(line: bytes, dim: int) -> str | None:
+    """None when ``line`` is a text record ``key v1 ... vdim``; else why not."""
+    fields = line.rstrip(b"\r").rstrip(b" ").split(b" ")
+    if len(fields) != dim + 1:
+        return f"its first record has {len(fields) - 1} values after the key, not {dim}"
     try:
-        body[: max(0, len(body) - 4)].decode("utf-8")
+        [float(x) for x in fields[1:]]
+    except ValueError:
+        return "its first record's values are not decimal numbers"
+    return None
+
+
+def _binary_record_ok(fh, start: int, dim: int, size: int) -> str | None:
+    """None when the bytes at ``start`` are a binary record ``key SPACE dim*float32``."""
+    fh.seek(start)
+    head = fh.read(min(size - start, MAX_FIRST_RECORD))
+    sp = head.find(b" ")
+    if sp <= 0:
+        return "no key followed by a space starts it"
+    if b"\n" in head[:sp]:
+        return "its first key holds a newline"
+    if sp + 1 + 4 * dim > size - start:
+        return f"the file ends before the first vector's {4 * dim:,} bytes"
+    fh.seek(start + sp + 1)
+    values = np.frombuffer(fh.read(4 * dim), dtype="<f4")
+    if not np.isfinite(values).all():
+        return "the first vector's bytes are not finite float32 values"
+    return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` reads as text: valid UTF-8 without NUL bytes."""
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError:
-        return True
-    # a text body has digits, signs, dots, spaces and newlines after each key
-    line = body.split(b"\n", 1)[0]
-    fields = line.split(b" ")
-    if len(fields) >= int(parts[1]) + 1:
         return False
     return True
 
 
-def _parse_header(line: bytes, path: str):
-    parts = line.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return None
-    n, dim = int(parts[0]), int(parts[1])
-    if dim <= 0:
-        raise FormatError(f"'{path}' line 1: the header says dimension {dim}; it must be positive")
-    return n, dim
+def sniff_binary(path: str) -> bool:
+    """Whether a word2vec file is binary (True) or text (False), decided from its first record
+    read both ways; a file that is neither, or both, is refused with the two readings named."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        first = _first_line(fh, 4096)
+        if first is None or _parse_header(first.lstrip(_BOM), path) is None:
+            return False  # no "n dim" header: GloVe-style text, or not vectors at all (the text reader says)
+        n, dim = _parse_header(first.lstrip(_BOM), path)
+        start = len(first) + 1
+        fh.seek(start)
+        line = _first_line(fh, MAX_FIRST_RECORD)
+        why_text = "its first record is longer than 64 MiB" if line is None else _text_record_ok(line, dim)
+        why_binary = _binary_record_ok(fh, start, dim, size)
+    if why_text is None:
+        return False
+    if why_binary is None:
+        return True
+    # Neither reading works, so nothing will load: let the reader the name or the content points
+    # to say precisely where the file fails
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".bin":
+        return True
+    if ext in (".txt", ".vec") or (line is not None and _is_utf8(line)):
+        return False
+    raise FormatError(f"'{path}' is neither word2vec text ({why_text}) nor word2vec binary ({why_binary}); "
+                      "if you know which it is, give --format (format= in Python) to read it so and see where it fails")
 
 
 def _check_finite(matrix: np.ndarray, keys: list, path: str, first_line: int, block: int = 1 << 16) -> None:
@@ -98,17 +169,17 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
     from ..vectors import Vectors
 
     path = os.fspath(path)
-    if binary is None:
-        binary = sniff_binary(path)
     if os.path.getsize(path) == 0:
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
+    if binary is None:
+        binary = sniff_binary(path)
     if binary:
         keys, matrix = _read_binary(path, limit, encoding, unicode_errors)
         first = 2
     else:
         keys, matrix, first = _read_text(path, limit, encoding, unicode_errors)
     _check_finite(matrix, keys, path, first)
-    vectors = Vectors(keys, matrix, check_keys=False)
+    vectors = Vectors(keys, matrix, check_keys=False, source=path)
     _check_unique(vectors, path, first)  # builds the key index once, naming a duplicate's line
     return vectors
 
@@ -132,12 +203,18 @@ def _parse_binary(mm, path, limit, encoding, errors):
     from .._kernels.w2vbin import gather_keys, gather_vectors, scan_records
 
     nl = mm.find(b"\n", 0, 256)
-    header = _parse_header(mm[: max(nl, 0)], path) if nl >= 0 else None
+    header = _parse_header(mm[: max(nl, 0)].lstrip(_BOM), path) if nl >= 0 else None
     if header is None:
         raise FormatError(f"'{path}' is not a word2vec binary file: its first line is not 'n_keys dim'")
     n, dim = header
     if limit is not None:
         n = min(n, limit)
+    need = n * (4 * dim + 2)  # each record: a key of at least one byte, a space, the vector
+    if need > len(mm) - nl - 1:
+        raise FormatError(
+            f"'{path}': the header promises {header[0]:,} vectors of dimension {dim:,}, at least {need:,} bytes, "
+            f"but the file holds {len(mm) - nl - 1:,} after the header; it is truncated or the header is wrong"
+        )
     key_start = np.empty(n, dtype=np.int64)
     key_end = np.empty(n, dtype=np.int64)
     vec_start = np.empty(n, dtype=np.int64)
@@ -155,6 +232,16 @@ def _parse_binary(mm, path, limit, encoding, errors):
             f"'{path}' is truncated: entry {count + 1} of {n} ({key!r}) at byte {pos} needs "
             f"{4 * dim} bytes of vector but the file ends before them"
         )
+    empty = np.flatnonzero(key_end[:count] == key_start[:count])
+    if empty.shape[0]:
+        raise FormatError(f"'{path}': entry {int(empty[0]) + 1} at byte {int(key_start[empty[0]])} has an empty key")
+    if limit is None:
+        rest = mm[pos : pos + 64].strip(b"\r\n")
+        if rest:
+            raise FormatError(
+                f"'{path}': the header says {n:,} vectors but more data follows the last one (at byte {pos:,}); "
+                "the header is wrong or the file is damaged"
+            )
     matrix = np.empty((n, dim), dtype="<f4")
     gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
     key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
@@ -168,9 +255,15 @@ def _parse_binary(mm, path, limit, encoding, errors):
             keys = [mm[a:b].decode(encoding, errors) for a, b in zip(key_start.tolist(), key_end.tolist())]
     except UnicodeDecodeError as exc:
         i = next(i for i in range(n) if not _decodes(mm[key_start[i] : key_end[i]], encoding))
+        try:
+            mm[key_start[i] : key_end[i]].decode(encoding)
+        except UnicodeDecodeError as own:
+            exc = own  # the key's own fault, not one seen across the joined keys
+        cut = " (the word2vec C tool cuts keys at 50 bytes, which can split a character)" \
+            if key_end[i] - key_start[i] in (49, 50) and exc.reason.startswith("unexpected end") else ""
         raise FormatError(
-            f"'{path}': key of entry {i + 1} at byte {key_start[i]} is not valid {encoding} "
-            f"({exc.reason}); pass unicode_errors='replace' or the right encoding"
+            f"'{path}': the key of entry {i + 1} at byte {key_start[i]} is not valid {encoding} "
+            f"({exc.reason}){cut}; pass unicode_errors='replace' to keep the rest of it, or the right encoding"
         ) from None
     return keys, matrix.astype(np.float32, copy=False)
 
@@ -184,48 +277,63 @@ def _decodes(b: bytes, encoding: str) -> bool:
 
 
 def _read_text(path, limit, encoding, errors):
+    """Parse a text file line by line from its bytes: each key is decoded on its own, so a bad
+    byte is reported on its own line, and values are parsed as ASCII numbers."""
     keys: list[str] = []
     rows: list[np.ndarray] = []
-    with open(path, "r", encoding=encoding, errors=errors, newline="\n") as fh:
-        try:
-            first = fh.readline()
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"'{path}' line 1 is not valid {encoding} ({exc.reason})") from None
-        header = _parse_header(first.encode(), path)
+    with open(path, "rb") as fh:
+        first = fh.readline(1 << 16)
+        if first.startswith(_BOM):  # a byte-order mark is not part of the header or the first key
+            first = first[len(_BOM):]
+        header = _parse_header(first, path) if first.endswith(b"\n") else None
         n_expected, dim = (header if header else (None, None))
         first_data_line = 2 if header else 1
-        lines = fh if header else _chain([first], fh)
-        lineno = first_data_line - 1
-        try:
-            for line in lines:
-                lineno += 1
-                if limit is not None and len(keys) >= limit:
-                    break
-                line = line.rstrip("\r\n")
-                if not line.strip():
+        fh.seek(0)
+        lineno = 0
+        for raw in fh:
+            lineno += 1
+            if lineno == 1:
+                if raw.startswith(_BOM):
+                    raw = raw[len(_BOM):]
+                if header:
                     continue
-                key, _, rest = line.rstrip(" ").partition(" ")
-                vec = np.array(rest.split(), dtype=np.float32) if rest else np.zeros(0, np.float32)
-                if dim is None:
-                    dim = vec.shape[0]
-                    if dim == 0:
-                        raise FormatError(f"'{path}' line {lineno}: {key!r} has no vector values")
-                if vec.shape[0] != dim:
+            if limit is not None and len(keys) >= limit:
+                break
+            if n_expected is not None and len(keys) >= n_expected:
+                if raw.strip():
                     raise FormatError(
-                        f"'{path}' line {lineno}: {key!r} has {vec.shape[0]} values, expected {dim}"
-                        + (" (from the header)" if header else " (from the first line)")
+                        f"'{path}' line {lineno}: the header says {n_expected:,} vectors but more lines follow; "
+                        "the header is wrong or the file is damaged"
                     )
-                keys.append(key)
-                rows.append(vec)
-        except UnicodeDecodeError as exc:
-            raise FormatError(
-                f"'{path}' line {lineno + 1} is not valid {encoding} ({exc.reason}); pass "
-                "unicode_errors='replace' or the right encoding"
-            ) from None
-        except ValueError as exc:
-            if isinstance(exc, FormatError):
-                raise
-            raise FormatError(f"'{path}' line {lineno}: a value is not a number ({exc})") from None
+                continue
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            kb, _, rest = raw.rstrip(b" ").partition(b" ")
+            try:
+                key = kb.decode(encoding, errors)
+            except UnicodeDecodeError as exc:
+                raise FormatError(
+                    f"'{path}' line {lineno} is not valid {encoding} ({exc.reason}); pass "
+                    "unicode_errors='replace' or the right encoding"
+                ) from None
+            try:
+                vec = np.array(rest.split(), dtype=np.float32) if rest else np.zeros(0, np.float32)
+            except ValueError as exc:
+                raise FormatError(f"'{path}' line {lineno}: a value is not a number ({exc})") from None
+            if dim is None:
+                dim = vec.shape[0]
+                if dim == 0:
+                    raise FormatError(f"'{path}' line {lineno}: {key!r} has no vector values")
+            if not key:
+                raise FormatError(f"'{path}' line {lineno}: the line starts with a space, not a key")
+            if vec.shape[0] != dim:
+                raise FormatError(
+                    f"'{path}' line {lineno}: {key!r} has {vec.shape[0]} values, expected {dim}"
+                    + (" (from the header)" if header else " (from the first line)")
+                )
+            keys.append(key)
+            rows.append(vec)
     if not keys:
         raise FormatError(f"'{path}' holds no vectors")
     if n_expected is not None and limit is None and len(keys) != n_expected:
@@ -236,11 +344,6 @@ def _read_text(path, limit, encoding, errors):
     if n_expected is not None and limit is not None and len(keys) < min(limit, n_expected):
         raise FormatError(f"'{path}': the header says {n_expected} vectors but the file holds {len(keys)}")
     return keys, np.vstack(rows), first_data_line
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
 
 
 def _format_rows(block: np.ndarray) -> list[bytes]:

@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,31 +157,98 @@ def is_lm_dir(path: str) -> bool:
         return False
 
 
+#: Sanity bounds on what a checkpoint may declare (all far above anything trainable here).
+MAX_CHECKPOINT_BYTES = 64 << 20
+_LIMITS = {"vocab_size": (5, 10_000_000), "dim": (1, 1 << 16), "hidden": (1, 1 << 16), "layers": (1, 64)}
+
+
+def _lm_member(path: str, name: str) -> str:
+    full = os.path.join(path, name)
+    if os.path.islink(full):
+        raise FormatError(f"'{full}' is a symbolic link; a model directory must hold its own files")
+    if not os.path.isfile(full):
+        raise FormatError(f"'{path}' is not a complete language-model directory: {name} is missing")
+    return full
+
+
+def _check_config(path: str, cfg) -> BiLMConfig:
+    """A :class:`BiLMConfig` from a checkpoint's ``config``, every field checked against sane
+    bounds before any tensor is allocated."""
+    where = f"'{path}/checkpoint.json'"
+    fields = {"vocab_size", "dim", "hidden", "layers", "dropout", "adaptive_cutoffs"}
+    if not isinstance(cfg, dict) or not set(cfg) <= fields or "vocab_size" not in cfg:
+        raise FormatError(f"{where}: 'config' must be an object with the fields {sorted(fields)}")
+    for name, (lo, hi) in _LIMITS.items():
+        v = cfg.get(name, lo)
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            raise FormatError(f"{where}: config {name!r} is {v!r}; it must be an int in {lo:,}..{hi:,}")
+    drop = cfg.get("dropout", 0.0)
+    if not isinstance(drop, (int, float)) or isinstance(drop, bool) or not 0 <= drop < 1:
+        raise FormatError(f"{where}: config 'dropout' is {drop!r}; it must be a number in [0, 1)")
+    cuts = cfg.get("adaptive_cutoffs", [])
+    if not isinstance(cuts, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts) \
+            or any(b <= a for a, b in zip(cuts, cuts[1:])) or (cuts and not 0 < cuts[0] and cuts[-1] < cfg["vocab_size"]):
+        raise FormatError(f"{where}: config 'adaptive_cutoffs' must be increasing ids below vocab_size")
+    return BiLMConfig(**{**cfg, "adaptive_cutoffs": tuple(cuts)})
+
+
 def _read(path: str):
+    """Model, vocabulary and document of a checkpoint directory. The files are untrusted: sizes
+    and the declared configuration are checked against the weights file before anything is
+    built, and any damage is a FormatError naming the file."""
+    hpath = _lm_member(path, "checkpoint.json")
     try:
-        with open(os.path.join(path, "checkpoint.json"), encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except FileNotFoundError:
-        raise FormatError(f"'{path}' is not a language-model directory: checkpoint.json is missing") from None
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"'{path}/checkpoint.json' is damaged ({exc})") from None
-    if doc.get("format") != FORMAT_NAME:
+        if os.path.getsize(hpath) > MAX_CHECKPOINT_BYTES:
+            raise FormatError(f"'{hpath}' is {os.path.getsize(hpath):,} bytes; a checkpoint header is far smaller")
+        with open(hpath, "rb") as fh:
+            doc = json.loads(fh.read().decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"'{hpath}' is damaged ({exc})") from None
+    except RecursionError:
+        raise FormatError(f"'{hpath}' is damaged: its JSON is nested too deeply") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise FormatError(f"'{path}' does not hold a wordspace BiLSTM language model")
-    if not isinstance(doc.get("version"), int) or doc["version"] > FORMAT_VERSION:
-        raise FormatError(f"'{path}' is language-model format version {doc.get('version')!r}; upgrade wordspace")
-    cfg = dict(doc["config"])
-    cfg["adaptive_cutoffs"] = tuple(cfg.get("adaptive_cutoffs", ()))
-    model = BiLSTMLanguageModel(BiLMConfig(**cfg))
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FormatError(f"'{hpath}': 'version' is {version!r}, not a format version number")
+    if version > FORMAT_VERSION:
+        raise FormatError(f"'{path}' is language-model format version {version}; upgrade wordspace")
+    for key, kind in (("history", list), ("meta", dict), ("optimizer", dict)):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
+            raise FormatError(f"'{hpath}': {key!r} must be a JSON {'array' if kind is list else 'object'}")
+    cfg = _check_config(path, doc.get("config"))
+    wpath = _lm_member(path, "model.npz")
+    # the embedding and the LSTMs alone take this many float32 values: refuse a config that the
+    # weights file cannot hold before allocating it
+    least = cfg.vocab_size * cfg.dim + 2 * cfg.layers * 4 * cfg.hidden * cfg.dim
+    if 4 * least > 2 * os.path.getsize(wpath) + (1 << 20):
+        raise FormatError(f"'{hpath}': the config declares at least {4 * least:,} bytes of weights, but model.npz holds "
+                          f"{os.path.getsize(wpath):,}: the checkpoint is damaged")
+    model = BiLSTMLanguageModel(cfg)
     try:
-        with np.load(os.path.join(path, "model.npz"), allow_pickle=False) as z:
-            state = {k: torch.from_numpy(z[k]) for k in z.files}
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        with np.load(wpath, allow_pickle=False) as z:
+            if sorted(z.files) != sorted(expected):
+                raise ValueError(f"it holds {len(z.files)} arrays, the model has {len(expected)}")
+            state = {}
+            for k in z.files:
+                arr = z[k]
+                if tuple(arr.shape) != expected[k] or arr.dtype != np.float32 or not np.isfinite(arr).all():
+                    raise ValueError(f"array {k!r} is {arr.dtype} {arr.shape} or not finite; expected float32 {expected[k]}")
+                state[k] = torch.from_numpy(arr)
         model.load_state_dict(state)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise FormatError(f"'{path}/model.npz' is missing or does not fit the config ({exc})") from None
-    with open(os.path.join(path, "vocab.tsv"), encoding="utf-8", newline="\n") as fh:
-        vocab = [unescape_key(line[:-1]) for line in fh]
+    except (OSError, ValueError, KeyError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
+        raise FormatError(f"'{wpath}' is damaged or does not fit the config ({exc})") from None
+    vpath = _lm_member(path, "vocab.tsv")
+    if os.path.getsize(vpath) > 1024 * cfg.vocab_size + (1 << 20):
+        raise FormatError(f"'{vpath}' is far larger than {cfg.vocab_size:,} tokens need: the checkpoint is damaged")
+    try:
+        with open(vpath, encoding="utf-8", newline="\n") as fh:
+            vocab = [unescape_key(line[:-1]) for line in fh]
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"'{vpath}' is not valid UTF-8 ({exc.reason})") from None
     if len(vocab) != model.config.vocab_size:
-        raise FormatError(f"'{path}/vocab.tsv' has {len(vocab)} tokens; the model expects {model.config.vocab_size}")
+        raise FormatError(f"'{vpath}' has {len(vocab)} tokens; the model expects {model.config.vocab_size}")
     return model, vocab, doc
 
 
@@ -194,12 +262,21 @@ def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
     info = doc.get("optimizer")
     if not info:
         return
-    with np.load(os.path.join(path, "optimizer.npz"), allow_pickle=False) as z:
-        state: dict = {}
-        for key in info["state_keys"]:
-            i, name = key.split(".", 1)
-            state.setdefault(int(i), {})[name] = torch.from_numpy(z[key])
-    optimizer.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+    opath = _lm_member(path, "optimizer.npz")
+    try:
+        with np.load(opath, allow_pickle=False) as z:
+            state: dict = {}
+            for key in info["state_keys"]:
+                i, name = key.split(".", 1)
+                arr = z[key]
+                if not np.isfinite(arr).all():
+                    raise ValueError(f"{key} holds NaN or infinity")
+                state.setdefault(int(i), {})[name] = torch.from_numpy(arr)
+        optimizer.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError, AttributeError, EOFError,
+            zipfile.BadZipFile) as exc:
+        raise FormatError(f"'{opath}' is damaged or does not fit the model ({type(exc).__name__}: {exc}); "
+                          "start a new run without --resume, or restore the checkpoint") from None
 
 
 def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int = 2, dropout: float = 0.1,

@@ -38,17 +38,19 @@ def check_address(host: str, port: int) -> None:
             raise WordspaceError(f"cannot serve on {host}:{port}: {reason}; choose another with --port") from None
 
 
-def create_app(vectors, title: str = "wordspace explorer"):
+def create_app(vectors, title: str = "wordspace explorer", allowed_hosts=()):
     from .app import create_app as _create
 
-    return _create(vectors, title)
+    return _create(vectors, title, allowed_hosts=allowed_hosts)
 
 
-def serve(vectors, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning") -> None:
+def serve(vectors, host: str = "127.0.0.1", port: int = 8000, log_level: str = "warning", allowed_hosts=()) -> None:
     """Serve ``vectors`` until interrupted. Binding to anything but loopback exposes the
-    explorer to the network; the CLI says so when it happens."""
+    explorer to the network; the CLI says so when it happens. Requests are answered only for
+    this machine's loopback names, ``host`` itself and ``allowed_hosts``."""
     try:
         import uvicorn
     except ImportError:
         raise ImportError("wordspace.web requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
-    uvicorn.run(create_app(vectors), host=host, port=port, log_level=log_level)
+    hosts = (*allowed_hosts, host) if host not in ("0.0.0.0", "::", "") else tuple(allowed_hosts)
+    uvicorn.run(create_app(vectors, allowed_hosts=hosts), host=host, port=port, log_level=log_level)

@@ -9,6 +9,7 @@ Calls only the public API of ``Vectors`` and ``wordspace.viz.project``.
 from __future__ import annotations
 
 import bisect
+import html
 import threading
 from importlib import resources
 from typing import Annotated
@@ -17,13 +18,12 @@ import numpy as np
 
 try:
     from fastapi import FastAPI, Query, Request
-    from fastapi.encoders import jsonable_encoder
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse, Response
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise ImportError("wordspace.web requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
 
-from ..errors import InvalidParameterError, KeyNotFoundError
+from ..errors import InvalidParameterError, KeyNotFoundError, WordspaceError
 
 __all__ = ["create_app", "MAX_K", "MAX_WORD"]
 
@@ -77,15 +77,37 @@ class _Completer:
 QUANTIZE_FROM = 200_000
 
 
-def create_app(vectors, title: str = "wordspace explorer", index="auto") -> FastAPI:
+#: Host names always accepted (a browser on this machine); others must be allowed explicitly, so
+#: that a web page elsewhere cannot reach a loopback explorer through DNS rebinding.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_ERROR_CHARS = 300  # error texts are cut to this: an error never echoes a large request back
+
+
+def _host_name(header: str) -> str:
+    """The host of a ``Host`` header, without its port (``[::1]:8000`` -> ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def create_app(vectors, title: str = "wordspace explorer", index="auto", allowed_hosts=()) -> FastAPI:
     """The app for ``vectors`` (opened once; native models stay memory-mapped).
 
     ``index``: "auto" (``QuantizedIndex`` from ``QUANTIZE_FROM`` keys on, else exact), "exact",
-    "quantized", or an index object (see ``wordspace.index``).
+    "quantized", or an index object (see ``wordspace.index``). ``allowed_hosts``: host names the
+    app answers besides this machine's loopback names (requests naming another ``Host`` get 400).
+    Vectors holding NaN or infinity are refused here, before anything is served.
     """
     from ..index import ExactIndex, QuantizedIndex
 
-    app = FastAPI(title=title, version="1", description="Neighbours, analogies, similarity and maps of word vectors.")
+    allowed = {h.lower().strip("[]") for h in (*LOCAL_HOSTS, *allowed_hosts)}
+    app = FastAPI(title=title, version="1", description="Neighbours, analogies, similarity and maps of word vectors.",
+                  docs_url=None, redoc_url=None)
     if index == "auto":
         index = "quantized" if len(vectors) >= QUANTIZE_FROM else "exact"
     if isinstance(index, str):
@@ -102,24 +124,46 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto") -> Fast
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
-        response = await call_next(request)
+        if _host_name(request.headers.get("host", "")) not in allowed:
+            response = JSONResponse({"error": "this explorer does not answer for that host name; start it with "
+                                              "--allow-host NAME to serve NAME"}, status_code=400)
+        else:
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.exception_handler(KeyNotFoundError)
     async def unknown_word(request: Request, exc: KeyNotFoundError):
         word = exc.args[1] if len(exc.args) > 1 else None
-        return JSONResponse({"error": str(exc), "suggestions": vectors.suggest(word) if word else []}, status_code=404)
+        return JSONResponse({"error": _short(str(exc)), "suggestions": vectors.suggest(word) if word else []},
+                            status_code=404)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
-                             for e in exc.errors())
-        return JSONResponse({"error": problems, "detail": jsonable_encoder(exc.errors())}, status_code=422)
+        errors = [{"loc": [str(x)[:MAX_WORD] for x in e.get("loc", ())][:5], "msg": _short(str(e.get("msg", ""))),
+                   "type": str(e.get("type", ""))[:50]} for e in exc.errors()[:10]]  # the input is never echoed
+        problems = "; ".join(f"{'.'.join(e['loc'][1:]) or 'request'}: {e['msg']}" for e in errors)
+        return JSONResponse({"error": _short(problems), "detail": errors}, status_code=422)
 
-    @app.exception_handler(InvalidParameterError)
-    async def bad_parameter(request: Request, exc: InvalidParameterError):
-        return JSONResponse({"error": str(exc)}, status_code=422)
+    @app.exception_handler(WordspaceError)
+    async def bad_parameter(request: Request, exc: WordspaceError):
+        return JSONResponse({"error": _short(str(exc))}, status_code=422)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs():
+        """The API described on a page with no script: it works under the page's own policy."""
+        rows = []
+        for path, ops in app.openapi().get("paths", {}).items():
+            for method, op in ops.items():
+                params = ", ".join(f"{p['name']}{'' if p.get('required') else '?'}" for p in op.get("parameters", []))
+                rows.append(f"<tr><td><code>{method.upper()} {html.escape(path)}</code></td><td><code>"
+                            f"{html.escape(params)}</code></td><td>{html.escape(op.get('description') or op.get('summary') or '')}"
+                            "</td></tr>")
+        return HTMLResponse(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(app.title)} API"
+                            "</title><link rel='stylesheet' href='/assets/app.css'></head><body><h1>"
+                            f"{html.escape(app.title)} API</h1><p>JSON over GET; the machine-readable description is "
+                            "<a href='/openapi.json'>/openapi.json</a>.</p><table><tr><th>request</th><th>parameters"
+                            "</th><th>answer</th></tr>" + "".join(rows) + "</table></body></html>")
 
     @app.exception_handler(Exception)
     async def any_error(request: Request, exc: Exception):  # never a stack trace to the client

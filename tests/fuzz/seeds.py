@@ -1,0 +1,133 @@
+"""Small valid files, one per reader, from which the fuzzer mutates its cases. Each writer here
+follows the format's published layout (or wordspace's own writer), so a mutation of a seed is a
+file the reader could plausibly meet."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import numpy as np
+
+KEYS = ["the", "king", "queen", "man", "woman", "Köln", "東京", "rex"]
+
+
+def _matrix(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+
+
+def word2vec_text(d: str) -> str:
+    m = _matrix(len(KEYS), 4)
+    p = os.path.join(d, "vectors.txt")
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write(f"{len(KEYS)} 4\n")
+        for k, row in zip(KEYS, m):
+            fh.write(k + " " + " ".join(f"{x:.6f}" for x in row) + "\n")
+    return p
+
+
+def glove_text(d: str) -> str:
+    m = _matrix(len(KEYS), 3, 1)
+    p = os.path.join(d, "glove.txt")
+    with open(p, "w", encoding="utf-8") as fh:
+        for k, row in zip(KEYS, m):
+            fh.write(k + " " + " ".join(f"{x:.5f}" for x in row) + "\n")
+    return p
+
+
+def word2vec_binary(d: str) -> str:
+    m = _matrix(len(KEYS), 4, 2)
+    p = os.path.join(d, "vectors.bin")
+    with open(p, "wb") as fh:
+        fh.write(f"{len(KEYS)} 4\n".encode())
+        for k, row in zip(KEYS, m):
+            fh.write(k.encode() + b" " + row.astype("<f4").tobytes() + b"\n")
+    return p
+
+
+def fasttext_bin(d: str) -> str:
+    """A Facebook fastText .bin (version 12, skip-gram, 3 words, 6 buckets, n-grams 2..3),
+    laid out as fastText's FastText::saveModel writes it."""
+    words, dim, bucket = ["</s>", "the", "king"], 4, 6
+    p = os.path.join(d, "model.bin")
+    rng = np.random.default_rng(3)
+    with open(p, "wb") as fh:
+        fh.write(struct.pack("<2i", 793712314, 12))
+        fh.write(struct.pack("<12id", dim, 5, 1, 1, 5, 1, 2, 2, bucket, 2, 3, 100, 1e-4))
+        fh.write(struct.pack("<3i2q", len(words), len(words), 0, 100, -1))
+        for w in words:
+            fh.write(w.encode() + b"\0" + struct.pack("<qb", 10, 0))
+        fh.write(b"\0")  # not quantized
+        fh.write(struct.pack("<2q", len(words) + bucket, dim))
+        fh.write(rng.normal(size=(len(words) + bucket, dim)).astype("<f4").tobytes())
+        fh.write(b"\0" + struct.pack("<2q", len(words), dim))
+        fh.write(rng.normal(size=(len(words), dim)).astype("<f4").tobytes())
+    return p
+
+
+def native(d: str) -> str:
+    import wordspace
+    from wordspace.subwords import Subwords
+
+    p = os.path.join(d, "native")
+    wordspace.Vectors(KEYS, _matrix(len(KEYS), 4, 4), counts=np.arange(len(KEYS), 0, -1), metadata={"algorithm": "seed"},
+                      subwords=Subwords(_matrix(5, 4, 5), 3, 4)).save(p)
+    return p
+
+
+def bpe(d: str) -> str:
+    from wordspace.bpe import BPE
+
+    p = os.path.join(d, "bpe.json")
+    BPE.train(["the king and the queen", "the man and the woman"] * 20, 280, special_tokens=["<s>"]).save(p)
+    return p
+
+
+def lm_checkpoint(d: str) -> str:
+    import torch
+
+    from wordspace.nn.lm import BiLMConfig, BiLSTMLanguageModel
+    from wordspace.nn.lm_train import _save
+
+    torch.manual_seed(0)
+    p = os.path.join(d, "lm")
+    vocab = ["<pad>", "<unk>", "<s>", "</s>"] + KEYS
+    _save(p, BiLSTMLanguageModel(BiLMConfig(vocab_size=len(vocab), dim=4, hidden=6, layers=1)), vocab, [], {})
+    return p
+
+
+def analogies(d: str) -> str:
+    p = os.path.join(d, "questions.txt")
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write(": capital\nman king woman queen\nking man queen woman\n: gram\nman woman king queen\n")
+    return p
+
+
+def similarity(d: str) -> str:
+    p = os.path.join(d, "pairs.tsv")
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("word1\tword2\tscore\nking\tqueen\t8.5\nman\twoman\t8.3\nthe\trex\t1.0\nking\tman\t5.0\n")
+    return p
+
+
+SEEDS = {"word2vec-text": word2vec_text, "glove-text": glove_text, "word2vec-binary": word2vec_binary,
+         "fasttext-bin": fasttext_bin, "native": native, "bpe": bpe, "lm": lm_checkpoint,
+         "analogies": analogies, "similarity": similarity}
+
+
+def make_all(d: str, kinds=None) -> dict:
+    """``kind -> path`` of a fresh seed of each kind under ``d``."""
+    out = {}
+    for kind, fn in SEEDS.items():
+        if kinds is None or kind in kinds:
+            sub = os.path.join(d, kind)
+            os.makedirs(sub, exist_ok=True)
+            out[kind] = fn(sub)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    print(json.dumps(make_all(sys.argv[1]), indent=1))

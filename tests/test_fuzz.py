@@ -1,0 +1,49 @@
+"""A bounded run of the fuzz harness (tests/fuzz/harness.py) over every reader: mutated files
+must be read or refused with a wordspace error, never a traceback, a crash, a hang or a memory
+blow-up. The long run is ``python tests/fuzz/harness.py --cases-per-kind 200``
+(docs/files.md)."""
+
+import pytest
+
+from fuzz.harness import FAILURES, fuzz
+from fuzz.seeds import SEEDS
+
+
+@pytest.mark.parametrize("kind", sorted(SEEDS))
+def test_mutated_files_never_crash_a_reader(kind, tmp_path):
+    result = fuzz([kind], per_kind=6, seed=20261130, memory_mb=3072, timeout=120, jobs=2, workdir=str(tmp_path))
+    counts = result["counts"][kind]
+    assert sum(counts.values()) == 6
+    assert not result["failures"], result["failures"]
+    assert not any(counts.get(o) for o in FAILURES)
+
+
+def test_hostile_header_values_are_refused_before_allocating(tmp_path):
+    """Headers that claim huge sizes are refused by checking them against the file, not by
+    trying to allocate: each case runs under a 1 GB address-space limit."""
+    import os
+    import struct
+
+    from fuzz.harness import run_case
+    from fuzz.seeds import fasttext_bin, native
+
+    cases = []
+    p = tmp_path / "rows.bin"
+    p.write_bytes(b"1000000000000 300\nab " + b"\0" * 1200)  # 10^12 rows promised
+    cases.append(("word2vec-binary", str(p)))
+    p = tmp_path / "dim.bin"
+    p.write_bytes(b"2 100000000000000000000000\nab " + b"\0" * 64)  # a dimension of 10^23
+    cases.append(("word2vec-binary", str(p)))
+    ft = fasttext_bin(str(tmp_path))
+    with open(ft, "rb") as fh:
+        data = bytearray(fh.read())
+    for offset, value, fmt in ((8, 2**31 - 1, "<i"), (64, 2**31 - 1, "<i"), (40, -3, "<i"), (40, 0, "<i")):
+        bad = tmp_path / f"ft{offset}_{value}.bin"
+        b = bytearray(data)
+        struct.pack_into(fmt, b, offset, value)  # dim, dictionary size, bucket
+        bad.write_bytes(bytes(b))
+        cases.append(("fasttext-bin", str(bad)))
+    ref = native(str(tmp_path))
+    for kind, path in cases:
+        outcome, detail = run_case(kind, path, ref, memory_mb=1024, timeout=60)
+        assert outcome == "refused", (os.path.basename(path), outcome, detail)

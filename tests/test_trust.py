@@ -1,0 +1,277 @@
+"""Files other people made, and outputs a user owns: what the reliability promises of
+docs/files.md say, case by case (data loss, hostile headers, format detection, non-finite
+values, links, training that diverges, and the explorer under hostile requests)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import wordspace
+from wordspace import FormatError, InvalidParameterError, WordspaceError
+from wordspace.cli import main
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def small(tmp_path):
+    v = wordspace.Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=[3, 2, 1])
+    path = tmp_path / "small.bin"
+    v.save(path)
+    return str(path)
+
+
+# -- nothing a user owns is lost ---------------------------------------------------------------
+def test_convert_into_a_users_directory_touches_nothing(tmp_path, small, capsys):
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "chapter1.tex").write_text("years of work")
+    code, _, err = run(["convert", small, str(thesis)], capsys)
+    assert code == 1 and "not a wordspace model" in err and err.count("\n") == 1
+    assert os.listdir(thesis) == ["chapter1.tex"] and (thesis / "chapter1.tex").read_text() == "years of work"
+
+
+def test_train_into_a_users_directory_is_refused_before_training(tmp_path, capsys, demo_corpus):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    code, _, err = run(["train", demo_corpus, "--out", str(folder), "--quiet"], capsys)
+    assert code == 1 and "not a wordspace model" in err and (folder / "notes.txt").read_text() == "keep me"
+
+
+def test_a_users_text_file_is_not_overwritten_by_vectors(tmp_path, small, capsys):
+    doc = tmp_path / "letter.txt"
+    doc.write_text("Dear reader,\nthis is not a vectors file.\n")
+    code, _, err = run(["convert", small, str(doc)], capsys)
+    assert code == 1 and "not a file of the format" in err
+    assert doc.read_text().startswith("Dear reader")
+
+
+def test_a_model_is_replaced_and_a_directory_where_a_file_goes_is_refused(tmp_path, small, capsys):
+    model = tmp_path / "model"
+    assert main(["convert", small, str(model)]) == 0
+    assert main(["convert", small, str(model), "--limit", "2"]) == 0  # a model may be replaced
+    assert len(wordspace.load(model)) == 2
+    capsys.readouterr()
+    code, _, err = run(["convert", small, str(model / "..")], capsys)
+    assert code == 1
+    d = tmp_path / "vectors.bin"
+    d.mkdir()
+    code, _, err = run(["convert", small, str(d)], capsys)
+    assert code == 1 and "a directory is there" in err
+
+
+def test_replacement_survives_a_crash_between_renames(tmp_path, small, monkeypatch):
+    """Without an atomic exchange the old model is renamed aside first; a crash right then
+    leaves no model under the name, and the next write (or recover) puts it back."""
+    from wordspace import atomic
+
+    model = tmp_path / "model"
+    wordspace.load(small).save(model)
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    real_rename = os.rename
+    calls = []
+
+    def crash_on_second(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process dies between the two renames
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        wordspace.load(small, limit=2).save(model)
+    monkeypatch.setattr(os, "rename", real_rename)
+    assert not model.exists()  # the crash window
+    leftovers = [n for n in os.listdir(tmp_path) if ".wsold-" in n]
+    assert leftovers
+    # a dead writer left it: pretend its process is gone, then recover
+    monkeypatch.setattr(atomic, "_pid_alive", lambda pid: False)
+    atomic.recover(model)
+    assert len(wordspace.load(model)) == 3 and not [n for n in os.listdir(tmp_path) if ".ws" in n]
+
+
+def test_leftovers_of_killed_writers_are_removed(tmp_path, small, monkeypatch):
+    from wordspace import atomic
+
+    stale = tmp_path / ".out.bin.wstmp-999999-abc"
+    stale.write_bytes(b"half a file")
+    monkeypatch.setattr(atomic, "_pid_alive", lambda pid: pid != 999999)
+    wordspace.load(small).save(tmp_path / "out.bin")
+    assert sorted(os.listdir(tmp_path)) == ["out.bin", "small.bin"]
+
+
+# -- training that cannot succeed --------------------------------------------------------------
+@pytest.mark.parametrize("extra,match", [
+    (["--alpha", "inf"], r"--alpha must be a float in the range \(0, inf\) or None. Got inf"),
+    (["--min-alpha", "1e30"], r"--min-alpha must be at most --alpha 0.025"),
+    (["--max-sentence-length", "1"], r"--max-sentence-length must be an int in the range \[2, inf\)"),
+    (["--algorithm", "glove", "--x-max", "inf"], r"--x-max must be a float in the range \(0, inf\)"),
+    (["--algorithm", "ppmi-svd", "--eigenvalue-power", "inf"], r"--eigenvalue-power must be a float"),
+    (["--dim", "99999999999999999999"], r"lower dim"),
+])
+def test_parameters_that_cannot_train_are_refused(tmp_path, capsys, demo_corpus, extra, match):
+    import re
+
+    code, _, err = run(["train", demo_corpus, "--out", str(tmp_path / "x.bin"), "--quiet", *extra], capsys)
+    assert code == 1 and re.search(match, err), err
+    assert not os.path.exists(tmp_path / "x.bin") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("extra", [["--alpha", "10"], ["--algorithm", "glove", "--alpha", "1e30", "--epochs", "2"]])
+def test_training_that_diverges_stops_with_an_error_and_writes_nothing(tmp_path, capsys, extra):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(("the king and the queen rule the land while the man and the woman work " * 40 + "\n") * 20)
+    code, _, err = run(["train", str(corpus), "--out", str(tmp_path / "x.bin"), "--quiet", "--min-count", "1",
+                        "--dim", "10", "--workers", "1", *extra], capsys)
+    assert code == 1 and "diverged" in err and "Traceback" not in err
+    assert not os.path.exists(tmp_path / "x.bin")
+
+
+# -- native directories ------------------------------------------------------------------------
+@pytest.fixture
+def model(tmp_path, small):
+    path = tmp_path / "m"
+    wordspace.load(small).save(path)
+    return path
+
+
+def _header(model, **changes):
+    h = json.loads((model / "wordspace.json").read_text())
+    h.update(changes)
+    (model / "wordspace.json").write_text(json.dumps(h))
+
+
+@pytest.mark.parametrize("version,match", [(0, "not a format version"), (-1, "not a format version"),
+                                           (True, "not a format version"), ("2", "not a format version"),
+                                           (7, "upgrade wordspace")])
+def test_native_versions(model, version, match):
+    _header(model, version=version)
+    with pytest.raises(FormatError, match=match):
+        wordspace.load(model)
+
+
+@pytest.mark.parametrize("meta", [[1, 2], "text", 3])
+def test_native_metadata_must_be_an_object(model, meta):
+    _header(model, metadata=meta)
+    with pytest.raises(FormatError, match="'metadata'"):
+        wordspace.load(model)
+
+
+def test_native_deep_json_and_links_out_of_the_directory(model, tmp_path):
+    (model / "wordspace.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FormatError, match="nested too deeply|does not describe"):
+        wordspace.load(model)
+    wordspace.load(tmp_path / "small.bin").save(tmp_path / "m2")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a\t\nb\t\nc\t\n")
+    os.unlink(tmp_path / "m2" / "vocab.tsv")
+    os.symlink(secret, tmp_path / "m2" / "vocab.tsv")
+    with pytest.raises(FormatError, match="symbolic link"):
+        wordspace.load(tmp_path / "m2")
+
+
+def test_native_nan_and_duplicates_are_refused_when_used_and_never_converted(model, tmp_path, capsys):
+    m = np.load(model / "vectors.npy")
+    m[1, 1] = np.nan
+    np.save(model / "vectors.npy", m)
+    v = wordspace.load(model)  # opening stays instant: nothing is scanned yet
+    with pytest.raises(FormatError, match="'b' .*NaN or infinity"):
+        v.most_similar("a")
+    code, _, err = run(["convert", str(model), str(tmp_path / "out.bin")], capsys)
+    assert code == 1 and "NaN or infinity" in err and not os.path.exists(tmp_path / "out.bin")
+    (model / "vocab.tsv").write_text("a\t3\na\t2\nc\t1\n")
+    np.save(model / "vectors.npy", np.eye(3, dtype=np.float32))
+    code, _, err = run(["convert", str(model), str(tmp_path / "out.bin")], capsys)
+    assert code == 1 and "duplicate key 'a'" in err and not os.path.exists(tmp_path / "out.bin")
+
+
+# -- word2vec files and detection --------------------------------------------------------------
+def test_a_text_file_whose_first_key_is_long_is_read_as_text(tmp_path):
+    key = "k" * 100_000
+    p = tmp_path / "long.txt"
+    p.write_text(f"2 3\n{key} 1 2 3\nb 4 5 6\n")
+    v = wordspace.load(p)
+    assert v.keys[0] == key
+    np.testing.assert_array_equal(v.matrix, [[1, 2, 3], [4, 5, 6]])
+
+
+def test_a_latin1_key_makes_a_text_error_not_binary_garbage(tmp_path):
+    p = tmp_path / "latin.vec"
+    p.write_bytes(b"2 2\ncaf\xe9 1 2\nb 3 4\n")
+    with pytest.raises(FormatError, match="line 2 is not valid utf-8"):
+        wordspace.load(p)
+    v = wordspace.load(p, unicode_errors="replace")
+    np.testing.assert_array_equal(v.matrix, [[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize("body,match", [(b"0 20\n", "at least one"), (b"2 0\n", "dimension 0"),
+                                        (b"\xef\xbb\xbf1 2\na 1 2\n", None)])
+def test_headers(tmp_path, body, match):
+    p = tmp_path / "h.txt"
+    p.write_bytes(body)
+    if match is None:  # a byte-order mark is not part of the header
+        assert list(wordspace.load(p).keys) == ["a"]
+    else:
+        with pytest.raises(FormatError, match=match):
+            wordspace.load(p)
+
+
+def test_fewer_rows_in_the_header_than_in_the_file(tmp_path):
+    p = tmp_path / "more.txt"
+    p.write_text("1 2\na 1 2\nb 3 4\n")
+    with pytest.raises(FormatError, match="header says 1 vectors but more lines follow"):
+        wordspace.load(p)
+    assert len(wordspace.load(p, limit=1)) == 1
+
+
+def test_a_binary_key_cut_by_the_c_tool(tmp_path):
+    key = ("é" * 30).encode()[:49]  # 49 bytes: the last character cut in half
+    p = tmp_path / "cut.bin"
+    p.write_bytes(b"1 2\n" + key + b" " + np.ones(2, "<f4").tobytes() + b"\n")
+    with pytest.raises(FormatError, match="cuts keys at 50 bytes"):
+        wordspace.load(p)
+    assert wordspace.load(p, unicode_errors="replace").keys[0].endswith("\ufffd")
+
+
+def test_readers_raise_only_wordspace_errors(tmp_path):
+    d = tmp_path / "dir.bin"
+    d.mkdir()
+    for path in (d, tmp_path / "missing.bin"):
+        with pytest.raises(WordspaceError):
+            wordspace.load(path)
+
+
+# -- the explorer --------------------------------------------------------------------------------
+def test_explorer_refuses_other_hosts_bounds_errors_and_documents_itself(small):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from wordspace.web import create_app
+
+    client = TestClient(create_app(wordspace.load(small)), base_url="http://127.0.0.1:8000")
+    assert client.get("/api/info").status_code == 200
+    r = client.get("/api/info", headers={"host": "evil.example:8000"})
+    assert r.status_code == 400 and "host" in r.json()["error"]
+    r = client.get("/api/neighbors", params={"word": "x" * 60_000})
+    assert r.status_code == 422 and len(r.content) < 2000 and "xxxxxxxxxx" * 20 not in r.text
+    r = client.get("/docs")
+    assert r.status_code == 200 and "<script" not in r.text and "/api/neighbors" in r.text
+    allowed = TestClient(create_app(wordspace.load(small), allowed_hosts=["words.lan"]), base_url="http://words.lan")
+    assert allowed.get("/api/info").status_code == 200
+
+
+def test_explorer_refuses_a_model_holding_nan(small):
+    pytest.importorskip("fastapi")
+    from wordspace.web import create_app
+
+    v = wordspace.load(small)
+    bad = wordspace.Vectors(list(v.keys), np.array([[1, 0, 0], [np.nan, 1, 0], [0, 0, 1]], np.float32))
+    with pytest.raises(InvalidParameterError, match="NaN or infinity"):
+        create_app(bad)
