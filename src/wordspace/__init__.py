@@ -22,7 +22,10 @@ __version__ = "0.1.0"
 
 
 def load(path, format=None, **kwargs) -> Vectors:
-    """Load vectors from ``path`` in any supported format (detected from the content)."""
+    """Load vectors from ``path`` in any supported format (detected from the content), or by the
+    name of published vectors: ``load("glove-wiki-gigaword-50")`` downloads, verifies and converts
+    them once, and every later load opens the memory-mapped copy in the cache (``limit=N`` keeps
+    the N most frequent words). A path that exists always wins over a name."""
     return Vectors.load(path, format=format, **kwargs)
 
 

@@ -68,8 +68,11 @@ class TransformerLayers:
     Parameters
     ----------
     model_dir : str
-        A directory with a Hugging Face checkpoint (``config.json``, weights, and a fast
-        tokenizer such as ``tokenizer.json``). Nothing is downloaded.
+        A directory with a Hugging Face checkpoint (``config.json``, safetensors weights, and a
+        fast tokenizer such as ``tokenizer.json``), or a model name on the Hugging Face Hub
+        (``"sentence-transformers/all-MiniLM-L6-v2"``), fetched through ``transformers``' own
+        cache (``HF_HUB_OFFLINE=1`` or ``WORDSPACE_OFFLINE=1``: the cache only). Pickled weights
+        are never loaded.
     device : str or None
         ``"cpu"``, ``"cuda"``...; None uses CUDA when available.
     pooling : {"mean", "first", "last"}, default="mean"
@@ -94,9 +97,12 @@ class TransformerLayers:
             raise InvalidParameterError(f"The 'pooling' parameter of TransformerLayers must be one of "
                                         f"{', '.join(map(repr, POOLINGS))}. Got {pooling!r} instead.")
         model_dir = os.fspath(model_dir)
-        if not os.path.isfile(os.path.join(model_dir, "config.json")):
+        local = os.path.isdir(model_dir)
+        if local and not os.path.isfile(os.path.join(model_dir, "config.json")):
             raise FormatError(f"'{model_dir}' is not a Hugging Face model directory: config.json is missing")
-        names = set(os.listdir(model_dir))
+        if not local and (model_dir.count("/") > 1 or not model_dir.strip()):
+            raise FormatError(f"'{model_dir}' is neither a model directory nor a Hugging Face model name (OWNER/NAME)")
+        names = set(os.listdir(model_dir)) if local else {"model.safetensors"}  # the Hub: safetensors only, below
         if not any(n.endswith(".safetensors") or n == "model.safetensors.index.json" for n in names):
             pickled = sorted(n for n in names if n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")))
             raise FormatError(f"'{model_dir}' holds no safetensors weights" + (f" (only {', '.join(pickled)}, "
@@ -107,8 +113,9 @@ class TransformerLayers:
         bar_was_on = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # its "Loading weights" bar; restored below
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True, use_safetensors=True)
+            offline = local or os.environ.get("WORDSPACE_OFFLINE", "").strip() not in ("", "0")
+            self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=offline)
+            self.model = AutoModel.from_pretrained(model_dir, local_files_only=offline, use_safetensors=True)
         except Exception as exc:  # noqa: BLE001 (any failure of a foreign loader on untrusted files is a format error)
             raise FormatError(f"cannot load the model in '{model_dir}': {type(exc).__name__}: "
                               f"{str(exc).splitlines()[0] if str(exc) else ''}") from None

@@ -56,7 +56,8 @@ def _add_contextual(sub) -> None:
                        description="With one sentence: for --word, its nearest other words of the sentence at each "
                                    "layer. With two sentences: the cosine, at each layer, between --word in the first "
                                    "and in the second (the 'river bank' / 'savings bank' test).")
-    p.add_argument("model_dir", metavar="MODEL_DIR", help="a local transformers model directory")
+    p.add_argument("model_dir", metavar="MODEL", help="a local transformers model directory, or a Hugging Face model "
+                   "name (fetched through transformers' cache; HF_HUB_OFFLINE=1 uses the cache only)")
     p.add_argument("--sentence", action="append", required=True, metavar="TEXT", help="once or twice")
     p.add_argument("--word", default=None, metavar="W", help="the word to follow (default: the first one both sentences share)")
     p.add_argument("--layer", default="all", metavar="all|N", help="one layer (0 = embeddings) or all (default)")

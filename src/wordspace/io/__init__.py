@@ -122,14 +122,22 @@ def detect_format(path: str) -> str:
 
 
 def load(path, format: str | None = None, **kwargs):
-    """Read vectors from ``path`` (format detected from the content unless given).
+    """Read vectors from ``path`` (format detected from the content unless given), or by the name
+    of published vectors (``"glove-wiki-gigaword-50"``, ``"hf:OWNER/REPO/FILE"``: see
+    ``wordspace.pretrained``), downloaded and converted once.
 
     Every reader treats the file as untrusted: sizes are checked before allocating, and any
     fault is a :class:`FormatError` naming the file; no other exception escapes.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FormatError(f"'{path}' does not exist")
+    if not os.path.lexists(path):
+        from .. import pretrained
+
+        if pretrained.is_model_name(path):  # a catalogue or hf: name (an existing path always wins)
+            return _load(pretrained.fetch(path, progress=kwargs.pop("progress", True)), "native", **kwargs)
+        raise FormatError(f"'{path}' does not exist, and it is not a name in the catalogue of published vectors "
+                          "('wordspace models' lists them)")
+    kwargs.pop("progress", None)
     try:
         return _load(path, format, **kwargs)
     except (WordspaceError, MemoryError, KeyboardInterrupt):

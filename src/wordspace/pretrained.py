@@ -1,0 +1,484 @@
+"""Published vectors by name: the catalogue, a safe resumable download, and a cache of native
+models that later loads open in well under a second.
+
+``wordspace.load("glove-wiki-gigaword-50")`` finds the name in the catalogue
+(``data/catalogue.json``, or the file named by ``WORDSPACE_CATALOGUE``), downloads the file once
+(HTTP Range resume, retries with backoff, a stall timeout, a lock so two processes never fetch
+the same name at once, free disk checked first), verifies its checksum before anything is used,
+reads it with the hardened readers (downloaded bytes are untrusted input) and converts it to the
+native format under ``WORDSPACE_HOME``. ``hf:OWNER/REPO[/FILE]`` names go through
+``huggingface_hub`` (its cache, offline mode and token). Nothing unverified is ever left where a
+later load would use it.
+
+Plumbing comes from well-kept libraries: ``requests`` (HTTP), ``filelock`` (the lock),
+``platformdirs`` (the default cache folder), ``tqdm`` (the progress bar).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from .errors import FormatError, InvalidParameterError, WordspaceError
+
+__all__ = ["DownloadError", "IncompleteDownload", "catalogue", "cache_home", "is_model_name", "fetch", "cached_path", "list_models",
+           "FORMATS", "COMPRESSIONS"]
+
+#: ``format`` values of a catalogue entry (the names ``--format`` uses), and the reader each needs
+FORMATS = {"word2vec-binary": "word2vec-binary", "word2vec-text": "word2vec-text", "glove-text": "word2vec-text",
+           "fasttext-vec": "word2vec-text", "fasttext-bin": "fasttext-bin", "native": "native"}
+COMPRESSIONS = ("none", "gzip", "zip")
+REQUIRED = ("url", "format", "compression")
+HF_PREFIX = "hf:"
+
+#: Seconds without a byte before a connection counts as stalled; attempts per download; the first
+#: pause between attempts (doubled each time).
+TIMEOUT = 30.0  # WORDSPACE_TIMEOUT overrides it
+ATTEMPTS = 5
+BACKOFF = 1.0
+CHUNK = 1 << 20
+
+
+class DownloadError(WordspaceError, OSError):
+    """A download failed (network, server, checksum) or is forbidden (offline mode)."""
+
+
+class IncompleteDownload(DownloadError):
+    """Every attempt ended early; what arrived is kept, and the next attempt resumes after it."""
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+def _builtin_catalogue() -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "catalogue.json")
+
+
+def catalogue() -> dict:
+    """``name -> entry`` of the catalogue in use: the file ``WORDSPACE_CATALOGUE`` names, or the
+    one shipped with wordspace. Each entry is checked (``check_entry``)."""
+    path = os.environ.get("WORDSPACE_CATALOGUE") or _builtin_catalogue()
+    try:
+        with open(path, "rb") as fh:
+            doc = json.loads(fh.read(64 << 20).decode("utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"catalogue '{path}' (WORDSPACE_CATALOGUE) does not exist") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise FormatError(f"catalogue '{path}' is not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("models"), dict):
+        raise FormatError(f"catalogue '{path}' must be an object whose 'models' maps each name to its entry")
+    for name, e in doc["models"].items():
+        check_entry(name, e, path)
+    return doc["models"]
+
+
+def check_entry(name: str, e, where: str = "the catalogue") -> None:
+    """Raise :class:`FormatError` unless ``e`` is a well-formed catalogue entry."""
+    if not isinstance(name, str) or not name or name.startswith(HF_PREFIX) or "/" in name or name in (".", ".."):
+        raise FormatError(f"{where}: {name!r} is not a usable model name")
+    if not isinstance(e, dict):
+        raise FormatError(f"{where}: the entry of {name!r} must be an object")
+    missing = [k for k in REQUIRED if k not in e]
+    if missing or not (e.get("sha256") or e.get("md5") or "sha256" in e or "md5" in e):
+        raise FormatError(f"{where}: the entry of {name!r} lacks {', '.join(missing) or 'sha256 or md5'}")
+    urls = e["url"] if isinstance(e["url"], list) else [e["url"]]
+    if not urls or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls):
+        raise FormatError(f"{where}: the url of {name!r} must be an http(s) URL or a list of them (split parts)")
+    if e["format"] not in FORMATS:
+        raise FormatError(f"{where}: {name!r} has format {e['format']!r}; one of {', '.join(FORMATS)}")
+    if e["compression"] not in COMPRESSIONS:
+        raise FormatError(f"{where}: {name!r} has compression {e['compression']!r}; one of {', '.join(COMPRESSIONS)}")
+    if e["compression"] == "zip" and not isinstance(e.get("member"), str):
+        raise FormatError(f"{where}: {name!r} is a zip archive, so it needs 'member', the file to read in it")
+    for key, length in (("md5", 32), ("sha256", 64)):
+        v = e.get(key)
+        if v is not None and not (isinstance(v, str) and len(v) == length and all(c in "0123456789abcdef" for c in v)):
+            raise FormatError(f"{where}: the {key} of {name!r} must be {length} lower-case hex digits or null")
+    size = e.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        raise FormatError(f"{where}: the size of {name!r} must be a positive number of bytes or null")
+
+
+def is_model_name(name) -> bool:
+    """Whether ``name`` is a catalogue name or a Hugging Face ``hf:`` name (not a path)."""
+    if not isinstance(name, str):
+        return False
+    if name.startswith(HF_PREFIX):
+        return True
+    try:
+        return name in catalogue()
+    except FormatError:
+        return False
+
+
+# -- the cache -----------------------------------------------------------------------------------
+def cache_home() -> str:
+    """``WORDSPACE_HOME``, or the platform's user cache folder for wordspace."""
+    home = os.environ.get("WORDSPACE_HOME")
+    if not home:
+        import platformdirs
+
+        home = platformdirs.user_cache_dir("wordspace", appauthor=False)
+    return os.path.abspath(os.path.expanduser(home))
+
+
+def _offline() -> bool:
+    return os.environ.get("WORDSPACE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _model_dir(name: str) -> str:
+    return os.path.join(cache_home(), "models", name)
+
+
+def cached_path(name: str) -> str | None:
+    """The native model of ``name`` in the cache, or None when it is not there (complete)."""
+    from .atomic import is_native_model_dir, recover
+
+    path = _model_dir(name)
+    recover(path)
+    return path if is_native_model_dir(path) else None
+
+
+def list_models(search: str | None = None) -> list[dict]:
+    """The catalogue as rows (name, size, dim, vocab, licence, cached, description), filtered by a
+    case-insensitive ``search`` over names and descriptions."""
+    rows = []
+    for name, e in catalogue().items():
+        text = f"{name} {e.get('description', '')} {e.get('source', '')}".lower()
+        if search and search.lower() not in text:
+            continue
+        rows.append({"name": name, "size": e.get("size"), "dim": e.get("dim"), "vocab": e.get("vocab"),
+                     "format": e["format"], "licence": e.get("licence"), "cached": cached_path(name) is not None,
+                     "checksum": "sha256" if e.get("sha256") else "md5" if e.get("md5") else "first use",
+                     "description": e.get("description", "")})
+    return rows
+
+
+# -- downloading ---------------------------------------------------------------------------------
+@dataclass
+class _Expect:
+    size: int | None
+    md5: str | None
+    sha256: str | None
+
+
+def _trust_path(name: str) -> str:
+    return os.path.join(cache_home(), "trust", name + ".json")
+
+
+def _read_trust(name: str) -> dict | None:
+    try:
+        with open(_trust_path(name), encoding="utf-8") as fh:
+            doc = json.load(fh)
+        return doc if isinstance(doc, dict) and isinstance(doc.get("sha256"), str) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_trust(name: str, url, sha256: str, size: int) -> None:
+    from .atomic import atomic_file
+
+    path = _trust_path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with atomic_file(path, "w") as fh:
+        json.dump({"url": url, "sha256": sha256, "size": size, "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                                         time.gmtime())}, fh)
+
+
+def _hash_file(path: str) -> tuple[str, str]:
+    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            md5.update(block)
+            sha.update(block)
+    return md5.hexdigest(), sha.hexdigest()
+
+
+def _byte_bar(total, desc: str, enabled: bool, initial: int = 0):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                disable=not enabled, desc=desc, dynamic_ncols=True, mininterval=0.5, leave=True)
+
+
+def _download(url: str, dest: str, size: int | None, desc: str, progress: bool) -> int:
+    """Fetch ``url`` into ``dest`` (appending to what a previous attempt left, with a Range
+    request), retrying transient failures with backoff. Returns the final size."""
+    import requests
+    import urllib3
+
+    pause = BACKOFF
+    timeout = float(os.environ.get("WORDSPACE_TIMEOUT") or TIMEOUT)
+    declared = size
+    last_error = None
+    for attempt in range(1, ATTEMPTS + 1):
+        have = os.path.getsize(dest) if os.path.exists(dest) else 0
+        if declared is not None and have == declared:
+            return have
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        try:
+            with requests.get(url, headers=headers, stream=True, timeout=(timeout, timeout)) as r:
+                if r.status_code == 416 and have:  # nothing left to send: what we have is all there is
+                    return have
+                if r.status_code in (404, 403, 410):
+                    raise DownloadError(f"{url} answered {r.status_code} {r.reason}: the file is not there; check the "
+                                        "catalogue entry's url")
+                if r.status_code >= 500 or r.status_code == 429:
+                    raise requests.HTTPError(f"{r.status_code} {r.reason}")
+                if r.status_code not in (200, 206):
+                    raise DownloadError(f"{url} answered {r.status_code} {r.reason}")
+                resumed = r.status_code == 206
+                total = _total_length(r, have if resumed else 0)
+                if declared is not None and total is not None and total != declared:
+                    raise DownloadError(f"{url} is {total:,} bytes, but the catalogue says {declared:,}: a different "
+                                        "or damaged file; nothing was cached")
+                declared = declared if declared is not None else total
+                mode = "ab" if resumed else "wb"
+                bar = _byte_bar(declared, desc, progress, have if resumed else 0)
+                try:
+                    with open(dest, mode) as fh:
+                        for block in _blocks(r):
+                            fh.write(block)
+                            bar.update(len(block))
+                            if declared is not None and fh.tell() > declared:
+                                raise DownloadError(f"{url} sent more than its {declared:,} bytes; nothing was cached")
+                finally:
+                    bar.close()
+            got = os.path.getsize(dest)
+            if declared is None or got == declared:
+                return got
+            last_error = f"the connection ended after {got:,} of {declared:,} bytes"
+        except DownloadError:
+            raise
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        if attempt < ATTEMPTS:
+            time.sleep(pause)
+            pause *= 2
+    raise IncompleteDownload(f"downloading {url} failed after {ATTEMPTS} attempts ({last_error}); run the same command "
+                        "again to resume where it stopped")
+
+
+def _blocks(r):
+    """The body in blocks as they arrive (``read1``): when the connection drops, every byte that
+    did arrive has been yielded, so the next attempt resumes after it."""
+    raw = r.raw
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:  # pragma: no cover - urllib3 1.x
+        yield from r.iter_content(CHUNK)
+        return
+    while True:
+        block = read1(CHUNK)
+        if not block:
+            return
+        yield block
+
+
+def _total_length(r, offset: int) -> int | None:
+    rng = r.headers.get("Content-Range", "")
+    if "/" in rng and rng.rsplit("/", 1)[1].strip().isdigit():
+        return int(rng.rsplit("/", 1)[1])
+    length = r.headers.get("Content-Length")
+    return offset + int(length) if length and length.isdigit() else None
+
+
+def _check_disk(path: str, need: int | None, name: str) -> None:
+    if not need:
+        return
+    os.makedirs(path, exist_ok=True)
+    free = shutil.disk_usage(path).free
+    if free < need:
+        raise DownloadError(f"{name} needs about {need / 2**30:.1f} GiB in '{path}' (download and conversion), but only "
+                            f"{free / 2**30:.1f} GiB are free; free some space or set WORDSPACE_HOME to another disk")
+
+
+def _unpack(archive: str, e: dict, work: str, name: str) -> str:
+    """The file to read: ``archive`` itself, its gzip stream, or its zip member, written beside
+    it (bounded by the free disk, so a decompression bomb cannot fill it)."""
+    comp = e["compression"]
+    if comp == "none":
+        return archive
+    out = os.path.join(work, "unpacked")
+    free = shutil.disk_usage(work).free
+    try:
+        if comp == "gzip":
+            src = gzip.open(archive, "rb")
+        else:
+            zf = zipfile.ZipFile(archive)
+            try:
+                info = zf.getinfo(e["member"])
+            except KeyError:
+                raise FormatError(f"the archive of {name} holds no member {e['member']!r}; members: "
+                                  f"{', '.join(zf.namelist()[:5])}") from None
+            if info.file_size > free:
+                raise DownloadError(f"{name}: {e['member']} unpacks to {info.file_size:,} bytes; only {free:,} are free")
+            src = zf.open(info)
+        with src, open(out, "wb") as dst:
+            written = 0
+            for block in iter(lambda: src.read(CHUNK), b""):
+                written += len(block)
+                if written > free:
+                    raise DownloadError(f"{name} unpacks to more than the {free:,} free bytes; free some space")
+                dst.write(block)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise FormatError(f"the downloaded file of {name} cannot be unpacked as {comp} ({exc})") from None
+    return out
+
+
+def fetch(name: str, *, force: bool = False, progress: bool = True) -> str:
+    """The cached native model of a catalogue or ``hf:`` name, downloading and converting it first
+    when needed; returns its path. ``force`` downloads again (a published checksum, or the one
+    recorded at the first download, must still match)."""
+    if name.startswith(HF_PREFIX):
+        return _fetch_hf(name, force=force, progress=progress)
+    models = catalogue()
+    if name not in models:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(models), n=3)
+        raise InvalidParameterError(f"{name!r} is not in the catalogue ({len(models)} models; 'wordspace models' lists "
+                                    "them)" + (". Did you mean " + ", ".join(map(repr, close)) + "?" if close else ""))
+    e = models[name]
+    if not force and cached_path(name):
+        return cached_path(name)
+    if _offline():
+        raise DownloadError(f"{name} is not in the cache ('{cache_home()}') and WORDSPACE_OFFLINE forbids downloading "
+                            "it; run 'wordspace download " + name + "' where the network is reachable")
+    import filelock
+
+    home = cache_home()
+    os.makedirs(os.path.join(home, "locks"), exist_ok=True)
+    with filelock.FileLock(os.path.join(home, "locks", name + ".lock")):
+        if not force and cached_path(name):  # another process fetched it while we waited
+            return cached_path(name)
+        return _fetch_locked(name, e, progress)
+
+
+def _fetch_locked(name: str, e: dict, progress: bool) -> str:
+    home = cache_home()
+    work = os.path.join(home, "downloads", name)
+    os.makedirs(work, exist_ok=True)
+    urls = e["url"] if isinstance(e["url"], list) else [e["url"]]
+    size = e.get("size")
+    native_guess = (e.get("vocab") or 0) * ((e.get("dim") or 0) * 4 + 16)
+    _check_disk(work, (size or 0) * (4 if e["compression"] != "none" else 2) + native_guess or None, name)
+    parts = []
+    try:
+        for i, url in enumerate(urls):
+            part = os.path.join(work, f"part{i}.download")
+            _download(url, part, size if len(urls) == 1 else None,
+                      name + (f" ({i + 1}/{len(urls)})" if len(urls) > 1 else ""), progress)
+            parts.append(part)
+    except BaseException as exc:
+        # bytes that arrived stay for the next attempt to resume (loads never read them); a
+        # refused download (404, wrong size) or one that brought nothing leaves no trace
+        resumable = isinstance(exc, (IncompleteDownload, KeyboardInterrupt))
+        if not resumable or not any(os.path.getsize(os.path.join(work, f)) for f in os.listdir(work)):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    archive = parts[0]
+    if len(parts) > 1:  # split parts are one file
+        archive = os.path.join(work, "joined.download")
+        with open(archive, "wb") as out:
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out, CHUNK)
+    try:
+        got = os.path.getsize(archive)
+        md5, sha = _hash_file(archive)
+        trusted = _read_trust(name)
+        problems = []
+        if size is not None and got != size:
+            problems.append(f"{got:,} bytes where the catalogue says {size:,}")
+        if e.get("md5") and md5 != e["md5"]:
+            problems.append(f"MD5 {md5} where the publisher's is {e['md5']}")
+        if e.get("sha256") and sha != e["sha256"]:
+            problems.append(f"SHA-256 {sha} where the publisher's is {e['sha256']}")
+        if not e.get("md5") and not e.get("sha256") and trusted and trusted["sha256"] != sha:
+            problems.append(f"SHA-256 {sha} where the first download (recorded {trusted.get('recorded', '?')}) had "
+                            f"{trusted['sha256']}: the file changed since")
+        if problems:
+            raise DownloadError(f"the download of {name} does not match: {'; '.join(problems)}. Nothing was cached; "
+                                "try again later, or report the catalogue entry if it persists")
+        readable = _unpack(archive, e, work, name)
+        fmt = FORMATS[e["format"]]
+        from .io import load as load_file
+
+        from .progress import phase
+
+        with phase(f"converting {name} to the native format", progress):
+            vectors = load_file(readable, format=fmt)
+            vectors.metadata = {**vectors.metadata, "pretrained": {"name": name, "url": e["url"], "sha256": sha,
+                                                                   "licence": e.get("licence"),
+                                                                   "description": e.get("description")}}
+            os.makedirs(os.path.join(home, "models"), exist_ok=True)
+            vectors.save(_model_dir(name), format="native")
+        if not e.get("md5") and not e.get("sha256") and not trusted:
+            _write_trust(name, e["url"], sha, got)  # trust on first use: every later download must match
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # nothing unverified or half-converted stays behind
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    return _model_dir(name)
+
+
+# -- Hugging Face Hub ------------------------------------------------------------------------------
+_VECTOR_SUFFIXES = (".bin", ".vec", ".txt", ".gz", ".w2v", ".kv.vectors.npy")
+
+
+def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
+    """``hf:OWNER/REPO[/FILE]``: the file through huggingface_hub (its cache, ``HF_HUB_OFFLINE``,
+    token), then converted to native once, keyed by the snapshot it came from."""
+    try:
+        from huggingface_hub import HfApi, hf_hub_download
+    except ImportError:
+        raise ImportError("hf: names need huggingface_hub; install with pip install 'wordspace[hub]'") from None
+    spec = name[len(HF_PREFIX):].strip("/")
+    parts = spec.split("/")
+    if len(parts) < 2 or not all(parts):
+        raise InvalidParameterError(f"{name!r} is not a Hugging Face name; write hf:OWNER/REPO or hf:OWNER/REPO/FILE")
+    repo, filename = "/".join(parts[:2]), "/".join(parts[2:]) or None
+    offline = _offline() or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")
+    try:
+        if filename is None:
+            files = [f for f in HfApi().list_repo_files(repo) if f.endswith(_VECTOR_SUFFIXES)]
+            if len(files) != 1:
+                raise InvalidParameterError(f"{name}: give the file to load, hf:{repo}/FILE (vector files there: "
+                                            f"{', '.join(files[:8]) or 'none'})")
+            filename = files[0]
+        path = hf_hub_download(repo, filename, local_files_only=offline, force_download=force)
+    except WordspaceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (huggingface_hub raises many kinds; any is a failed download here)
+        raise DownloadError(f"cannot fetch {name} from the Hugging Face Hub"
+                            + (" (offline: not in its cache)" if offline else "")
+                            + f": {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    snapshot = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:16]
+    target = os.path.join(cache_home(), "hf", repo.replace("/", "--"), filename.replace("/", "--") + "-" + snapshot)
+    from .atomic import is_native_model_dir
+
+    if not force and is_native_model_dir(target):
+        return target
+    from .io import load as load_file
+
+    readable = path
+    if path.endswith(".gz"):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        readable = _unpack(path, {"compression": "gzip"}, os.path.dirname(target), name)
+    try:
+        vectors = load_file(readable)
+        vectors.metadata = {**vectors.metadata, "pretrained": {"name": name, "repo": repo, "file": filename}}
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        vectors.save(target, format="native")
+    finally:
+        if readable != path:
+            with contextlib.suppress(OSError):
+                os.unlink(readable)
+    return target
