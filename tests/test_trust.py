@@ -275,3 +275,23 @@ def test_explorer_refuses_a_model_holding_nan(small):
     bad = wordspace.Vectors(list(v.keys), np.array([[1, 0, 0], [np.nan, 1, 0], [0, 0, 1]], np.float32))
     with pytest.raises(InvalidParameterError, match="NaN or infinity"):
         create_app(bad)
+
+
+# -- corpora ---------------------------------------------------------------------------------------
+def test_a_corpus_of_nul_bytes_is_not_text(tmp_path, capsys):
+    nul = tmp_path / "zeros.txt"
+    nul.write_bytes(b"\x00" * 100_000)
+    code, _, err = run(["train", str(nul), "--out", str(tmp_path / "x.bin"), "--quiet"], capsys)
+    assert code == 1 and "not text" in err and not os.path.exists(tmp_path / "x.bin")
+
+
+def test_a_giant_token_is_cut_with_a_warning_and_a_bom_is_not_a_word(tmp_path, monkeypatch):
+    from wordspace import textfiles
+    from wordspace.corpus import encode_corpus
+
+    monkeypatch.setattr(textfiles, "BLOCK_BYTES", 1000)
+    p = tmp_path / "big.txt"
+    p.write_bytes(b"\xef\xbb\xbfhello world\n" + b"x" * 10_000 + b"\nhello\n")
+    with pytest.warns(RuntimeWarning, match="was cut into pieces"):
+        enc = encode_corpus(str(p), min_count=1)
+    assert "hello" in enc.words and "\ufeffhello" not in enc.words

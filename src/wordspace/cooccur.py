@@ -17,6 +17,7 @@ import numpy as np
 
 from ._kernels import cooccur as kc
 from .errors import InvalidParameterError
+from .progress import announce_compilation
 
 __all__ = ["Cooccurrence", "count_cooccurrences", "peak_rss_mb", "WEIGHTINGS"]
 
@@ -272,6 +273,8 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
     wcode = kc.WEIGHTINGS[weighting]
     spill = None
     done_tokens = 0
+    if bar is not None:
+        announce_compilation(bar, kernel)
     try:
         while True:
             kernel(tokens, offsets, ends, n_words, window, wcode, keys, vals, state, limit)

@@ -21,6 +21,13 @@ __all__ = ["ExactIndex", "QuantizedIndex", "HnswIndex", "top_k"]
 
 #: Scores computed at once are bounded to about this many float32 values (256 MB).
 BLOCK_SCORES = 1 << 26
+#: Queries scored together by ExactIndex (each block reads the key matrix once), and the scores
+#: of one block against one chunk of keys. Measured with 1,000 queries on 1M x 300: chunks of 16
+#: MB of scores (4,096 keys) took 4.8 s, 64 MB 4.0 s, 256 MB 3.7 s: the product's efficiency on
+#: wide chunks matters more than keeping the scores in cache.
+QUERY_BLOCK = 1024
+CHUNK_SCORES = 1 << 26
+MIN_CHUNK = 4096  # keys per chunk at least, however many queries
 
 
 #: Up to this k a compiled one-pass selection is used; above it, ``argpartition``.
@@ -81,22 +88,53 @@ class ExactIndex:
     def query(self, queries: np.ndarray, k: int, limit: int | None = None,
               exclude: list | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` rows (among the first ``limit``) for each unit query; ``exclude[i]`` lists
-        row ids that query ``i`` must not return."""
+        row ids that query ``i`` must not return.
+
+        Up to ``QUERY_BLOCK`` queries are scored together against one chunk of keys at a time
+        (one BLAS call of about ``CHUNK_SCORES`` scores), so the key matrix is read once per block
+        of queries however many there are; each chunk is folded into the running best by a
+        compiled pass that scales by the inverse row lengths and keeps ties by the lower row.
+        """
         n = self.matrix.shape[0] if limit is None else min(limit, self.matrix.shape[0])
-        block = max(1, BLOCK_SCORES // max(n, 1))
-        ids_out = np.empty((queries.shape[0], min(k, n)), dtype=np.int64)
-        sc_out = np.empty(ids_out.shape, dtype=np.float32)
-        for s in range(0, queries.shape[0], block):
-            scores = self.scores(queries[s : s + block], n)  # (b, n): one BLAS call per block
-            if exclude is not None:
-                for r, ex in enumerate(exclude[s : s + block]):
-                    ex = [i for i in ex if i < n]
-                    if ex:
-                        scores[r, ex] = -np.inf
-            ids, sc = top_k(scores, k)
-            ids_out[s : s + block] = ids
-            sc_out[s : s + block] = sc
+        nq, k = queries.shape[0], min(k, n)
+        ids_out = np.full((nq, k), -1, dtype=np.int64)
+        sc_out = np.full((nq, k), -np.inf, dtype=np.float32)
+        if nq == 0 or k == 0:
+            return ids_out, sc_out
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        qb = min(nq, QUERY_BLOCK)
+        chunk = max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // qb)
+        compiled = k <= COMPILED_MAX_K
+        for s in range(0, nq, qb):
+            q = queries[s : s + qb]
+            b_ids, b_sc = ids_out[s : s + qb], sc_out[s : s + qb]
+            for c0 in range(0, n, chunk):
+                c1 = min(n, c0 + chunk)
+                scores = q @ self.matrix[c0:c1].T  # (b, c): one BLAS call
+                if exclude is not None:
+                    for r, ex in enumerate(exclude[s : s + qb]):
+                        local = [i - c0 for i in ex if c0 <= i < c1]
+                        if local:
+                            scores[r, local] = -np.inf
+                scale = np.ones(c1 - c0, np.float32) if self.inv_norms is None else self.inv_norms[c0:c1]
+                if compiled:  # fold the chunk into the running best in one compiled pass
+                    from ._kernels.topk import topk_rows_scaled
+
+                    topk_rows_scaled(scores, scale, c0, b_ids, b_sc)
+                else:
+                    scores *= scale
+                    ids, sc = top_k(scores, k)
+                    ids = np.where(ids >= 0, ids + c0, -1)
+                    b_ids[:], b_sc[:] = _merge((b_ids, b_sc), (ids, sc), k)
         return ids_out, sc_out
+
+
+def _merge(a, b, k: int):
+    """The best ``k`` of two row-wise candidate lists, best first, ties by lower id."""
+    ids = np.concatenate([a[0], b[0]], axis=1)
+    sc = np.concatenate([a[1], b[1]], axis=1)
+    order = np.lexsort((np.where(ids < 0, np.iinfo(np.int64).max, ids), -sc), axis=1)[:, :k]
+    return np.take_along_axis(ids, order, axis=1), np.take_along_axis(sc, order, axis=1)
 
 
 class QuantizedIndex:

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-__all__ = ["progress_bar", "phase", "QUIET_AFTER"]
+__all__ = ["progress_bar", "phase", "announce_compilation", "QUIET_AFTER"]
 
 #: A phase that ends sooner than this many seconds prints nothing.
 QUIET_AFTER = 2.0
@@ -47,3 +47,11 @@ def phase(desc: str, enabled: bool = True, after: float = QUIET_AFTER):
         timer.cancel()
         if shown.is_set():
             print(f"wordspace: {desc}: done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+
+
+def announce_compilation(bar, kernel) -> None:
+    """Say in ``bar`` what the wait is when ``kernel`` (a compiled dispatcher) has not run in this
+    process yet: its first call compiles it, or loads it from the on-disk cache."""
+    if not getattr(kernel, "signatures", True):
+        bar.set_postfix_str("preparing the compiled kernels (slow on the very first run only)")
+        bar.refresh()

@@ -15,23 +15,29 @@ from .errors import DuplicateKeyError, InvalidParameterError, KeyNotFoundError
 
 __all__ = ["Vectors", "Neighbor", "OOV_POLICIES"]
 
+#: Lookups answered by a byte search of an opened file's keys before the key -> row dict is built.
+SCAN_LOOKUPS = 32
+
 #: What a query about an unknown key gets (see ``Vectors``).
 OOV_POLICIES = ("error", "subwords", "zero")
 
 
 class KeyList(Sequence):
-    """Keys held as one UTF-8 buffer plus offsets, decoded on access.
+    """Keys held as one UTF-8 buffer, decoded on access; a read-only list.
 
-    Opening a native model with a million keys this way costs about 30 MB instead of the
-    100+ MB of a list of ``str``; it behaves as a read-only list.
+    The buffer is ``b"\\n" + key0 + b"\\n" + key1 + ... + b"\\n"`` (keys hold no newline) and
+    ``starts[i]`` is the position of the newline before key ``i``. Opening a native model with a
+    million keys this way costs about 30 MB instead of the 100+ MB of a list of ``str``; the whole
+    list decodes in one call (:meth:`tolist`), and :meth:`find` locates one key by a byte search
+    without building any index.
     """
 
-    def __init__(self, data: bytes, offsets: np.ndarray):
-        self._data = data
-        self._offsets = offsets  # (n + 1,) int64 byte offsets into data
+    def __init__(self, buf: bytes, starts: np.ndarray):
+        self._buf = buf
+        self._starts = starts  # (n + 1,) int64
 
     def __len__(self) -> int:
-        return self._offsets.shape[0] - 1
+        return self._starts.shape[0] - 1
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -41,11 +47,21 @@ class KeyList(Sequence):
             i += n
         if not 0 <= i < n:
             raise IndexError("key index out of range")
-        return self._data[self._offsets[i] : self._offsets[i + 1]].decode("utf-8")
+        return self._buf[self._starts[i] + 1 : self._starts[i + 1]].decode("utf-8")
+
+    def tolist(self) -> list[str]:
+        """Every key, decoded in one call."""
+        return self._buf[1:-1].decode("utf-8").split("\n") if len(self) else []
 
     def __iter__(self):
-        data, off = self._data, self._offsets.tolist()
-        return (data[off[i] : off[i + 1]].decode("utf-8") for i in range(len(off) - 1))
+        return iter(self.tolist())
+
+    def find(self, key: str) -> int:
+        """Row of ``key`` (its first occurrence), or -1; a byte search, no index built."""
+        if "\n" in key:
+            return -1
+        pos = self._buf.find(b"\n" + key.encode("utf-8") + b"\n")
+        return -1 if pos < 0 else int(np.searchsorted(self._starts, pos))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
@@ -122,6 +138,7 @@ class Vectors:
         self._keys = keys
         self.source = source
         self._key_to_row = None  # key -> row, built on first lookup
+        self._scans = 0  # lookups answered by searching a KeyList instead
         self._matrix = matrix
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
@@ -161,7 +178,8 @@ class Vectors:
     def key_to_index(self) -> dict:
         """The key -> row mapping (built on first use; read it, do not change it)."""
         if self._key_to_row is None:
-            mapping = dict(zip(self._keys, range(len(self._keys))))
+            keys = self._keys.tolist() if isinstance(self._keys, KeyList) else self._keys
+            mapping = dict(zip(keys, range(len(keys))))
             if len(mapping) != len(self._keys):
                 seen: set = set()
                 i, dup = next((i, k) for i, k in enumerate(self._keys) if k in seen or seen.add(k))
@@ -184,7 +202,16 @@ class Vectors:
         return len(self._keys)
 
     def __contains__(self, key) -> bool:
-        return key in self.key_to_index
+        return isinstance(key, str) and self._lookup(key) >= 0
+
+    def _lookup(self, key: str) -> int:
+        """Row of ``key`` or -1. The first few lookups in an opened file search its key buffer
+        (milliseconds) instead of building the key -> row dict (a second for a million keys), so
+        opening a model and asking about a word or two stays instant."""
+        if self._key_to_row is None and isinstance(self._keys, KeyList) and self._scans < SCAN_LOOKUPS:
+            self._scans += 1
+            return self._keys.find(key)
+        return self.key_to_index.get(key, -1)
 
     def __getitem__(self, key: str) -> np.ndarray:
         """The row of ``key`` (a read-only view); for an unknown key, what the ``oov`` policy
@@ -209,7 +236,7 @@ class Vectors:
     def _row(self, key) -> int:
         """Row of ``key``, or -1 when it is unknown and the ``oov`` policy can answer anyway."""
         if self._oov != "error" and isinstance(key, str):
-            return self.key_to_index.get(key, -1)
+            return self._lookup(key)
         return self.index_of(key)
 
     def _oov_vector(self, key: str) -> np.ndarray:
@@ -249,12 +276,12 @@ class Vectors:
 
     def index_of(self, key: str) -> int:
         """Row of ``key``; raises :class:`KeyNotFoundError` with suggestions."""
-        try:
-            return self.key_to_index[key]
-        except KeyError:
-            raise KeyNotFoundError(self._unknown_message(key)) from None
-        except TypeError:
-            raise KeyNotFoundError(f"keys are str, got {type(key).__name__} {key!r}") from None
+        if not isinstance(key, str):
+            raise KeyNotFoundError(f"keys are str, got {type(key).__name__} {key!r}")
+        row = self._lookup(key)
+        if row < 0:
+            raise KeyNotFoundError(self._unknown_message(key))
+        return row
 
     def _unknown_message(self, key) -> str:
         close = self.suggest(key)
@@ -271,7 +298,7 @@ class Vectors:
         if not isinstance(key, str) or not key or len(key) > 200:
             return []
         lower = key.lower()
-        if lower in self.key_to_index and lower != key:
+        if lower != key and self._lookup(lower) >= 0:
             return [lower]
         if self._suggest_pool is None:  # (first char, last char, length) -> keys, built once
             pool: dict = {}
@@ -384,6 +411,8 @@ class Vectors:
         _check_k(k)
         if len(queries) == 0:
             raise InvalidParameterError("most_similar_batch needs at least one query")
+        if sum(isinstance(q, str) for q in queries) > SCAN_LOOKUPS:
+            self.key_to_index  # many lookups: one dict is cheaper than many searches
         rows, excl = [], []
         for q in queries:
             if isinstance(q, str):

@@ -38,6 +38,24 @@ def topk_rows(scores, k, out_ids, out_scores):
             out_scores[r, t] = best_s[t]
 
 
+@njit(cache=True, parallel=True)
+def topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
+    """Fold the columns of ``scores[r, j] * scale[j]`` (cosines from dot products and inverse row
+    lengths) into each row's running best ``best_ids``/``best_scores`` (n_rows, k), sorted best
+    first, as columns ``offset + j``. Chunks folded in increasing ``offset`` keep ties by the
+    lower id, exactly as one pass over all columns would."""
+    n_rows, n_cols = scores.shape
+    k = best_ids.shape[1]
+    for r in prange(n_rows):
+        best_s = best_scores[r]
+        best_i = best_ids[r]
+        row = scores[r]
+        for j in range(n_cols):
+            v = row[j] * scale[j]
+            if v > best_s[k - 1]:
+                _insert(best_s, best_i, v, offset + j, k)
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def analogy_topk(sims, rows, exclude, mul, k, out_ids, out_scores):
     """Top ``k`` answers of many analogy questions ``a : b :: c : ?`` from precomputed cosines.

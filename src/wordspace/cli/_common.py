@@ -7,7 +7,19 @@ import argparse
 import json
 import sys
 
-__all__ = ["Parser", "load_vectors", "print_neighbors", "print_json", "extra_import"]
+__all__ = ["Parser", "add_vectors_argument", "load_vectors", "print_neighbors", "print_json", "extra_import"]
+
+VECTORS_HELP = "a vectors file, a model directory, or the name of published vectors ('wordspace models')"
+
+
+def add_vectors_argument(p, flag: str = "--format") -> None:
+    """The VECTORS positional and the option that names its format when detection should not
+    decide (a file detection refuses names both readings and this option)."""
+    from ..io import READ_FORMATS
+
+    p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    p.add_argument(flag, dest="vectors_format", choices=list(READ_FORMATS), default=None,
+                   help="read VECTORS as this format instead of detecting it")
 
 
 class Parser(argparse.ArgumentParser):
@@ -37,7 +49,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def load_vectors(path, **kwargs):
-    """Vectors from any supported file (the public ``wordspace.load``)."""
+    """Vectors from any supported file or published name (the public ``wordspace.load``)."""
     from .. import load
 
     return load(path, **kwargs)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ._common import load_vectors, print_json, warn
+from ._common import add_vectors_argument, load_vectors, print_json, warn
 
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("evaluate", help="score vectors on analogy and word-similarity benchmarks",
                        description="Score VECTORS on analogy and similarity benchmarks. With no dataset "
                                    "options, every bundled set runs (google, wordsim353, simlex999).")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("--analogies", nargs="+", action="extend", metavar="NAME_OR_FILE", default=None,
                    help="analogy datasets: bundled names (google) or files; repeatable")
     p.add_argument("--similarity", nargs="+", action="extend", metavar="NAME_OR_FILE", default=None,
@@ -38,7 +38,7 @@ def cmd_evaluate(args) -> int:
     if analogies is None and sims is None:
         analogies = [n for n, (k, _) in BUNDLED.items() if k == "analogy"]
         sims = [n for n, (k, _) in BUNDLED.items() if k == "similarity"]
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     out = {"analogy": {}, "similarity": {}}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import sys
 
-from ._common import load_vectors, print_json, print_neighbors, warn
+from ._common import add_vectors_argument, load_vectors, print_json, print_neighbors, warn
 
 
 def add_parsers(sub) -> None:
-    from ..io import FORMATS
+    from ..io import FORMATS, READ_FORMATS
 
     p = sub.add_parser("neighbors", help="nearest neighbours of words",
                        description="Nearest neighbours of each WORD, answered in one batch.")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("words", nargs="+", metavar="WORD", help="words to look up")
     p.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_neighbors)
 
     p = sub.add_parser("analogy", help="A : B :: C : ?")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("a", metavar="A", help="first word of the known pair")
     p.add_argument("b", metavar="B", help="second word of the known pair")
     p.add_argument("c", metavar="C", help="first word of the asked pair")
@@ -30,14 +30,17 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_analogy)
 
     p = sub.add_parser("similarity", help="cosine similarity of two words")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("word1", metavar="WORD1", help="a word")
     p.add_argument("word2", metavar="WORD2", help="another word")
     p.add_argument("--json", action="store_true", help="print JSON instead of a number")
     p.set_defaults(func=cmd_similarity)
 
     p = sub.add_parser("convert", help="convert between vector formats")
-    p.add_argument("input", metavar="IN", help="a vectors file or model directory (format detected)")
+    p.add_argument("input", metavar="IN", help="a vectors file, a model directory, or the name of published vectors "
+                   "(format detected)")
+    p.add_argument("--input-format", choices=list(READ_FORMATS), default=None,
+                   help="read IN as this format instead of detecting it")
     p.add_argument("output", metavar="OUT", help="where to write")
     p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
     p.add_argument("--format", choices=list(FORMATS), default=None,
@@ -46,7 +49,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_neighbors(args) -> int:
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     answers = v.most_similar_batch(args.words, k=args.k)
     results = dict(zip(args.words, answers))
     if args.json:
@@ -58,7 +61,7 @@ def cmd_neighbors(args) -> int:
 
 
 def cmd_analogy(args) -> int:
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     ans = v.analogy(args.a, args.b, args.c, k=args.k, method=args.method)
     if args.json:
         print_json({"query": {"a": args.a, "b": args.b, "c": args.c}, "method": args.method,
@@ -69,7 +72,7 @@ def cmd_analogy(args) -> int:
 
 
 def cmd_similarity(args) -> int:
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     s = v.similarity(args.word1, args.word2)
     if args.json:
         print_json({"word1": args.word1, "word2": args.word2, "similarity": s})
@@ -87,7 +90,7 @@ def cmd_convert(args) -> int:
         raise InvalidParameterError(param="limit", rule="an int in the range [1, inf)", value=args.limit)
     fmt = format_for_path(args.output, args.format)
     check_writable(args.output, "dir" if fmt == "native" else "file", replaceable_by(fmt))
-    v = load_vectors(args.input, **({} if args.limit is None else {"limit": args.limit}))
+    v = load_vectors(args.input, format=args.input_format, **({} if args.limit is None else {"limit": args.limit}))
     for what in dropped_by(v, fmt):
         warn(f"{args.output} ({fmt}) keeps no {what}")
     v.save(args.output, format=fmt)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._common import extra_import, load_vectors, warn
+from ._common import add_vectors_argument, extra_import, load_vectors, warn
 
 
 def add_parsers(sub) -> None:
@@ -11,7 +11,7 @@ def add_parsers(sub) -> None:
                        description="Draw VECTORS to --out (.png, .svg, .pdf or a self-contained interactive .html). "
                                    "Choose one of --words, --top, --neighbors-of (a word map), --analogy, "
                                    "--history, --subsampling or --noise.")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--words", nargs="+", action="extend", metavar="WORD", help="these words (repeatable)")
     what.add_argument("--top", type=int, metavar="N", help="the N most frequent words")
@@ -33,13 +33,13 @@ def add_parsers(sub) -> None:
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("projector", help="write vectors.tsv and metadata.tsv for the TensorFlow Embedding Projector")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("--out", required=True, metavar="DIR", help="directory for vectors.tsv and metadata.tsv")
     p.add_argument("--limit", type=int, default=None, help="only the first N keys (the projector handles ~100k)")
     p.set_defaults(func=cmd_projector)
 
     p = sub.add_parser("serve", help="the web explorer on http://HOST:PORT (extra [web])")
-    p.add_argument("vectors", metavar="VECTORS", help="a vectors file or model directory")
+    add_vectors_argument(p)
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     p.add_argument("--allow-host", nargs="+", action="extend", default=[], metavar="NAME",
@@ -64,7 +64,7 @@ def cmd_plot(args) -> int:
     if ext not in plots.PLOT_EXTENSIONS:
         raise InvalidParameterError(f"--out must end in .png, .svg, .pdf or .html, got '{args.out}'")
     check_writable(args.out, "file", plots.is_plot_file)
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     if args.analogy:
         if len(args.analogy) < 4 or len(args.analogy) % 2:
             raise InvalidParameterError("--analogy takes pairs of words: A B C D [E F ...] draws A->B, C->D, ...")
@@ -91,7 +91,7 @@ def cmd_projector(args) -> int:
     from ..viz.projector import is_projector_dir, write_projector
 
     check_writable(args.out, "dir", is_projector_dir)
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     vp, mp = write_projector(v, args.out, args.limit)
     n = len(v) if args.limit is None else min(args.limit, len(v))
     print(f"wrote {vp} and {mp}: {n:,} keys x {v.dim} dims; load both at projector.tensorflow.org")
@@ -108,7 +108,7 @@ def _web():
 def cmd_serve(args) -> int:
     web = extra_import(_web)
     web.check_address(args.host, args.port)  # a busy port is one line and exit 1, before loading
-    v = load_vectors(args.vectors)
+    v = load_vectors(args.vectors, format=args.vectors_format)
     v.norms()  # a damaged model (NaN, infinity) is refused here, in one line, not request by request
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"serving on {args.host}: other machines can reach the explorer")

@@ -106,25 +106,22 @@ def _json_default(obj):
 
 
 def _read_keylist(vpath: str, n: int):
-    """Keys of ``vocab.tsv`` as a :class:`KeyList` (bytes + offsets), or None when the file
-    needs the general reader (escaped keys, counts present, damage)."""
+    """Keys of ``vocab.tsv`` as a :class:`KeyList` (one buffer), or None when the file needs the
+    general reader (escaped keys, counts present, damage)."""
     from ..vectors import KeyList
 
     with open(vpath, "rb") as fh:
         data = fh.read()
-    if b"\\" in data or data.count(b"\t\n") != n or data.count(b"\n") != n or not data.endswith(b"\t\n"):
+    if b"\\" in data or data.count(b"\t\n") != n or data.count(b"\n") != n or data.count(b"\t") != n \
+            or (n and not data.endswith(b"\t\n")):
         return None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)  # each line is "key\t\n"
-    offsets = np.empty(n + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = ends + 1
-    keys_only = data.replace(b"\t\n", b"")
-    offsets -= np.arange(n + 1, dtype=np.int64) * 2  # two bytes fewer per preceding line
-    return KeyList(keys_only, offsets)
+    buf = b"\n" + data.replace(b"\t\n", b"\n")  # each line "key\t\n": keys separated by newlines
+    starts = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10).astype(np.int64)
+    return KeyList(buf, starts)
 
 
 def _read_vocab(vpath: str, n: int):

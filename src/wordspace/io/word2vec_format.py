@@ -121,7 +121,8 @@ def sniff_binary(path: str) -> bool:
     if ext in (".txt", ".vec") or (line is not None and _is_utf8(line)):
         return False
     raise FormatError(f"'{path}' is neither word2vec text ({why_text}) nor word2vec binary ({why_binary}); "
-                      "if you know which it is, give --format (format= in Python) to read it so and see where it fails")
+                      "if you know which it is, name it with --format (--input-format for convert; format= in Python) to read "
+                      "it so and see where it fails")
 
 
 def _check_finite(matrix: np.ndarray, keys: list, path: str, first_line: int, block: int = 1 << 16) -> None:

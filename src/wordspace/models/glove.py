@@ -15,6 +15,7 @@ from .._kernels import glove as kg
 from .._validation import NONE, Callbacks, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
+from ..progress import announce_compilation
 from ._base import check_memory
 from ._cooccurrence import CooccurrenceTrainer
 
@@ -137,6 +138,8 @@ class GloVe(CooccurrenceTrainer):
             for lo in range(0, n_chunks, per_call):
                 part = order[lo : lo + per_call]
                 loss_out = np.zeros(part.shape[0], dtype=np.float64)
+                if lo == 0:
+                    announce_compilation(bar, kernel)
                 kernel(W, C, bw, bc, gW, gC, gbw, gbc, co.rows, co.cols, co.values, part, CHUNK, params, loss_out)
                 total += float(loss_out.sum())
                 seen = min(co.nnz, (lo + part.shape[0]) * CHUNK)

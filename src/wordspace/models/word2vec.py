@@ -15,6 +15,7 @@ from .._validation import NONE, Callbacks, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
+from ..progress import announce_compilation
 from ._base import Trainer, check_memory
 
 __all__ = ["Word2Vec"]
@@ -222,9 +223,8 @@ class Word2Vec(Trainer):
             for lo in range(0, n_blocks, BLOCKS_PER_CALL):
                 hi = min(n_blocks, lo + BLOCKS_PER_CALL)
                 params[kw.P_BLOCK0] = lo
-                if lo == 0 and not kernel.signatures:  # the first call compiles or loads the kernel
-                    bar.set_postfix_str("preparing the compiled kernels (slow on the very first run only)")
-                    bar.refresh()
+                if lo == 0:
+                    announce_compilation(bar, kernel)
                 loss_out = np.zeros(hi - lo, dtype=np.float64)
                 count_out = np.zeros(hi - lo, dtype=np.int64)
                 kernel(w_in, w_out, enc.tokens, enc.offsets, blocks[lo : hi + 1], keep, *tables,
