@@ -8,7 +8,6 @@ import lzma
 import numpy as np
 import pytest
 
-from wordspace import corpus as corpus_mod
 from wordspace import textfiles as textfiles_mod
 from wordspace.corpus import LineCorpus, encode_corpus, expand_paths
 from wordspace.errors import CorpusError

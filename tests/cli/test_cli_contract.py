@@ -2,34 +2,12 @@
 when repeated, batch neighbours, a busy port, plots of files without history, what a conversion
 drops, and long phases that say what they are doing."""
 
-import gzip
 import json
 import socket
 
 import pytest
 
 from wordspace.cli import build_parser, main
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory, demo_corpus):
-    p = tmp_path_factory.mktemp("c") / "kjv_part.txt.gz"
-    with gzip.open(demo_corpus, "rt") as src, gzip.open(p, "wt") as dst:
-        dst.write("".join(line for _, line in zip(range(8000), src)))
-    return str(p)
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, corpus):
-    out = tmp_path_factory.mktemp("m") / "vecs.bin"
-    assert main(["train", corpus, "--out", str(out), "--dim", "20", "--epochs", "2", "--workers", "1", "--quiet"]) == 0
-    return str(out)
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _parsers(parser):
@@ -65,18 +43,18 @@ def test_train_options_come_from_the_trainers():
                 and a.dest not in ("help", "out", "algorithm", "format", "kind", "quiet")]
 
 
-def test_repeated_options_accumulate(trained, capsys):
-    code, out, _ = run(["evaluate", trained, "--similarity", "wordsim353", "--similarity", "simlex999", "--json"], capsys)
+def test_repeated_options_accumulate(trained, run):
+    code, out, _ = run(["evaluate", trained, "--similarity", "wordsim353", "--similarity", "simlex999", "--json"])
     assert code == 0 and set(json.loads(out)["similarity"]) == {"wordsim353", "simlex999"}
-    code, out2, _ = run(["evaluate", trained, "--similarity", "wordsim353", "simlex999", "--json"], capsys)
+    code, out2, _ = run(["evaluate", trained, "--similarity", "wordsim353", "simlex999", "--json"])
     assert json.loads(out2) == json.loads(out)
 
 
-def test_neighbors_answers_many_words_as_single_queries_do(trained, capsys):
+def test_neighbors_answers_many_words_as_single_queries_do(trained, run):
     import wordspace
 
     words = ["god", "king", "gold", "david", "earth"]
-    code, out, _ = run(["neighbors", trained, *words, "-k", "4", "--json"], capsys)
+    code, out, _ = run(["neighbors", trained, *words, "-k", "4", "--json"])
     got = json.loads(out)
     v = wordspace.load(trained)
     for w in words:
@@ -85,39 +63,39 @@ def test_neighbors_answers_many_words_as_single_queries_do(trained, capsys):
         assert [a["score"] for a in got[w]] == pytest.approx([n.score for n in single], rel=1e-5)
 
 
-def test_analogy_command_reports_most_similar_scores(trained, capsys):
+def test_analogy_command_reports_most_similar_scores(trained, run):
     import wordspace
 
-    code, out, _ = run(["analogy", trained, "man", "king", "woman", "-k", "3", "--json"], capsys)
+    code, out, _ = run(["analogy", trained, "man", "king", "woman", "-k", "3", "--json"])
     answers = json.loads(out)["answers"]
     ms = wordspace.load(trained).most_similar(positive=["king", "woman"], negative=["man"], k=3)
     assert [a["key"] for a in answers] == [m.key for m in ms]
     assert [a["score"] for a in answers] == pytest.approx([m.score for m in ms], rel=1e-5)
 
 
-def test_serve_on_a_busy_port_is_one_line_and_exit_1(trained, capsys):
+def test_serve_on_a_busy_port_is_one_line_and_exit_1(trained, run):
     pytest.importorskip("fastapi")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        code, out, err = run(["serve", trained, "--port", str(port)], capsys)
+        code, out, err = run(["serve", trained, "--port", str(port)])
     assert code == 1 and "serving" not in out and err.count("\n") == 1
     assert f"127.0.0.1:{port}" in err and "in use" in err and "--port" in err
 
 
-def test_plot_history_of_a_file_without_history(trained, tmp_path, capsys):
+def test_plot_history_of_a_file_without_history(trained, tmp_path, run):
     pytest.importorskip("matplotlib")
-    code, _, err = run(["plot", trained, "--history", "--out", str(tmp_path / "h.png")], capsys)
+    code, _, err = run(["plot", trained, "--history", "--out", str(tmp_path / "h.png")])
     assert code == 1 and "no training history" in err and "keep vectors only" in err
 
 
-def test_convert_says_what_a_format_drops(tmp_path, corpus, capsys):
+def test_convert_says_what_a_format_drops(tmp_path, corpus, capsys, run):
     model = tmp_path / "ft"
     assert main(["train", corpus, "--algorithm", "fasttext", "--out", str(model), "--dim", "8", "--epochs", "1",
                  "--buckets", "1000", "--quiet"]) == 0
     capsys.readouterr()
-    code, _, err = run(["convert", str(model), str(tmp_path / "ft.bin")], capsys)
+    code, _, err = run(["convert", str(model), str(tmp_path / "ft.bin")])
     assert code == 0 and "subword n-gram vectors" in err and "word counts" in err
 
 
@@ -135,7 +113,6 @@ def test_a_long_phase_says_what_it_is_doing(capsys):
     assert "wordspace: slow work ..." in err and "slow work: done in" in err
 
 
-def test_ppmi_factorisation_shows_progress(tmp_path, corpus, capsys):
-    code, _, err = run(["train", corpus, "--algorithm", "ppmi-svd", "--out", str(tmp_path / "p.bin"), "--dim", "10"],
-                       capsys)
+def test_ppmi_factorisation_shows_progress(tmp_path, corpus, run):
+    code, _, err = run(["train", corpus, "--algorithm", "ppmi-svd", "--out", str(tmp_path / "p.bin"), "--dim", "10"])
     assert code == 0 and "svd" in err and "product" in err

@@ -2,8 +2,9 @@
 options, calling one public function of the library and printing the result.
 
 Exit codes: 0 success, 1 runtime error (bad input, unreadable or unwritable files, invalid
-parameter values: one line on stderr, never a traceback), 2 usage error (unknown option,
-missing argument), 130 interrupted.
+parameter values: one line on stderr, never a traceback; ``WORDSPACE_DEBUG=1`` shows the
+traceback of an unexpected error), 2 usage error (unknown option, missing argument), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("wordspace: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (| head): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except MemoryError:
         print("wordspace: error: out of memory; use smaller settings (--dim, --max-vocab) or a machine with more RAM",
               file=sys.stderr)
@@ -77,4 +83,13 @@ def main(argv=None) -> int:
     except OSError as exc:
         where = f" '{exc.filename}'" if exc.filename else ""
         print(f"wordspace: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 (a bug of ours: still one line; WORDSPACE_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("WORDSPACE_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(f"wordspace: error: unexpected {type(exc).__name__}: {first} (a bug in wordspace: please report it "
+              "with the command; WORDSPACE_DEBUG=1 shows where it happened)", file=sys.stderr)
         return 1

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 
 from ._common import add_vectors_argument, load_vectors, print_json, print_neighbors, warn
 

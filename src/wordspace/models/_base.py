@@ -18,12 +18,25 @@ import time
 
 import numpy as np
 
-from .._validation import validate_params
+from .._validation import NONE, Callbacks, Interval, Options, Param, validate_params
 from ..callbacks import Callback
 from ..errors import InvalidParameterError, NotFittedError, TrainingError
 from ..progress import phase, progress_bar
 
-__all__ = ["Trainer", "Callback", "numba_threads", "check_memory"]
+__all__ = ["Trainer", "Callback", "COMMON_PARAMS", "numba_threads", "check_memory"]
+
+#: Parameters every trainer takes, declared once (a trainer may override one with its own help).
+COMMON_PARAMS = {
+    "dim": Param([Interval(int, 1, None)], "vector dimension"),
+    "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
+    "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
+    "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
+    "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
+    "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
+    "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+    "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
+    "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
+}
 
 
 class Trainer:

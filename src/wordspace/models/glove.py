@@ -12,11 +12,11 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import glove as kg
-from .._validation import NONE, Callbacks, Interval, Options, Param
+from .._validation import Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..progress import announce_compilation
-from ._base import check_memory
+from ._base import COMMON_PARAMS, check_memory
 from ._cooccurrence import CooccurrenceTrainer
 
 __all__ = ["GloVe"]
@@ -79,10 +79,7 @@ class GloVe(CooccurrenceTrainer):
     algorithm = "glove"
     export_kinds = ("sum", "input", "output", "average")
     _params = {
-        "dim": Param([Interval(int, 1, None)], "vector dimension"),
-        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
-        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
-        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
+        **COMMON_PARAMS,
         "weighting": Param([Options(WEIGHTINGS)], "weight of a pair at distance d: harmonic 1/d, uniform 1, "
                            "linear (window-d+1)/window"),
         "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
@@ -90,11 +87,6 @@ class GloVe(CooccurrenceTrainer):
         "x_max": Param([Interval(float, 0, None, closed="neither")], "co-occurrences above this get full weight"),
         "power": Param([Interval(float, 0, None)], "exponent of the weighting function"),
         "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
-        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
-        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
-        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
-        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
-        "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
     }
 
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,

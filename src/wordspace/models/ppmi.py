@@ -13,12 +13,12 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import linalg as kl
-from .._validation import NONE, Callbacks, Interval, Options, Param
+from .._validation import Callbacks, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..progress import progress_bar
-from ._base import check_memory
+from ._base import COMMON_PARAMS, check_memory
 from ._cooccurrence import CooccurrenceTrainer
 from .glove import GloVe
 
@@ -134,20 +134,14 @@ class PPMISVD(CooccurrenceTrainer):
     algorithm = "ppmi-svd"
     export_kinds = ("input",)
     _params = {
+        **COMMON_PARAMS,
         "dim": Param([Interval(int, 1, None)], "number of singular vectors kept"),
-        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
-        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
-        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
         "weighting": Param([Options(WEIGHTINGS)], GloVe._params["weighting"].help),
         "context_smoothing": Param([Interval(float, 0, None, closed="neither")], "exponent of the context counts; 1 disables smoothing"),
         "shift": Param([Interval(float, 0, None, closed="neither")], "subtract log(SHIFT) from every PMI; 1 means no shift"),
         "eigenvalue_power": Param([Interval(float, -10, 10)], "the vectors are U * S**POWER"),
         "power_iterations": Param([Interval(int, 0, 100)], "power iterations of the randomized SVD"),
         "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
-        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
-        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
-        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
-        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
         "callbacks": Param([Callbacks()], "objects called when training begins and ends", cli=False),
     }
 

@@ -11,12 +11,12 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import word2vec as kw
-from .._validation import NONE, Callbacks, Interval, Options, Param
+from .._validation import NONE, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
 from ..progress import announce_compilation
-from ._base import Trainer, check_memory
+from ._base import COMMON_PARAMS, Trainer, check_memory
 
 __all__ = ["Word2Vec"]
 
@@ -95,24 +95,16 @@ class Word2Vec(Trainer):
     algorithm = "word2vec"
     export_kinds = ("input", "output", "average")
     _params = {
-        "dim": Param([Interval(int, 1, None)], "vector dimension"),
-        "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
+        **COMMON_PARAMS,
         "architecture": Param([Options(("skipgram", "cbow"))], "skipgram predicts context words from the word; cbow the word from its context"),
         "loss": Param([Options(("ns", "hs", "softmax"))], "negative sampling, hierarchical softmax, or full softmax (at most 10,000 words)"),
         "negative": Param([Interval(int, 0, None)], "noise words per prediction with --loss ns"),
         "ns_exponent": Param([Interval(float, None, None)], "noise words are drawn with probability proportional to count**EXPONENT"),
         "sample": Param([Interval(float, 0, None)], "frequent-word subsampling threshold; 0 keeps every word"),
-        "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
-        "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
         "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
         "alpha": Param([Interval(float, 0, None, closed="neither"), NONE],
                        "initial learning rate (skipgram 0.025; cbow 0.075 with ns, 0.05 with hs or softmax)"),
         "min_alpha": Param([Interval(float, 0, None)], "learning rate reached at the end (linear decay)"),
-        "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
-        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
-        "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
-        "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
-        "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
     }
 
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
