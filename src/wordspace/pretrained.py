@@ -307,6 +307,8 @@ def _unpack(archive: str, e: dict, work: str, name: str) -> str:
         return archive
     out = os.path.join(work, "unpacked")
     free = shutil.disk_usage(work).free
+    if e.get("format") == "native":
+        return _unpack_native(archive, e, out, free, name)
     try:
         if comp == "gzip":
             src = gzip.open(archive, "rb")
@@ -329,6 +331,34 @@ def _unpack(archive: str, e: dict, work: str, name: str) -> str:
                 dst.write(block)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise FormatError(f"the downloaded file of {name} cannot be unpacked as {comp} ({exc})") from None
+    return out
+
+
+def _unpack_native(archive: str, e: dict, out: str, free: int, name: str) -> str:
+    """A native model directory from a zip archive: the members under ``member/`` (regular files
+    only, no absolute paths, no ``..``, no links), their total size bounded by the free disk."""
+    if e["compression"] != "zip":
+        raise FormatError(f"{name}: a native model is a directory, so it is published as a zip archive (compression "
+                          f"'zip', member the folder); the catalogue says {e['compression']!r}")
+    prefix = e["member"].rstrip("/") + "/"
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [i for i in zf.infolist() if i.filename.startswith(prefix) and not i.is_dir()]
+            if not members:
+                raise FormatError(f"the archive of {name} holds no folder {e['member']!r}")
+            if sum(i.file_size for i in members) > free:
+                raise DownloadError(f"{name} unpacks to more than the {free:,} free bytes; free some space")
+            os.makedirs(out)
+            for info in members:
+                rel = info.filename[len(prefix):]
+                is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+                if not rel or "/" in rel or rel in (".", "..") or "\\" in rel or is_link:
+                    raise FormatError(f"the archive of {name} holds {info.filename!r}, which a model folder never "
+                                      "holds (a nested path or a link)")
+                with zf.open(info) as src, open(os.path.join(out, rel), "wb") as dst:
+                    shutil.copyfileobj(src, dst, CHUNK)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise FormatError(f"the downloaded file of {name} cannot be unpacked as zip ({exc})") from None
     return out
 
 

@@ -102,6 +102,24 @@ def test_each_format_and_compression_loads_by_name_then_from_the_cache(hub, vect
     assert os.listdir(hub.home / "models") == ["m"] and not os.listdir(hub.home / "downloads")
 
 
+def test_a_native_model_in_a_zip(hub, vectors, tmp_path):
+    vectors.save(tmp_path / "model")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name in os.listdir(tmp_path / "model"):
+            zf.write(tmp_path / "model" / name, f"model/{name}")
+    hub.add("nat", buf.getvalue(), "native", "zip", checksum="sha256", member="model")
+    v = wordspace.load("nat")
+    assert list(v.keys) == KEYS and v.metadata["pretrained"]["name"] == "nat"
+    bad = io.BytesIO()
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("model/../../escape.txt", "out of the folder")
+    hub.add("evil", bad.getvalue(), "native", "zip", checksum="sha256", member="model")
+    with pytest.raises(wordspace.FormatError, match="never holds"):
+        wordspace.load("evil")
+    assert not (hub.home / "escape.txt").exists() and not (tmp_path / "escape.txt").exists()
+
+
 def test_fasttext_bin_keeps_subwords(hub, tmp_path):
     from fuzz.seeds import fasttext_bin
 
