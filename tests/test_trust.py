@@ -295,3 +295,25 @@ def test_a_giant_token_is_cut_with_a_warning_and_a_bom_is_not_a_word(tmp_path, m
     with pytest.warns(RuntimeWarning, match="was cut into pieces"):
         enc = encode_corpus(str(p), min_count=1)
     assert "hello" in enc.words and "\ufeffhello" not in enc.words
+
+
+def test_binary_data_is_named_as_such_and_latin1_text_as_text(tmp_path):
+    exe = tmp_path / "program.bin"
+    exe.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
+    with pytest.raises(FormatError, match="binary data .* no word2vec header"):
+        wordspace.load(exe)
+    latin = tmp_path / "glove.txt"
+    latin.write_bytes(b"caf\xe9 1 2\nb 3 4\n")  # headerless GloVe text with a Latin-1 key
+    with pytest.raises(FormatError, match="line 1 is not valid utf-8"):
+        wordspace.load(latin)
+    assert wordspace.load(latin, encoding="latin-1").keys[0] == "café"
+
+
+def test_contextual_refuses_pickled_weights_in_one_line(tmp_path, capsys):
+    pytest.importorskip("transformers")
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "bert"}')
+    (model / "pytorch_model.bin").write_bytes(b"\x80\x04not really a pickle")
+    code, _, err = run(["contextual", str(model), "--sentence", "the bank", "--word", "bank"], capsys)
+    assert code == 1 and "pickles" in err and err.count("\n") == 1 and "Traceback" not in err

@@ -84,6 +84,12 @@ def _binary_record_ok(fh, start: int, dim: int, size: int) -> str | None:
     return None
 
 
+def _looks_binary(head: bytes) -> bool:
+    """Binary data rather than text in any encoding: NUL bytes, or many control bytes."""
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    return b"\x00" in head or controls > len(head) // 10
+
+
 def _is_utf8(data: bytes) -> bool:
     """Whether ``data`` reads as text: valid UTF-8 without NUL bytes."""
     if b"\x00" in data:
@@ -102,7 +108,13 @@ def sniff_binary(path: str) -> bool:
     with open(path, "rb") as fh:
         first = _first_line(fh, 4096)
         if first is None or _parse_header(first.lstrip(_BOM), path) is None:
-            return False  # no "n dim" header: GloVe-style text, or not vectors at all (the text reader says)
+            fh.seek(0)
+            head = fh.read(4096)
+            if _looks_binary(head):
+                raise FormatError(f"'{path}' is not a vectors file: it holds binary data (first bytes {head[:8]!r}) "
+                                  "and no word2vec header 'n_keys dim'; give a word2vec, GloVe or fastText file, or "
+                                  "a wordspace model directory")
+            return False  # no "n dim" header: GloVe-style text (the text reader checks the rest)
         n, dim = _parse_header(first.lstrip(_BOM), path)
         start = len(first) + 1
         fh.seek(start)
