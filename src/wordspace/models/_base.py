@@ -262,7 +262,7 @@ class Trainer:
             bar.close()
 
 
-_LOG_KEYS = ("epoch", "loss", "words", "seconds", "words_per_sec", "alpha")
+_LOG_KEYS = ("epoch", "loss", "online_loss", "words", "seconds", "words_per_sec", "alpha")
 
 
 def _all_finite(matrix, block: int = 1 << 16) -> bool:
