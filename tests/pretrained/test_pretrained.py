@@ -120,6 +120,22 @@ def test_a_native_model_in_a_zip(hub, vectors, tmp_path):
     assert not (hub.home / "escape.txt").exists() and not (tmp_path / "escape.txt").exists()
 
 
+def test_split_parts_are_joined_and_the_bar_shows_bytes(hub, vectors, tmp_path, capsys):
+    payload = _compress(_file_bytes(vectors, tmp_path, "word2vec-binary"), "gzip")
+    half = len(payload) // 2
+    p1 = hub.add("parts", payload[:half], "word2vec-binary", "gzip")
+    url2 = hub.server.add("/parts.2", Behaviour(payload[half:]))
+    cat = json.loads((tmp_path / "catalogue.json").read_text())
+    e = cat["models"]["parts"]
+    e.update(url=[e["url"], url2], md5=hashlib.md5(payload).hexdigest(), size=len(payload))
+    (tmp_path / "catalogue.json").write_text(json.dumps(cat))
+    assert main(["download", "parts"]) == 0
+    err = capsys.readouterr().err
+    assert "B/s" in err and "(1/2)" in err and "(2/2)" in err
+    np.testing.assert_allclose(wordspace.load("parts").matrix, vectors.matrix)
+    assert hub.server.requests[p1] == 1 and hub.server.requests["/parts.2"] == 1
+
+
 def test_fasttext_bin_keeps_subwords(hub, tmp_path):
     from fuzz.seeds import fasttext_bin
 
