@@ -37,6 +37,13 @@ class Vocab:
     def total(self) -> int:
         return int(self.counts.sum())
 
+    def one_hot(self, words):
+        """The one-hot rows of ``words`` over this vocabulary: a SciPy sparse matrix
+        (``wordspace.sparse.one_hot``; extra ``[classify]``)."""
+        from .sparse import one_hot
+
+        return one_hot(words, self.index)
+
 
 def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | None):
     """Choose the vocabulary: count >= min_count, most frequent first, ties by word.

@@ -162,3 +162,38 @@ def test_quality_on_wikipedia(shared_data, tmp_path):
     months = {"february", "march", "april", "may", "june", "july", "august", "september",
               "october", "november", "december"}
     assert len(months & {n.key for n in v.most_similar("january", k=5)}) >= 3
+
+
+@pytest.mark.parametrize("loss", ["softmax", "hs", "ns"])
+def test_probabilities_of_output_words(loss, demo_sentences):
+    """P(w | context) sums to 1 over the vocabulary and matches a NumPy reference: the softmax of
+    the output rows (ns, softmax) or, for hs, the product of sigmoids along each word's Huffman
+    path, walked here word by word."""
+    from wordspace import Word2Vec
+
+    sents = demo_sentences[:1500]
+    m = Word2Vec(dim=16, epochs=1, loss=loss, min_count=20, workers=1, progress=False).fit(sents)
+    ctx = ["lord", "said", "unknownword"]
+    h = np.mean([m.input_matrix_[m.vocab_.index[w]] for w in ctx[:2]], axis=0).astype(np.float64)
+    p = m.output_distribution(h)
+    assert p.shape == (len(m.vocab_),) and abs(p.sum() - 1) < 1e-9
+    if loss == "hs":
+        codes, points, lengths = m.tree_
+        ref = np.array([np.prod([1 / (1 + np.exp(-(1 - 2 * int(codes[w, i])) * (m.output_matrix_[points[w, i]] @ h)))
+                                 for i in range(lengths[w])]) for w in range(len(m.vocab_))])
+    else:
+        s = m.output_matrix_.astype(np.float64) @ h
+        ref = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    np.testing.assert_allclose(p, ref, rtol=1e-6, atol=1e-12)
+    top = m.predict_output_word(ctx, k=5)
+    assert [t.key for t in top] == [m.vocab_.words[i] for i in np.argsort(-ref, kind="stable")[:5]]
+    if loss == "ns":
+        with pytest.raises(InvalidParameterError, match="loss='ns'"):
+            m.log_likelihood(sents[:2])
+        return
+    ll = m.log_likelihood([sents[0], sents[0][:1], ["unknownword"]])
+    assert ll[1] == 0 and ll[2] == 0 and ll[0] < 0
+    ids = [m.vocab_.index[w] for w in sents[0] if w in m.vocab_]
+    expected = sum(np.log(m.output_distribution(m.input_matrix_[c].astype(np.float64))[w])
+                   for i, w in enumerate(ids) for c in ids[max(0, i - m.window) : i] + ids[i + 1 : i + 1 + m.window])
+    assert ll[0] == pytest.approx(expected, rel=1e-9)

@@ -170,7 +170,8 @@ class Word2Vec(Trainer):
         if self.loss == "ns":
             return alias_table(noise_distribution(enc.counts, self.ns_exponent))
         if self.loss == "hs":
-            return huffman_tree(enc.counts)
+            self.tree_ = huffman_tree(enc.counts)  # (codes, points, lengths): kept for the probabilities
+            return self.tree_
         return ()
 
     def _kernel(self, parallel: bool):
@@ -267,6 +268,81 @@ class Word2Vec(Trainer):
 
     def _desc(self) -> str:
         return f"{self.architecture}/{self.loss}"
+
+    # -- P(context | word) -----------------------------------------------------------------------
+    def output_distribution(self, vector) -> np.ndarray:
+        """:math:`P(w \\mid h)` over the vocabulary for a hidden vector ``h``, float64, summing to 1:
+        the softmax of the output rows' scores (``loss="ns"``, as gensim does, and ``"softmax"``),
+        or the product of the sigmoids along each word's Huffman path (``loss="hs"``)."""
+        self._check_fitted()
+        h = np.asarray(vector, dtype=np.float64)
+        out = np.asarray(self.output_matrix_, dtype=np.float64)
+        if self.loss != "hs":
+            scores = out @ h
+            scores -= scores.max()
+            p = np.exp(scores)
+            return p / p.sum()
+        codes, points, lengths = self.tree_
+        f = (out @ h)[points]  # (n_words, depth): the score at each node of each word's path
+        sign = 1.0 - 2.0 * codes  # label 1 - code: sigma(f) on a 0 bit, sigma(-f) on a 1 bit
+        on_path = np.arange(codes.shape[1])[None, :] < lengths[:, None]
+        logp = np.where(on_path, -np.logaddexp(0.0, -sign * f), 0.0).sum(axis=1)
+        return np.exp(logp)
+
+    def _log_prob(self, h: np.ndarray, w: int) -> float:
+        """:math:`\\log P(w \\mid h)` for one word, without the whole distribution."""
+        out = self.output_matrix_
+        if self.loss == "hs":
+            codes, points, lengths = self.tree_
+            n = lengths[w]
+            f = np.asarray(out[points[w, :n]], dtype=np.float64) @ h
+            return float(-np.logaddexp(0.0, -(1.0 - 2.0 * codes[w, :n]) * f).sum())
+        scores = np.asarray(out, dtype=np.float64) @ h
+        top = scores.max()
+        return float(scores[w] - top - np.log(np.exp(scores - top).sum()))
+
+    def predict_output_word(self, context_words, k: int = 10):
+        """The ``k`` words most probable in the middle of ``context_words``: the mean of their
+        input vectors scored by :meth:`output_distribution`. Returns ``[Neighbor(word,
+        probability)]``; unknown context words are ignored (gensim's ``predict_output_word``)."""
+        from ..errors import KeyNotFoundError
+        from ..vectors import Neighbor
+
+        self._check_fitted()
+        ids = [self.vocab_.index[w] for w in context_words if w in self.vocab_]
+        if not ids:
+            raise KeyNotFoundError(f"none of the context words {list(context_words)[:5]!r} is in the vocabulary")
+        p = self.output_distribution(np.asarray(self._word_matrix()[ids], dtype=np.float64).mean(axis=0))
+        k = min(int(k), p.shape[0])
+        top = np.argsort(-p, kind="stable")[:k]
+        return [Neighbor(self.vocab_.words[i], float(p[i])) for i in top.tolist()]
+
+    def log_likelihood(self, sentences) -> np.ndarray:
+        """Natural-log likelihood of each sentence (a list of tokens) under the model, float64:
+        for skip-gram the sum over every word and every context word within ``window`` of
+        :math:`\\log P(\\text{word} \\mid \\text{context word})`, for CBOW the sum over words of
+        :math:`\\log P(\\text{word} \\mid \\text{mean of its context})`. Words outside the
+        vocabulary are skipped. Needs ``loss="hs"`` or ``"softmax"``: negative sampling defines no
+        normalised probability (gensim's ``score`` has the same rule)."""
+        self._check_fitted()
+        if self.loss == "ns":
+            raise InvalidParameterError("log_likelihood needs normalised probabilities, which loss='ns' does not "
+                                        "define; train with loss='hs' or 'softmax'", param="loss")
+        inputs = self._word_matrix()
+        out = []
+        for sent in sentences:
+            ids = [self.vocab_.index[w] for w in sent if w in self.vocab_]
+            total = 0.0
+            for i, w in enumerate(ids):
+                ctx = ids[max(0, i - self.window) : i] + ids[i + 1 : i + 1 + self.window]
+                if not ctx:
+                    continue
+                if self.architecture == "cbow":
+                    total += self._log_prob(np.asarray(inputs[ctx], dtype=np.float64).mean(axis=0), w)
+                else:
+                    total += sum(self._log_prob(np.asarray(inputs[c], dtype=np.float64), w) for c in ctx)
+            out.append(total)
+        return np.asarray(out, dtype=np.float64)
 
     def _extra_rows(self) -> int:
         """Input rows beyond one per word (fastText's n-gram buckets)."""
