@@ -200,7 +200,8 @@ class _SentenceLengths:
 class _ByteEncoder:
     """Counts and encodes files with the compiled tokenizer (``_kernels.tokenize``)."""
 
-    def __init__(self, max_sentence_length: int, prune_at: int | None, sink: _TokenSink):
+    def __init__(self, max_sentence_length: int, prune_at: int | None, sink: _TokenSink, preparation=None):
+        self.preparation = None if preparation is None or preparation.is_identity else preparation
         self.table = np.full(1 << 18, -1, dtype=np.int32)
         cap = 1 << 16
         self.hashes = np.zeros(cap, dtype=np.uint64)
@@ -223,6 +224,8 @@ class _ByteEncoder:
 
     def feed(self, data: bytes, ends_file: bool) -> None:
         self.invalid += count_invalid_utf8(data)
+        if self.preparation is not None:
+            data = self.preparation.prepare_bytes(data)
         buf = np.frombuffer(data, dtype=np.uint8)
         out = np.empty(buf.shape[0] // 2 + 2, dtype=np.int32)
         n_sent_cap = int(np.count_nonzero(buf == 10)) + buf.shape[0] // self.max_len + 2
@@ -402,6 +405,7 @@ def encode_corpus(
     prune_at: int | None = 10_000_000,
     spill_bytes: int = 1 << 30,
     tmp_dir: str | None = None,
+    preparation=None,
 ) -> EncodedCorpus:
     """Read ``corpus`` once: count words, choose the vocabulary, return token ids.
 
@@ -425,6 +429,9 @@ def encode_corpus(
         Token streams larger than this live in a memory-mapped temporary file, not in RAM.
     tmp_dir : str or None
         Where that temporary file goes (default: the system temporary directory).
+    preparation : TextPreparation or None
+        Lower-casing, word tokenising, normalisation, numbers (``wordspace.textprep``), applied
+        to each block of bytes before it is tokenised (to each sentence of an in-memory corpus).
 
     Raises
     ------
@@ -438,7 +445,7 @@ def encode_corpus(
     if _is_path_list(corpus):
         files = expand_paths(corpus)
         where = ", ".join(f"'{f}'" for f in files[:3]) + (" ..." if len(files) > 3 else "")
-        enc = _ByteEncoder(max_sentence_length, prune_at, sink)
+        enc = _ByteEncoder(max_sentence_length, prune_at, sink, preparation)
         for path in files:
             pending = None
             for data, ends in textfiles.iter_blocks(path):
@@ -462,7 +469,10 @@ def encode_corpus(
                     "corpus items must be lists of tokens, got a str; split your sentences "
                     "(for example [line.split() for line in lines]) or pass file paths"
                 )
-            enc.feed(list(sent))
+            sent = list(sent)
+            if preparation is not None and not preparation.is_identity and all(isinstance(t, str) for t in sent):
+                sent = preparation.tokens(" ".join(sent))
+            enc.feed(sent)
         tokens = sink.finish()
         enc.finish_counts(tokens)
     if enc.invalid:

@@ -142,6 +142,7 @@ class Vectors:
         self._matrix = matrix
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
         self.metadata = dict(metadata or {})
+        self._preparation = _preparation_of(self.metadata, source)  # applied to query words
         self._unit = None  # cached unit-normalised matrix
         self._norms = None  # cached row lengths
         self._suggest_pool = None  # spelling buckets for suggest(), built on first use
@@ -205,9 +206,19 @@ class Vectors:
         return isinstance(key, str) and self._lookup(key) >= 0
 
     def _lookup(self, key: str) -> int:
-        """Row of ``key`` or -1. The first few lookups in an opened file search its key buffer
-        (milliseconds) instead of building the key -> row dict (a second for a million keys), so
-        opening a model and asking about a word or two stays instant."""
+        """Row of ``key`` or -1; a word not found as given is looked up as the model's text
+        preparation makes it (``"King"`` -> ``"king"`` for a model trained lower-cased)."""
+        row = self._find(key)
+        if row < 0 and self._preparation is not None:
+            prepared = self._preparation.key(key)
+            if prepared != key:
+                row = self._find(prepared)
+        return row
+
+    def _find(self, key: str) -> int:
+        """Row of ``key`` exactly, or -1. The first few lookups in an opened file search its key
+        buffer (milliseconds) instead of building the key -> row dict (a second for a million
+        keys), so opening a model and asking about a word or two stays instant."""
         if self._key_to_row is None and isinstance(self._keys, KeyList) and self._scans < SCAN_LOOKUPS:
             self._scans += 1
             return self._keys.find(key)
@@ -476,6 +487,17 @@ class Vectors:
         from .io import load
 
         return load(path, format=format, **kwargs)
+
+
+def _preparation_of(metadata: dict, source):
+    """The text preparation a model records (None for none, or for plain vectors)."""
+    text = metadata.get("text") if isinstance(metadata, dict) else None
+    if not text:
+        return None
+    from .textprep import TextPreparation
+
+    prep = TextPreparation.from_dict(text, f"'{source}'" if source else "the metadata")
+    return None if prep.is_identity else prep
 
 
 def _check_k(k) -> None:

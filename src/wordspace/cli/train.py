@@ -16,7 +16,9 @@ _NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet")
 
 
 def _option_kwargs(param) -> dict:
-    """argparse ``type``/``choices`` for a declared parameter."""
+    """argparse ``type``/``choices`` (or a switch) for a declared parameter."""
+    if set(param.choices()) == {True, False}:
+        return {"action": "store_true"}
     if param.choices():
         return {"choices": list(param.choices()), "type": type(param.choices()[0])}
     kind = param.number_type()
@@ -60,7 +62,7 @@ def add_parsers(sub) -> None:
     every = set(ALGORITHMS)
     for name, (param, defaults) in trainer_options().items():
         which = "" if set(defaults) == every else "; " + ", ".join(defaults) + " only"
-        default = _default_text(defaults)
+        default = "" if set(param.choices()) == {True, False} else _default_text(defaults)
         p.add_argument("--" + name.replace("_", "-"), default=None, **_option_kwargs(param),
                        help=param.help + (f" ({default})" if default else "") + which)
     p.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: from --out's extension)")

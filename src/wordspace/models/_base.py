@@ -34,6 +34,11 @@ COMMON_PARAMS = {
     "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
     "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
     "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+    "lowercase": Param([Options((False, True))], "lower-case the text (Unicode-aware) before tokenising"),
+    "tokenizer": Param([Options(("whitespace", "words"))], "whitespace: tokens between spaces; words: runs of letters "
+                       "and digits (apostrophes and hyphens inside words kept, other punctuation dropped)"),
+    "normalize": Param([Options(("NFC", "NFKC")), NONE], "Unicode normalisation of the text before tokenising"),
+    "numbers": Param([Options((False, True))], "replace every run of digits by 0"),
     "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
     "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
 }
@@ -182,6 +187,7 @@ class Trainer:
         corpus statistics and the algorithm's own entries."""
         return {"algorithm": self.algorithm,
                 "params": {k: v for k, v in self.get_params().items() if k != "callbacks"},
+                "text": self.text_preparation().to_dict(),
                 "loss_history": list(getattr(self, "loss_history_", [])),
                 "corpus": getattr(self, "corpus_stats_", {}),
                 **self._extra_metadata(), **extra}
@@ -209,6 +215,13 @@ class Trainer:
         return self._make_vectors(self._export_matrix(kind), kind)
 
     # -- shared machinery ------------------------------------------------------------------
+    def text_preparation(self):
+        """The :class:`~wordspace.textprep.TextPreparation` these parameters ask for."""
+        from ..textprep import TextPreparation
+
+        return TextPreparation(lowercase=self.lowercase, tokenizer=self.tokenizer, normalize=self.normalize,
+                               numbers=self.numbers)
+
     def _resolve_workers(self) -> int:
         return self.workers if self.workers is not None else max(1, os.cpu_count() or 1)
 
@@ -222,7 +235,8 @@ class Trainer:
         if encoded is None:
             with phase("reading and counting the corpus", self.progress):
                 encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
-                                        max_sentence_length=self.max_sentence_length)
+                                        max_sentence_length=self.max_sentence_length,
+                                        preparation=self.text_preparation())
         self.vocab_ = Vocab(encoded.words, encoded.counts)
         self.corpus_stats_ = {
             "raw_tokens": encoded.raw_tokens, "tokens": encoded.n_tokens, "sentences": encoded.n_sentences,

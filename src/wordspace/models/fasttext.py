@@ -73,7 +73,8 @@ class FastText(Word2Vec):
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
                  ns_exponent=0.5, sample=1e-4, min_count=5, max_vocab=None, epochs=5, alpha=None,
                  min_alpha=0.0001, min_n=3, max_n=6, buckets=2_000_000, workers=None, seed=1,
-                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=True, callbacks=()):
+                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.architecture = architecture
@@ -92,6 +93,10 @@ class FastText(Word2Vec):
         self.workers = workers
         self.seed = seed
         self.max_sentence_length = max_sentence_length
+        self.lowercase = lowercase
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        self.numbers = numbers
         self.progress = progress
         self.callbacks = callbacks
 

@@ -91,7 +91,8 @@ class GloVe(CooccurrenceTrainer):
 
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,
                  alpha=0.05, x_max=100.0, power=0.75, memory=1024, workers=None, seed=1,
-                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=True, callbacks=()):
+                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.min_count = min_count
@@ -105,6 +106,10 @@ class GloVe(CooccurrenceTrainer):
         self.workers = workers
         self.seed = seed
         self.max_sentence_length = max_sentence_length
+        self.lowercase = lowercase
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        self.numbers = numbers
         self.progress = progress
         self.callbacks = callbacks
 

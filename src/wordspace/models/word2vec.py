@@ -117,7 +117,8 @@ class Word2Vec(Trainer):
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
                  ns_exponent=0.75, sample=1e-3, min_count=5, max_vocab=None, epochs=5,
                  alpha=None, min_alpha=0.0001, workers=None, seed=1,
-                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH, progress=True, callbacks=()):
+                 max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.architecture = architecture
@@ -133,6 +134,10 @@ class Word2Vec(Trainer):
         self.workers = workers
         self.seed = seed
         self.max_sentence_length = max_sentence_length
+        self.lowercase = lowercase
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        self.numbers = numbers
         self.progress = progress
         self.callbacks = callbacks
 
