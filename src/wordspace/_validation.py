@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "Options", "Param", "Callbacks", "NONE", "validate_params", "check_path_list"]
+__all__ = ["Interval", "Options", "Param", "Callbacks", "ExistingFile", "NONE", "validate_params", "check_path_list"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,9 @@ class Param:
         return next((c.values for c in self.constraints if isinstance(c, Options)), ())
 
     def number_type(self):
-        """``int`` or ``float`` for a numeric parameter, else None."""
+        """``int`` or ``float`` for a numeric parameter, ``str`` for a path, else None."""
+        if any(isinstance(c, ExistingFile) for c in self.constraints):
+            return str
         return next((c.kind for c in self.constraints if isinstance(c, Interval)), None)
 
 
@@ -142,3 +144,15 @@ class Callbacks:
 
     def describe(self) -> str:
         return "a list or tuple of wordspace.Callback objects"
+
+
+class ExistingFile:
+    """The path of an existing file."""
+
+    def accepts(self, value: Any) -> bool:
+        import os
+
+        return isinstance(value, (str, os.PathLike)) and os.path.isfile(value)
+
+    def describe(self) -> str:
+        return "the path of an existing file"

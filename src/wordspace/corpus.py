@@ -25,6 +25,7 @@ from .vocab import select_vocab
 
 __all__ = [
     "DEFAULT_MAX_SENTENCE_LENGTH",
+    "restrict_vocabulary",
     "LineCorpus",
     "EncodedCorpus",
     "expand_paths",
@@ -510,3 +511,20 @@ def encode_corpus(
         spilled=isinstance(tokens, np.memmap),
         _keep=[tokens],
     )
+
+
+def restrict_vocabulary(encoded: EncodedCorpus, min_count: int, max_vocab: int | None = None) -> EncodedCorpus:
+    """``encoded`` with only the words seen at least ``min_count`` times (at most ``max_vocab``
+    of them, most frequent first), the others dropped from its token stream (after a step that
+    needed every word, such as joining phrases)."""
+    words, counts, remap = select_vocab(encoded.words.__getitem__, encoded.counts, min_count, max_vocab)
+    if not words:
+        raise CorpusError(f"no word occurs at least min_count={min_count} times; lower --min-count or use a larger corpus")
+    tokens = encoded.tokens
+    n_kept, new_offsets = _compact(tokens, encoded.offsets, remap)
+    lens = np.diff(new_offsets)
+    if (lens == 0).any():
+        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=words, counts=counts,
+                         raw_tokens=encoded.raw_tokens, invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned,
+                         spilled=encoded.spilled, _keep=[tokens, *encoded._keep])

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .._validation import NONE, Callbacks, Interval, Options, Param, validate_params
+from .._validation import NONE, Callbacks, ExistingFile, Interval, Options, Param, validate_params
 from ..callbacks import Callback
 from ..errors import InvalidParameterError, NotFittedError, TrainingError
 from ..progress import phase, progress_bar
@@ -39,6 +39,8 @@ COMMON_PARAMS = {
                        "and digits (apostrophes and hyphens inside words kept, other punctuation dropped)"),
     "normalize": Param([Options(("NFC", "NFKC")), NONE], "Unicode normalisation of the text before tokenising"),
     "numbers": Param([Options((False, True))], "replace every run of digits by 0"),
+    "phrases": Param([ExistingFile(), NONE], "join the phrases of a model written by 'wordspace phrases --save-model' "
+                     "while reading the corpus"),
     "progress": Param([Options((True, False))], "progress bar on stderr", cli=False),
     "callbacks": Param([Callbacks()], "objects called after each epoch", cli=False),
 }
@@ -232,7 +234,16 @@ class Trainer:
         from ..vocab import Vocab
 
         t0 = time.perf_counter()
-        if encoded is None:
+        if encoded is None and self.phrases is not None:  # every word is kept until the phrases are joined
+            from ..corpus import restrict_vocabulary
+            from ..phrases import PhraseModel
+
+            with phase("reading the corpus and joining phrases", self.progress):
+                model = PhraseModel.load(self.phrases)
+                encoded = encode_corpus(corpus, min_count=1, max_sentence_length=self.max_sentence_length,
+                                        preparation=self.text_preparation())
+                encoded = restrict_vocabulary(model.apply(encoded), self.min_count, self.max_vocab)
+        elif encoded is None:
             with phase("reading and counting the corpus", self.progress):
                 encoded = encode_corpus(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
                                         max_sentence_length=self.max_sentence_length,

@@ -74,7 +74,7 @@ class FastText(Word2Vec):
                  ns_exponent=0.5, sample=1e-4, min_count=5, max_vocab=None, epochs=5, alpha=None,
                  min_alpha=0.0001, min_n=3, max_n=6, buckets=2_000_000, workers=None, seed=1,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
-                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, phrases=None, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.architecture = architecture
@@ -97,6 +97,7 @@ class FastText(Word2Vec):
         self.tokenizer = tokenizer
         self.normalize = normalize
         self.numbers = numbers
+        self.phrases = phrases
         self.progress = progress
         self.callbacks = callbacks
 

@@ -92,7 +92,7 @@ class GloVe(CooccurrenceTrainer):
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,
                  alpha=0.05, x_max=100.0, power=0.75, memory=1024, workers=None, seed=1,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
-                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, phrases=None, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.min_count = min_count
@@ -110,6 +110,7 @@ class GloVe(CooccurrenceTrainer):
         self.tokenizer = tokenizer
         self.normalize = normalize
         self.numbers = numbers
+        self.phrases = phrases
         self.progress = progress
         self.callbacks = callbacks
 

@@ -148,7 +148,7 @@ class PPMISVD(CooccurrenceTrainer):
     def __init__(self, *, dim=100, window=5, min_count=5, max_vocab=None, weighting="linear",
                  context_smoothing=0.75, shift=1.0, eigenvalue_power=0.5, power_iterations=6, memory=1024,
                  workers=None, seed=1, max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
-                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True,
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, phrases=None, progress=True,
                  callbacks=()):
         self.dim = dim
         self.window = window
@@ -167,6 +167,7 @@ class PPMISVD(CooccurrenceTrainer):
         self.tokenizer = tokenizer
         self.normalize = normalize
         self.numbers = numbers
+        self.phrases = phrases
         self.progress = progress
         self.callbacks = callbacks
 

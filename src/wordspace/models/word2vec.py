@@ -118,7 +118,7 @@ class Word2Vec(Trainer):
                  ns_exponent=0.75, sample=1e-3, min_count=5, max_vocab=None, epochs=5,
                  alpha=None, min_alpha=0.0001, workers=None, seed=1,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
-                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, progress=True, callbacks=()):
+                 lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, phrases=None, progress=True, callbacks=()):
         self.dim = dim
         self.window = window
         self.architecture = architecture
@@ -138,6 +138,7 @@ class Word2Vec(Trainer):
         self.tokenizer = tokenizer
         self.normalize = normalize
         self.numbers = numbers
+        self.phrases = phrases
         self.progress = progress
         self.callbacks = callbacks
 

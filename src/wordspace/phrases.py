@@ -1,0 +1,214 @@
+"""Phrases: frequent collocations joined into one token (``new york`` -> ``new_york``), as in
+Mikolov et al. 2013 ("Distributed Representations of Words and Phrases and their
+Compositionality", section 4), with their score or normalised PMI.
+
+A pass counts every word and every adjacent pair of the corpus (read once by the compiled
+encoder; pairs counted with one sort), scores the pairs, and joins the chosen ones greedily from
+the left; ``passes=2`` then finds ``new_york times`` -> ``new_york_times``. The scores and the
+greedy joining are gensim's (``Phrases`` + ``Phraser``), so the same phrases are found. A
+:class:`PhraseModel` is saved as JSON and can be applied while reading a corpus for training
+(``wordspace train --phrases PATH``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import FormatError, InvalidParameterError
+
+__all__ = ["PhraseModel", "learn_phrases", "SCORINGS"]
+
+SCORINGS = ("default", "npmi")
+FORMAT_NAME = "wordspace-phrases"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 1 << 30
+
+
+@dataclass
+class PhraseModel:
+    """The phrases found, pass by pass: ``passes[i]`` maps ``(word_a, word_b)`` to its score."""
+
+    delimiter: str = "_"
+    scoring: str = "default"
+    threshold: float = 10.0
+    min_count: int = 5
+    passes: list = field(default_factory=list)  # [{(a, b): score}]
+    text: dict = field(default_factory=dict)  # the text preparation the phrases were learned with
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.passes)
+
+    # -- applying ------------------------------------------------------------------------------
+    def apply(self, encoded):
+        """``encoded`` (a :class:`~wordspace.corpus.EncodedCorpus` holding every word) with this
+        model's phrases joined, pass by pass; words and counts are extended and recounted."""
+        for phrases in self.passes:
+            index = {w: i for i, w in enumerate(encoded.words)}
+            pairs = [(index[a], index[b], a + self.delimiter + b) for (a, b) in phrases
+                     if a in index and b in index]
+            encoded = _join(encoded, pairs)
+        return encoded
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, path) -> str:
+        from .atomic import atomic_file
+
+        path = os.fspath(path)
+        doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "delimiter": self.delimiter, "scoring": self.scoring,
+               "threshold": self.threshold, "min_count": self.min_count, "text": self.text,
+               "passes": [[[a, b, float(sc)] for (a, b), sc in sorted(p.items(), key=lambda kv: -kv[1])]
+                          for p in self.passes]}
+        with atomic_file(path, "w", replaceable=is_phrase_file) as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=0)
+            fh.write("\n")
+        return path
+
+    @classmethod
+    def load(cls, path) -> "PhraseModel":
+        """Read a model written by :meth:`save` (untrusted: structure and sizes checked)."""
+        path = os.fspath(path)
+        try:
+            if os.path.getsize(path) > MAX_FILE_BYTES:
+                raise FormatError(f"'{path}' is larger than a phrase model can be")
+            with open(path, "rb") as fh:
+                doc = json.loads(fh.read().decode("utf-8"))
+        except FileNotFoundError:
+            raise FormatError(f"phrase model '{path}' does not exist") from None
+        except (OSError, ValueError, RecursionError) as exc:
+            raise FormatError(f"'{path}' is not a wordspace phrase model ({type(exc).__name__}: {exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
+            raise FormatError(f"'{path}' is not a wordspace phrase model (written by 'wordspace phrases --save-model')")
+        version = doc.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise FormatError(f"'{path}': 'version' is {version!r}, not a format version number")
+        if version > FORMAT_VERSION:
+            raise FormatError(f"'{path}' is phrase-model format version {version}; upgrade wordspace to read it")
+        delim, passes = doc.get("delimiter"), doc.get("passes")
+        if not isinstance(delim, str) or not delim or any(c.isspace() for c in delim):
+            raise FormatError(f"'{path}': the delimiter must be a non-empty string without spaces")
+        if not isinstance(passes, list) or not all(isinstance(p, list) for p in passes):
+            raise FormatError(f"'{path}': 'passes' must be a list of lists of [word, word, score]")
+        out = []
+        for i, p in enumerate(passes):
+            d = {}
+            for entry in p:
+                if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str) and entry[0]
+                        and isinstance(entry[1], str) and entry[1] and isinstance(entry[2], (int, float))
+                        and not any(c.isspace() for c in entry[0] + entry[1])):
+                    raise FormatError(f"'{path}': pass {i + 1} holds {entry!r}, not [word, word, score]")
+                d[(entry[0], entry[1])] = float(entry[2])
+            out.append(d)
+        text = doc.get("text") or {}
+        if not isinstance(text, dict):
+            raise FormatError(f"'{path}': 'text' must be an object")
+        return cls(delimiter=delim, scoring=str(doc.get("scoring", "default")), threshold=float(doc.get("threshold", 0)),
+                   min_count=int(doc.get("min_count", 1)), passes=out, text=text)
+
+
+def is_phrase_file(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return f'"format": "{FORMAT_NAME}"'.encode() in fh.read(4096)
+    except OSError:
+        return False
+
+
+def _join(encoded, pairs):
+    """``encoded`` with the pairs ``(id_a, id_b, joined word)`` joined (new ids after the words)."""
+    from ._kernels.phrases import join_bigrams
+    from .corpus import EncodedCorpus
+
+    n = len(encoded.words)
+    if not pairs:
+        return encoded
+    keys = np.array([a * n + b for a, b, _ in pairs], dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    words = list(encoded.words) + [pairs[i][2] for i in order.tolist()]
+    ids = n + np.arange(len(pairs), dtype=np.int32)  # the i-th sorted key joins into word n + i
+    out = np.empty(encoded.n_tokens, dtype=np.int32)
+    offsets = np.empty_like(encoded.offsets)
+    used = join_bigrams(encoded.tokens, encoded.offsets, n, keys, ids, out, offsets)
+    tokens = out[:used]
+    counts = np.bincount(tokens, minlength=len(words)).astype(np.int64)
+    return EncodedCorpus(tokens=tokens, offsets=offsets, words=words, counts=counts, raw_tokens=encoded.raw_tokens,
+                         invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned)
+
+
+def _score(encoded, keys, bigram_counts, min_count: int, scoring: str):
+    """Scores of the pairs ``keys`` (``a * n + b``), as gensim scores them."""
+    n = len(encoded.words)
+    a, b = keys // n, keys % n
+    ca = encoded.counts[a].astype(np.float64)
+    cb = encoded.counts[b].astype(np.float64)
+    cab = bigram_counts.astype(np.float64)
+    if scoring == "default":
+        # gensim counts the word and pair types present together (after a pass, some words are
+        # gone: every occurrence joined into a phrase)
+        len_vocab = int(np.count_nonzero(encoded.counts)) + keys.shape[0]
+        return (cab - min_count) / (ca * cb) * len_vocab
+    total = float(encoded.n_tokens)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pab = cab / total
+        npmi = np.log(pab / ((ca / total) * (cb / total))) / -np.log(pab)
+    return np.where(cab >= min_count, npmi, -np.inf)
+
+
+def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes: int = 1, scoring: str = "default",
+                  delimiter: str = "_", preparation=None, max_sentence_length: int | None = None):
+    """Find phrases in ``corpus``; returns ``(model, encoded)`` where ``encoded`` is the corpus
+    with them joined (every word kept, for writing it out or training on it).
+
+    A pair ``(a, b)`` is a phrase when its score exceeds ``threshold``: ``"default"``
+    :math:`(n_{ab} - \\delta) \\, |V| / (n_a n_b)` with :math:`\\delta` = ``min_count`` and
+    :math:`|V|` the number of word and pair types (Mikolov et al.; gensim's), or ``"npmi"``,
+    normalised PMI in [-1, 1] (pairs seen fewer than ``min_count`` times never qualify).
+    """
+    from ._kernels.phrases import bigram_keys
+    from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
+
+    if scoring not in SCORINGS:
+        raise InvalidParameterError(param="scoring", rule="one of 'default', 'npmi'", value=scoring)
+    if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
+        raise InvalidParameterError(param="passes", rule="an int in the range [1, inf)", value=passes)
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise InvalidParameterError(param="min_count", rule="an int in the range [1, inf)", value=min_count)
+    if not isinstance(threshold, (int, float)) or not np.isfinite(threshold):
+        raise InvalidParameterError(param="threshold", rule="a finite number", value=threshold)
+    if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
+        raise InvalidParameterError(param="delimiter", rule="a non-empty string without spaces", value=delimiter)
+    encoded = encode_corpus(corpus, min_count=1, preparation=preparation,
+                            max_sentence_length=max_sentence_length or DEFAULT_MAX_SENTENCE_LENGTH)
+    model = PhraseModel(delimiter=delimiter, scoring=scoring, threshold=float(threshold), min_count=min_count,
+                        text=preparation.to_dict() if preparation is not None else {})
+    for _ in range(passes):
+        n = len(encoded.words)
+        keys = np.empty(max(encoded.n_tokens, 1), dtype=np.int64)
+        m = bigram_keys(encoded.tokens, encoded.offsets, n, keys)
+        uniq, cnt = np.unique(keys[:m], return_counts=True)
+        scores = _score(encoded, uniq, cnt, min_count, scoring)
+        chosen = np.flatnonzero(scores > threshold)
+        words = encoded.words
+        found = {(words[int(k // n)], words[int(k % n)]): float(s) for k, s in zip(uniq[chosen], scores[chosen])}
+        model.passes.append(found)
+        if not found:
+            break
+        encoded = _join(encoded, [(int(k // n), int(k % n), words[int(k // n)] + delimiter + words[int(k % n)])
+                                  for k in uniq[chosen]])
+    return model, encoded
+
+
+def write_corpus(encoded, path) -> str:
+    """Write ``encoded`` as text, one sentence per line, tokens separated by spaces."""
+    from .atomic import atomic_file
+
+    words = np.array([w.encode("utf-8") for w in encoded.words], dtype=object)
+    with atomic_file(path, "wb") as fh:
+        off = encoded.offsets
+        for s in range(off.shape[0] - 1):
+            fh.write(b" ".join(words[encoded.tokens[off[s]:off[s + 1]]]) + b"\n")
+    return os.fspath(path)

@@ -1,0 +1,77 @@
+"""Phrases against gensim's Phrases + Phraser on real text (the same phrases, scores and joined
+sentences, one pass and two), the saved model (round trip, hostile files), the command and
+training with a phrase model."""
+
+import json
+
+import numpy as np
+import pytest
+
+import wordspace
+from wordspace import FormatError
+from wordspace.phrases import PhraseModel, learn_phrases
+
+
+@pytest.mark.parametrize("scoring,threshold", [("default", 10.0), ("npmi", 0.5)])
+def test_same_phrases_as_gensim(demo_sentences, scoring, threshold):
+    from gensim.models.phrases import Phrases
+
+    model, enc = learn_phrases(demo_sentences, min_count=5, threshold=threshold, scoring=scoring)
+    frozen = Phrases(demo_sentences, min_count=5, threshold=threshold, scoring=scoring).freeze()
+    theirs = {tuple(k.split("_")): v for k, v in frozen.phrasegrams.items()}
+    assert set(model.passes[0]) == set(theirs) and len(theirs) > 100
+    for pair, score in theirs.items():
+        assert model.passes[0][pair] == pytest.approx(score, rel=1e-9)
+    ours = [[enc.words[t] for t in enc.tokens[enc.offsets[i]:enc.offsets[i + 1]]] for i in range(enc.n_sentences)]
+    assert ours == [frozen[s] for s in demo_sentences]
+
+
+def test_two_passes_join_phrases_of_phrases(demo_sentences):
+    """The second pass equals gensim's second Phrases over the first one's output, given a
+    delimiter for gensim's own count keys that cannot collide: gensim counts the pair (new, york)
+    under the key "new_york", which a first pass's joined token new_york also is, and merges the
+    two counts; wordspace keeps them apart (docs/design.md)."""
+    from gensim.models.phrases import Phrases
+
+    model, enc = learn_phrases(demo_sentences, min_count=5, threshold=10.0, passes=2)
+    first = Phrases(demo_sentences, min_count=5, threshold=10.0).freeze()
+    once = [first[s] for s in demo_sentences]
+    second = Phrases(once, min_count=5, threshold=10.0, delimiter="|").freeze()
+    assert len(model.passes) == 2 and {f"{a}|{b}" for a, b in model.passes[1]} == set(second.phrasegrams)
+    assert any("_" in a for a, _ in model.passes[1])
+    ours = [[enc.words[t] for t in enc.tokens[enc.offsets[i]:enc.offsets[i + 1]]] for i in range(enc.n_sentences)]
+    assert ours == [[w.replace("|", "_") for w in second[s]] for s in once]
+
+
+def test_saved_model_round_trip_and_hostile_files(tmp_path, demo_sentences):
+    model, _ = learn_phrases(demo_sentences, min_count=5, threshold=10.0)
+    path = model.save(tmp_path / "ph.json")
+    back = PhraseModel.load(path)
+    assert back.passes == model.passes and back.delimiter == "_"
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    for change, match in [({"version": 99}, "upgrade"), ({"version": True}, "not a format version"),
+                          ({"passes": [[["a", "b"]]]}, "not \\[word, word, score\\]"), ({"delimiter": " "}, "delimiter"),
+                          ({"format": "x"}, "not a wordspace phrase model")]:
+        (tmp_path / "bad.json").write_text(json.dumps({**doc, **change}))
+        with pytest.raises(FormatError, match=match):
+            PhraseModel.load(tmp_path / "bad.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FormatError):
+        PhraseModel.load(tmp_path / "deep.json")
+
+
+def test_command_and_training_with_phrases(tmp_path, run, demo_corpus):
+    out, saved = tmp_path / "joined.txt", tmp_path / "ph.json"
+    code, stdout, err = run(["phrases", demo_corpus, "--out", str(out), "--save-model", str(saved), "--passes", "2"])
+    assert code == 0, err
+    text = out.read_text()
+    assert "mary_magdalene" in text and "judas_iscariot" in text
+    code, _, err = run(["train", demo_corpus, "--phrases", str(saved), "--out", str(tmp_path / "m"), "--dim", "10",
+                        "--epochs", "1", "--quiet"])
+    assert code == 0, err
+    v = wordspace.load(tmp_path / "m")
+    assert "mary_magdalene" in v and "judas_iscariot" in v and np.isfinite(v.matrix).all()
+    with pytest.raises(SystemExit) as exc:  # a usage error: argparse exits 2
+        run(["phrases", demo_corpus, "--out", str(tmp_path / "x.txt"), "--scoring", "pmi"])
+    assert exc.value.code == 2
