@@ -26,6 +26,7 @@ from .vocab import select_vocab
 __all__ = [
     "DEFAULT_MAX_SENTENCE_LENGTH",
     "restrict_vocabulary",
+    "remap_corpus",
     "LineCorpus",
     "EncodedCorpus",
     "expand_paths",
@@ -528,3 +529,17 @@ def restrict_vocabulary(encoded: EncodedCorpus, min_count: int, max_vocab: int |
     return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=words, counts=counts,
                          raw_tokens=encoded.raw_tokens, invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned,
                          spilled=encoded.spilled, _keep=[tokens, *encoded._keep])
+
+
+def remap_corpus(encoded: EncodedCorpus, remap: np.ndarray, words: list, counts: np.ndarray) -> EncodedCorpus:
+    """``encoded`` with its word ids mapped through ``remap`` onto the vocabulary ``words`` /
+    ``counts`` (-1 drops a word from the stream): training on new text with an existing
+    vocabulary."""
+    tokens = np.array(encoded.tokens, dtype=np.int32)  # a copy: the mapping happens in place
+    n_kept, new_offsets = _compact(tokens, encoded.offsets, np.asarray(remap, dtype=np.int32))
+    lens = np.diff(new_offsets)
+    if (lens == 0).any():
+        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=list(words),
+                         counts=np.asarray(counts, dtype=np.int64), raw_tokens=encoded.raw_tokens,
+                         invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned)

@@ -12,7 +12,9 @@ from ..errors import InvalidParameterError
 from ._common import print_neighbors
 
 #: train options that are not trainer parameters
-_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet")
+_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet", "resume")
+#: what may be given with --resume (the model keeps its other parameters)
+_RESUME_OPTIONS = ("epochs", "alpha", "min_alpha", "workers")
 
 
 def _option_kwargs(param) -> dict:
@@ -71,6 +73,10 @@ def add_parsers(sub) -> None:
                    help="which vectors to write: " + "; ".join(f"{a}: {', '.join(c.export_kinds)}"
                                                                for a, c in ALGORITHMS.items())
                    + " (the first is the default)")
+    p.add_argument("--resume", default=None, metavar="MODEL",
+                   help="continue training MODEL (a native model written by wordspace train) on CORPUS: its words "
+                        "keep their rows, new words reaching its min_count are added; with --epochs, --alpha, "
+                        "--min-alpha and --workers only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
@@ -91,10 +97,12 @@ def cmd_train(args) -> int:
 
     fmt = format_for_path(args.out, args.format)
     check_writable(args.out, "dir" if fmt == "native" else "file", replaceable_by(fmt))  # before training
-    cls = ALGORITHMS[args.algorithm]
-    accepted = set(cls.parameters())
     given = {k: v for k, v in vars(args).items() if k not in _NOT_PARAMS and not k.startswith("_")
              and k != "func" and k != "command" and v is not None}
+    if args.resume is not None:
+        return _resume(args, fmt, given)
+    cls = ALGORITHMS[args.algorithm]
+    accepted = set(cls.parameters())
     stray = sorted(k for k in given if k not in accepted)
     if stray:
         raise InvalidParameterError(
@@ -107,13 +115,39 @@ def cmd_train(args) -> int:
         model.check_export(args.kind)
     t0 = time.perf_counter()
     model.fit(args.corpus)
+    _write(model, args, fmt, t0)
+    return 0
+
+
+def _write(model, args, fmt: str, t0: float) -> None:
     vectors = model.export(args.kind)
-    vectors.save(args.out, format=fmt)
+    if fmt == "native" and args.kind in (None, model.export_kinds[0]) and hasattr(model, "save"):
+        model.save(args.out)  # the whole trainer: 'wordspace train --resume' continues from it
+    else:
+        vectors.save(args.out, format=fmt)
     st = model.corpus_stats_
     epochs = f"{model.epochs} epochs" if hasattr(model, "epochs") else "one factorisation"
     print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
-          f"{st['raw_tokens']:,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
+          f"{st.get('raw_tokens', st.get('tokens', 0)):,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
           f"final loss {model.loss_history_[-1]:.4f}")
+
+
+def _resume(args, fmt: str, given: dict) -> int:
+    from ..models import load_trainer
+
+    stray = sorted(k for k in given if k not in _RESUME_OPTIONS)
+    if stray:
+        raise InvalidParameterError(
+            "--resume continues MODEL with the parameters it was trained with; it does not take "
+            + ", ".join("--" + k.replace("_", "-") for k in stray) + " (only --epochs, --alpha, --min-alpha, --workers)",
+            param=stray[0])
+    model = load_trainer(args.resume)
+    model.set_params(progress=not args.quiet, **({"workers": given["workers"]} if "workers" in given else {}))
+    if args.kind is not None:
+        model.check_export(args.kind)
+    t0 = time.perf_counter()
+    model.partial_fit(args.corpus, epochs=given.get("epochs"), alpha=given.get("alpha"), min_alpha=given.get("min_alpha"))
+    _write(model, args, fmt, t0)
     return 0
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import FormatError
 from ..atomic import atomic_dir
 
-__all__ = ["save_native", "load_native", "is_native", "FORMAT_VERSION"]
+__all__ = ["save_native", "load_native", "load_extra_array", "is_native", "FORMAT_VERSION"]
 
 FORMAT_NAME = "wordspace-vectors"
 FORMAT_VERSION = 2  # the newest version this module reads and writes
@@ -76,7 +76,7 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
             else:
                 fh.write("".join(f"{escape_key(k)}\t{int(c)}\n" for k, c in zip(vectors.keys, counts)))
         for name, arr in (extra_arrays or {}).items():
-            np.save(os.path.join(tmp, f"{name}.npy"), arr)
+            np.save(os.path.join(tmp, f"{name}.npy"), np.ascontiguousarray(arr, dtype=np.float32))
         subwords = getattr(vectors, "subwords", None)
         if subwords is not None:
             np.save(os.path.join(tmp, "ngrams.npy"), np.ascontiguousarray(subwords.matrix, dtype=np.float32))
@@ -288,3 +288,12 @@ def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
                           "buckets >= 1)")
     grams = _open_npy(_member(path, "ngrams.npy"), (ints["buckets"], dim), mmap)
     return Subwords(grams, ints["min_n"], ints["max_n"])
+
+
+def load_extra_array(path: str, name: str, shape: tuple) -> np.ndarray:
+    """A float32 array saved beside the vectors (``save_native(..., extra_arrays=...)``), of
+    exactly ``shape`` (checked against the header's list and the file before reading)."""
+    header = _read_header(path)
+    if name not in (header.get("extra_arrays") or []):
+        raise FormatError(f"'{path}' holds no {name!r} array (it has {header.get('extra_arrays') or 'none'})")
+    return np.array(_open_npy(_member(path, f"{name}.npy"), tuple(shape), mmap=True))

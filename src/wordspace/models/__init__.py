@@ -11,7 +11,29 @@ from .glove import GloVe
 from .ppmi import PPMISVD
 from .word2vec import Word2Vec
 
-__all__ = ["ALGORITHMS", "Trainer", "Word2Vec", "FastText", "GloVe", "PPMISVD"]
+__all__ = ["ALGORITHMS", "Trainer", "Word2Vec", "FastText", "GloVe", "PPMISVD", "load_trainer"]
 
 #: algorithm name -> trainer class
 ALGORITHMS = {cls.algorithm: cls for cls in (Word2Vec, FastText, GloVe, PPMISVD)}
+
+
+def load_trainer(path):
+    """The trainer saved at ``path`` (a native model written by ``wordspace train`` or
+    ``model.save``), of whichever algorithm it records, ready for ``partial_fit``."""
+    import os
+
+    from ..atomic import is_native_model_dir
+    from ..errors import FormatError
+    from ..io.native import load_native
+
+    path = os.fspath(path)
+    if not is_native_model_dir(path):
+        raise FormatError(f"'{path}' is not a wordspace model directory: training can continue only from a native "
+                          "model written by 'wordspace train' or model.save() (word2vec and fastText files keep "
+                          "vectors only, without the output matrix)")
+    algorithm = load_native(path).metadata.get("algorithm")
+    cls = ALGORITHMS.get(algorithm)
+    if cls is None or not hasattr(cls, "partial_fit"):
+        known = ", ".join(a for a, c in ALGORITHMS.items() if hasattr(c, "partial_fit"))
+        raise FormatError(f"'{path}' is a {algorithm!r} model; training can continue for {known} models")
+    return cls.load(path)

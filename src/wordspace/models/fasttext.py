@@ -111,6 +111,22 @@ class FastText(Word2Vec):
     def alpha_(self) -> float:
         return float(self.alpha) if self.alpha is not None else 0.05
 
+    def _state_arrays(self) -> dict:
+        # the words' own input rows (vectors.npy holds their composed vectors, ngrams.npy the buckets)
+        return {**super()._state_arrays(), "word_rows": self.input_matrix_[: len(self.vocab_)]}
+
+    def _restore(self, path: str, vectors) -> None:
+        from ..errors import FormatError
+        from ..io.native import load_extra_array
+
+        n = len(self.vocab_)
+        if vectors.subwords is None or vectors.subwords.matrix.shape[0] != self.buckets:
+            raise FormatError(f"'{path}': the n-gram rows of the fastText trainer are missing or of another size")
+        words = load_extra_array(path, "word_rows", (n, self.dim))
+        self.input_matrix_ = np.concatenate([words, np.asarray(vectors.subwords.matrix, dtype=REAL)])
+        self.output_matrix_ = load_extra_array(path, "output_matrix", (n, self.dim))
+        self._sub_off, self._sub_ids = subword_table(self.vocab_.words, self.min_n, self.max_n, self.buckets)
+
     def _kernel_tables(self, enc) -> tuple:
         thr, alias = alias_table(noise_distribution(enc.counts, self.ns_exponent))
         self._sub_off, self._sub_ids = subword_table(enc.words, self.min_n, self.max_n, self.buckets)

@@ -6,6 +6,7 @@ and encoding the corpus in ``wordspace.corpus``; the result is a ``wordspace.Vec
 
 from __future__ import annotations
 
+import os
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
 from ..progress import announce_compilation
-from ._base import COMMON_PARAMS, Trainer, check_memory
+from ._base import COMMON_PARAMS, Trainer, check_memory, numba_threads
 
 __all__ = ["Word2Vec"]
 
@@ -205,25 +206,32 @@ class Word2Vec(Trainer):
             )
         check_memory(4.0 * self.dim * (v + self._extra_rows() + v), "the input and output matrices", "dim",
                      type(self).__name__, self.dim)
+        self.input_matrix_, self.output_matrix_ = self._init_matrices(v)
+        self.epochs_trained_ = 0
+        self._train_epochs(enc, workers, self.epochs, self.alpha_, self.min_alpha)
+
+    def _train_epochs(self, enc, workers: int, epochs: int, alpha: float, min_alpha: float) -> None:
+        """Train ``epochs`` passes over ``enc`` from the current matrices, the learning rate going
+        linearly from ``alpha`` to ``min_alpha``; random streams continue after the epochs already
+        trained (``epochs_trained_``), so training in two calls equals one where the rates do."""
         keep = keep_probabilities(enc.counts, self.sample)
         keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
         tables = self._kernel_tables(enc)
-        w_in, w_out = self._init_matrices(v)
-        self.input_matrix_, self.output_matrix_ = w_in, w_out
+        w_in, w_out = self.input_matrix_, self.output_matrix_
+        first_epoch = self.epochs_trained_
 
         n = enc.n_tokens
         starts = np.searchsorted(enc.offsets, np.arange(0, n, BLOCK_TOKENS), side="right") - 1
         blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
         n_blocks = blocks.shape[0] - 1
         kernel = self._kernel(parallel=workers > 1)
-        total = float(self.epochs) * n
-        alpha = self.alpha_
-        params = np.array([alpha, self.min_alpha, 0.0, total, self.window, self.negative,
+        total = float(epochs) * n
+        params = np.array([alpha, min_alpha, 0.0, total, self.window, self.negative,
                            self.seed, 0, self.max_sentence_length, 0], dtype=np.float64)
         cbow = self.architecture == "cbow"
 
         def epoch_fn(epoch, bar):
-            params[kw.P_EPOCH] = epoch
+            params[kw.P_EPOCH] = first_epoch + epoch
             params[kw.P_BEFORE] = float(epoch) * n
             loss_sum, count_sum, lr = 0.0, 0, alpha
             for lo in range(0, n_blocks, BLOCKS_PER_CALL):
@@ -238,8 +246,8 @@ class Word2Vec(Trainer):
                 loss_sum += float(loss_out.sum())
                 count_sum += int(count_out.sum())
                 pos = float(epoch) * n + enc.offsets[blocks[hi]]
-                lr = max(self.min_alpha, alpha - (alpha - self.min_alpha) * pos / total)
-                bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} lr={lr:.5f} "
+                lr = max(min_alpha, alpha - (alpha - min_alpha) * pos / total)
+                bar.set_postfix_str(f"epoch={epoch + 1}/{epochs} lr={lr:.5f} "
                                     f"loss={loss_sum / max(count_sum, 1):.4f}", refresh=False)
                 bar.update(int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]]))
             online = loss_sum / max(count_sum, 1)
@@ -270,10 +278,171 @@ class Word2Vec(Trainer):
                 total_count += int(count_out[0])
             return total_loss / max(total_count, 1)
 
-        self._run_epochs(self.epochs, n, self._desc(), epoch_fn)
+        self._run_epochs(epochs, n, self._desc(), epoch_fn)
+        self.epochs_trained_ += epochs
 
     def _desc(self) -> str:
         return f"{self.architecture}/{self.loss}"
+
+    # -- saving a trainer and training on ----------------------------------------------------------
+    def _state_arrays(self) -> dict:
+        """Matrices a saved trainer needs besides its word vectors (the output rows)."""
+        return {"output_matrix": self.output_matrix_}
+
+    def save(self, path) -> str:
+        """Write the trainer as a native model directory: the word vectors (readable as plain
+        vectors by anything that reads the native format), plus the output matrix, counts,
+        parameters and training position, so that :meth:`load` and :meth:`partial_fit` can
+        train on. Atomic, like every write."""
+        from ..io import check_writable_vectors
+        from ..io.native import save_native
+
+        from ..vectors import Vectors
+
+        self._check_fitted()
+        v = self.vectors_
+        meta = {**v.metadata, "trainer": {"class": type(self).__name__, "version": 1,
+                                          "epochs_trained": int(self.epochs_trained_)}}
+        vectors = Vectors(v.keys, v.matrix, counts=v.counts, metadata=meta, subwords=v.subwords, check_keys=False)
+        check_writable_vectors(vectors)
+        save_native(vectors, os.fspath(path), extra_arrays=self._state_arrays())
+        return os.fspath(path)
+
+    @classmethod
+    def load(cls, path):
+        """A trainer saved by :meth:`save` (or ``wordspace train`` with a native output), ready
+        for :meth:`partial_fit`. Refuses files that hold vectors only (a word2vec ``.bin`` has no
+        output matrix) and models of another algorithm."""
+        from ..errors import FormatError
+        from ..io import load as load_file
+        from ..vocab import Vocab
+
+        path = os.fspath(path)
+        vectors = load_file(path)
+        meta = vectors.metadata
+        state = meta.get("trainer")
+        if not isinstance(state, dict) or not isinstance(state.get("epochs_trained"), int):
+            raise FormatError(f"'{path}' holds vectors only, without the output matrix and counts a trainer needs; "
+                              "training can continue only from a native model written by 'wordspace train' or "
+                              "model.save()")
+        if meta.get("algorithm") != cls.algorithm or state.get("class") != cls.__name__:
+            raise FormatError(f"'{path}' is a {meta.get('algorithm')!r} model; {cls.__name__}.load reads "
+                              f"{cls.algorithm!r} models")
+        params = meta.get("params")
+        if not isinstance(params, dict) or vectors.counts is None:
+            raise FormatError(f"'{path}': the parameters or the word counts of the trainer are missing")
+        known = set(cls._param_names()) - {"callbacks"}
+        try:
+            model = cls(**{k: v for k, v in params.items() if k in known})
+            model.validate_params()
+        except (TypeError, InvalidParameterError) as exc:
+            raise FormatError(f"'{path}': the saved parameters are not valid ({exc})") from None
+        if model.dim != vectors.dim:
+            raise FormatError(f"'{path}': the parameters say dim {model.dim}, the vectors have {vectors.dim}")
+        model.vocab_ = Vocab(list(vectors.keys), np.asarray(vectors.counts, dtype=np.int64))
+        model.epochs_trained_ = state["epochs_trained"]
+        model.loss_history_ = [float(x) for x in meta.get("loss_history", []) if isinstance(x, (int, float))]
+        model.history_ = []
+        model.corpus_stats_ = dict(meta.get("corpus", {})) if isinstance(meta.get("corpus"), dict) else {}
+        model._restore(path, vectors)
+        model.vectors_ = model.current_vectors()
+        return model
+
+    def _restore(self, path: str, vectors) -> None:
+        """Set the matrices from a saved trainer (``load``)."""
+        from ..io.native import load_extra_array
+
+        n = len(self.vocab_)
+        self.input_matrix_ = np.array(vectors.matrix, dtype=REAL)
+        n_out = n - 1 if self.loss == "hs" else n
+        self.output_matrix_ = load_extra_array(path, "output_matrix", (n_out, self.dim))
+        if self.loss == "hs":
+            self.tree_ = huffman_tree(self.vocab_.counts)
+
+    def partial_fit(self, corpus, *, epochs: int | None = None, alpha: float | None = None,
+                    min_alpha: float | None = None, encoded=None):
+        """Train on more text, keeping what was learned.
+
+        Words of ``corpus`` already in the vocabulary keep their rows and add to their counts;
+        new words that reach ``min_count`` in ``corpus`` are added with fresh rows (fastText
+        n-grams keep their buckets); rarer new words are skipped. The learning rate goes
+        linearly from ``alpha`` (default: the model's initial rate) to ``min_alpha`` over
+        ``epochs`` passes (default: the model's ``epochs``); random streams continue after the
+        epochs already trained. Returns self.
+        """
+        from ..corpus import encode_corpus, remap_corpus
+        from ..vocab import Vocab
+
+        self._check_fitted()
+        epochs = self.epochs if epochs is None else epochs
+        alpha = self.alpha_ if alpha is None else alpha
+        min_alpha = min(self.min_alpha, alpha) if min_alpha is None else min_alpha
+        for name, value, rule in (("epochs", epochs, "an int in the range [1, inf)"),
+                                  ("alpha", alpha, "a float in the range (0, inf)"),
+                                  ("min_alpha", min_alpha, "a float in the range [0, alpha]")):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+            ok = ok and (value >= 1 and float(value).is_integer() if name == "epochs" else
+                         value > 0 if name == "alpha" else 0 <= value <= alpha)
+            if not ok:
+                raise InvalidParameterError(param=name, owner=f"{type(self).__name__}.partial_fit", rule=rule,
+                                            value=value)
+        if encoded is None:
+            encoded = encode_corpus(corpus, min_count=1, max_sentence_length=self.max_sentence_length,
+                                    preparation=self.text_preparation())
+            if self.phrases is not None:
+                from ..phrases import PhraseModel
+
+                encoded = PhraseModel.load(self.phrases).apply(encoded)
+        index = self.vocab_.index
+        words, counts = list(self.vocab_.words), self.vocab_.counts.copy()
+        added = []
+        remap = np.full(len(encoded.words), -1, dtype=np.int32)
+        for i, (w, c) in enumerate(zip(encoded.words, encoded.counts.tolist())):
+            j = index.get(w)
+            if j is not None:
+                counts[j] += c
+                remap[i] = j
+            elif c >= self.min_count and (self.max_vocab is None or len(words) < self.max_vocab):
+                remap[i] = len(words)
+                words.append(w)
+                added.append(c)
+        counts = np.concatenate([counts, np.asarray(added, dtype=np.int64)])
+        enc = remap_corpus(encoded, remap, words, counts)
+        if enc.n_tokens == 0:
+            from ..errors import CorpusError
+
+            raise CorpusError("the new corpus holds no word of the vocabulary and no new word reaching min_count")
+        if self.loss == "softmax" and len(words) > MAX_SOFTMAX_VOCAB:
+            raise InvalidParameterError(f"the vocabulary would grow to {len(words):,} words, beyond the "
+                                        f"{MAX_SOFTMAX_VOCAB:,} of loss='softmax'", param="loss")
+        self._grow(len(added))
+        self.vocab_ = Vocab(words, counts)
+        stats = getattr(self, "corpus_stats_", {})
+        stats["tokens"] = stats.get("tokens", 0) + enc.n_tokens
+        stats["vocab"] = len(words)
+        self.corpus_stats_ = stats
+        workers = self._resolve_workers()
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        with numba_threads(workers):
+            self._train_epochs(enc, workers, int(epochs), float(alpha), float(min_alpha))
+        vectors = self.current_vectors()
+        if not np.isfinite(np.asarray(vectors.matrix)).all():
+            raise self._diverged("the vectors hold NaN or infinity")
+        self.vectors_ = vectors
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self
+
+    def _grow(self, n_new: int) -> None:
+        """Rows for ``n_new`` new words: fresh input rows (as at initialisation), zero output rows."""
+        if n_new == 0:
+            return
+        rng = np.random.default_rng([self.seed, self.epochs_trained_, len(self.vocab_)])
+        fresh = ((rng.random((n_new, self.dim), dtype=np.float32) * 2 - 1) / self.dim).astype(REAL)
+        n = len(self.vocab_)
+        self.input_matrix_ = np.concatenate([self.input_matrix_[:n], fresh, self.input_matrix_[n:]])
+        self.output_matrix_ = np.concatenate([self.output_matrix_, np.zeros((n_new, self.dim), REAL)])
 
     # -- P(context | word) -----------------------------------------------------------------------
     def output_distribution(self, vector) -> np.ndarray:
