@@ -76,3 +76,25 @@ def test_noise_distribution_and_alias_table_are_exact():
         mass[col] += keep / n
         mass[alias[col]] += (1 - keep) / n
     np.testing.assert_allclose(mass, p, atol=1e-9)
+
+
+def test_bulk_decoded_vocabulary_equals_the_word_by_word_one(demo_sentences, tmp_path):
+    """select_vocab's one-decode, one-sort path chooses and orders the words exactly as the
+    word-by-word path (ties by the word, non-ASCII included)."""
+    import numpy as np
+
+    from wordspace.corpus import _ByteEncoder, _TokenSink
+    from wordspace.vocab import select_vocab
+
+    p = tmp_path / "c.txt"
+    p.write_text("\n".join(" ".join(s) for s in demo_sentences[:3000]) + "\nÉcole école 東京 東京 zeta alpha\n",
+                 encoding="utf-8")
+    enc = _ByteEncoder(10_000, None, _TokenSink(1 << 30, None))
+    enc.feed(p.read_bytes(), True)
+    counts = enc.counts[: enc.n_ids]
+    for min_count, max_vocab in ((1, None), (3, None), (1, 500)):
+        slow = select_vocab(enc.word, counts, min_count, max_vocab)
+        fast = select_vocab(enc.word, counts, min_count, max_vocab, words_of=enc.words)
+        assert slow[0] == fast[0]
+        np.testing.assert_array_equal(slow[1], fast[1])
+        np.testing.assert_array_equal(slow[2], fast[2])

@@ -307,6 +307,16 @@ class _ByteEncoder:
         s = self.starts[wid]
         return decode(self.arena[s : s + self.lens[wid]].tobytes())
 
+    def words(self, ids: np.ndarray) -> list[str]:
+        """The text of many words in one decode (tokens never hold a newline: it separates them)."""
+        from ._kernels.w2vbin import gather_keys
+
+        starts = self.starts[ids]
+        ends = starts + self.lens[ids]
+        out = np.empty(int(self.lens[ids].sum()) + ids.shape[0], dtype=np.uint8)
+        gather_keys(self.arena, starts, ends, out, 10)
+        return out.tobytes().decode("utf-8", "replace").split("\n")[:-1] if ids.shape[0] else []
+
     def sentence_lengths(self) -> np.ndarray:
         return np.concatenate(self.sent_lens) if self.sent_lens else np.zeros(0, np.int64)
 
@@ -490,7 +500,8 @@ def encode_corpus(
     if n_raw == 0:
         raise CorpusError(f"corpus {where} is empty: it holds no tokens")
     assert offsets[-1] == n_raw, (offsets[-1], n_raw)
-    words, counts, remap = select_vocab(enc.word, enc.counts[: enc.n_ids], min_count, max_vocab)
+    words, counts, remap = select_vocab(enc.word, enc.counts[: enc.n_ids], min_count, max_vocab,
+                                        words_of=getattr(enc, "words", None))
     if not words:
         top = int(enc.counts[: enc.n_ids].max())
         raise CorpusError(

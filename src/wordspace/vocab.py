@@ -45,10 +45,11 @@ class Vocab:
         return one_hot(words, self.index)
 
 
-def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | None):
+def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | None, words_of=None):
     """Choose the vocabulary: count >= min_count, most frequent first, ties by word.
 
-    ``word_of(i)`` is the text of provisional id ``i`` and ``counts[i]`` its count. Returns
+    ``word_of(i)`` is the text of provisional id ``i`` and ``counts[i]`` its count; ``words_of``,
+    when given, decodes many ids at once (``words_of(ids) -> list``), which the common case uses. Returns
     ``(words, counts, remap)`` with ``remap`` mapping provisional ids to final ids (-1 for
     dropped words). Distinct byte strings that decode to the same ``str`` (possible only with
     invalid UTF-8) are merged.
@@ -57,6 +58,15 @@ def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | N
     # Merging only happens among words that reach min_count as bytes: two rare spellings that
     # differ only in invalid bytes are not pooled to reach it (a deliberate simplification).
     cand = np.flatnonzero(counts >= max(min_count, 1))
+    if words_of is not None:  # all candidates decoded at once; without repeats, one C-speed sort
+        texts = words_of(cand)
+        if len(set(texts)) == len(texts):
+            order = np.lexsort((np.array(texts, dtype=str), -counts[cand])) if texts else np.zeros(0, np.int64)
+            if max_vocab is not None:
+                order = order[:max_vocab]
+            remap = np.full(max(n_ids, 1), -1, dtype=np.int32)
+            remap[cand[order]] = np.arange(order.shape[0], dtype=np.int32)
+            return [texts[i] for i in order.tolist()], counts[cand[order]].astype(np.int64), remap
     merged: dict = {}  # word -> [count, provisional ids]
     for wid in cand.tolist():
         w = word_of(wid)
