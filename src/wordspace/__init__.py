@@ -8,10 +8,12 @@ sub-packages that are imported only on demand.
 from .corpus import LineCorpus, encode_corpus
 from .errors import (
     CorpusError,
+    DuplicateKeyError,
     FormatError,
     InvalidParameterError,
     KeyNotFoundError,
     NotFittedError,
+    TrainingError,
     WordspaceError,
 )
 from .models import PPMISVD, FastText, GloVe, Word2Vec
@@ -46,4 +48,6 @@ __all__ = [
     "KeyNotFoundError",
     "FormatError",
     "CorpusError",
+    "TrainingError",
+    "DuplicateKeyError",
 ]
