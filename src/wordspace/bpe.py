@@ -301,29 +301,12 @@ class BPE:
     def load(cls, path) -> "BPE":
         """Read a tokenizer written by :meth:`save`. The file is untrusted: its size, structure
         and the bytes its merges would build are checked before anything is built."""
+        from .jsondoc import read_document
+
         path = os.fspath(path)
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_FILE_BYTES:
-                raise FormatError(f"'{path}' is {size:,} bytes; a BPE tokenizer file is far smaller")
-            with open(path, "rb") as fh:
-                doc = json.loads(fh.read().decode("utf-8"))
-        except FileNotFoundError:
-            raise FormatError(f"'{path}' does not exist") from None
-        except IsADirectoryError:
-            raise FormatError(f"'{path}' is a directory, not a BPE tokenizer file") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"'{path}' is not a wordspace BPE file (not valid JSON: {exc})") from None
-        except RecursionError:
-            raise FormatError(f"'{path}' is damaged: its JSON is nested too deeply") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
-            raise FormatError(f"'{path}' is not a wordspace BPE file (format {doc.get('format') if isinstance(doc, dict) else None!r})")
-        version = doc.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise FormatError(f"'{path}': 'version' is {version!r}, not a BPE format version number")
-        if version > FORMAT_VERSION:
-            raise FormatError(f"'{path}' is BPE format version {version}; this wordspace reads up to "
-                              f"{FORMAT_VERSION}: upgrade wordspace")
+        doc = read_document(path, format_name=FORMAT_NAME, latest=FORMAT_VERSION, what="a wordspace BPE file",
+                            max_bytes=MAX_FILE_BYTES)
+        size = os.path.getsize(path)
         if doc.get("pretokenizer") != PATTERN:
             raise FormatError(f"'{path}' was made with another pre-tokenizer pattern; it cannot be used here")
         raw_merges, raw_specials = doc.get("merges"), doc.get("special_tokens", {})

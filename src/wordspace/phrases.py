@@ -70,23 +70,11 @@ class PhraseModel:
     @classmethod
     def load(cls, path) -> "PhraseModel":
         """Read a model written by :meth:`save` (untrusted: structure and sizes checked)."""
+        from .jsondoc import read_document
+
         path = os.fspath(path)
-        try:
-            if os.path.getsize(path) > MAX_FILE_BYTES:
-                raise FormatError(f"'{path}' is larger than a phrase model can be")
-            with open(path, "rb") as fh:
-                doc = json.loads(fh.read().decode("utf-8"))
-        except FileNotFoundError:
-            raise FormatError(f"phrase model '{path}' does not exist") from None
-        except (OSError, ValueError, RecursionError) as exc:
-            raise FormatError(f"'{path}' is not a wordspace phrase model ({type(exc).__name__}: {exc})") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
-            raise FormatError(f"'{path}' is not a wordspace phrase model (written by 'wordspace phrases --save-model')")
-        version = doc.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise FormatError(f"'{path}': 'version' is {version!r}, not a format version number")
-        if version > FORMAT_VERSION:
-            raise FormatError(f"'{path}' is phrase-model format version {version}; upgrade wordspace to read it")
+        doc = read_document(path, format_name=FORMAT_NAME, latest=FORMAT_VERSION, what="a wordspace phrase model",
+                            max_bytes=MAX_FILE_BYTES)
         delim, passes = doc.get("delimiter"), doc.get("passes")
         if not isinstance(delim, str) or not delim or any(c.isspace() for c in delim):
             raise FormatError(f"'{path}': the delimiter must be a non-empty string without spaces")

@@ -173,29 +173,11 @@ def _member(path: str, name: str, required: bool = True) -> str | None:
 
 
 def _read_header(path: str) -> dict:
+    from ..jsondoc import read_document
+
     hpath = _member(path, HEADER)
-    if os.path.getsize(hpath) > MAX_HEADER_BYTES:
-        raise FormatError(f"'{hpath}' is {os.path.getsize(hpath):,} bytes; a header is far smaller: the file is damaged")
-    try:
-        with open(hpath, "rb") as fh:
-            header = json.loads(fh.read().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"'{hpath}' is not valid UTF-8 ({exc.reason})") from None
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"'{hpath}' is damaged: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise FormatError(f"'{hpath}' is damaged: its JSON is nested too deeply") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-        found = header.get("format") if isinstance(header, dict) else type(header).__name__
-        raise FormatError(f"'{hpath}' does not describe wordspace vectors (format {found!r}, expected {FORMAT_NAME!r})")
-    version = header.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise FormatError(f"'{hpath}': 'version' is {version!r}, not a format version number (1 or 2)")
-    if version > FORMAT_VERSION:
-        raise FormatError(
-            f"'{path}' uses native format version {version}, but this wordspace reads versions "
-            f"up to {FORMAT_VERSION}; upgrade wordspace to read it"
-        )
+    header = read_document(hpath, format_name=FORMAT_NAME, latest=FORMAT_VERSION, what="a wordspace vectors header",
+                           max_bytes=MAX_HEADER_BYTES)
     for key, ok in (("n_keys", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0),
                     ("dim", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 1),
                     ("has_counts", lambda x: isinstance(x, bool)),

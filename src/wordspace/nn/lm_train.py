@@ -196,23 +196,11 @@ def _read(path: str):
     """Model, vocabulary and document of a checkpoint directory. The files are untrusted: sizes
     and the declared configuration are checked against the weights file before anything is
     built, and any damage is a FormatError naming the file."""
+    from ..jsondoc import read_document
+
     hpath = _lm_member(path, "checkpoint.json")
-    try:
-        if os.path.getsize(hpath) > MAX_CHECKPOINT_BYTES:
-            raise FormatError(f"'{hpath}' is {os.path.getsize(hpath):,} bytes; a checkpoint header is far smaller")
-        with open(hpath, "rb") as fh:
-            doc = json.loads(fh.read().decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FormatError(f"'{hpath}' is damaged ({exc})") from None
-    except RecursionError:
-        raise FormatError(f"'{hpath}' is damaged: its JSON is nested too deeply") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
-        raise FormatError(f"'{path}' does not hold a wordspace BiLSTM language model")
-    version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise FormatError(f"'{hpath}': 'version' is {version!r}, not a format version number")
-    if version > FORMAT_VERSION:
-        raise FormatError(f"'{path}' is language-model format version {version}; upgrade wordspace")
+    doc = read_document(hpath, format_name=FORMAT_NAME, latest=FORMAT_VERSION,
+                        what="a wordspace BiLSTM language-model checkpoint", max_bytes=MAX_CHECKPOINT_BYTES)
     for key, kind in (("history", list), ("meta", dict), ("optimizer", dict)):
         if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
             raise FormatError(f"'{hpath}': {key!r} must be a JSON {'array' if kind is list else 'object'}")

@@ -1,0 +1,46 @@
+"""Reading the JSON documents wordspace writes (tokenizers, phrase models, checkpoints, model
+headers), which may come from anyone: a bounded size, strict UTF-8, no unbounded nesting, the
+expected ``format`` name and a ``version`` this wordspace reads. One function, so every reader
+refuses damage the same way and with the same words."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .errors import FormatError
+
+__all__ = ["read_document"]
+
+
+def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: int = 64 << 20) -> dict:
+    """The JSON object in ``path`` after checking its size, encoding, nesting, ``format`` (must be
+    ``format_name``) and ``version`` (an int from 1 to ``latest``); ``what`` names the kind of
+    file in messages ("a wordspace BPE tokenizer")."""
+    path = os.fspath(path)
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise FormatError(f"'{path}' is {size:,} bytes; {what} is far smaller: the file is damaged")
+        with open(path, "rb") as fh:
+            doc = json.loads(fh.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"'{path}' does not exist") from None
+    except IsADirectoryError:
+        raise FormatError(f"'{path}' is a directory, not {what}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"'{path}' is not {what} (not valid JSON: {exc})") from None
+    except RecursionError:
+        raise FormatError(f"'{path}' is damaged: its JSON is nested too deeply") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != format_name:
+        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise FormatError(f"'{path}' is not {what} (format {found!r}, expected {format_name!r})")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FormatError(f"'{path}': 'version' is {version!r}, not a format version number")
+    if version > latest:
+        raise FormatError(f"'{path}' is format version {version} of {what}; this wordspace reads versions up to "
+                          f"{latest}: upgrade wordspace to read it")
+    return doc
