@@ -191,12 +191,20 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
 
 
 def write_corpus(encoded, path) -> str:
-    """Write ``encoded`` as text, one sentence per line, tokens separated by spaces."""
+    """Write ``encoded`` as text, one sentence per line, tokens separated by spaces (compiled:
+    the words' bytes are gathered in one pass)."""
+    from ._kernels.phrases import write_tokens
     from .atomic import atomic_file
 
-    words = np.array([w.encode("utf-8") for w in encoded.words], dtype=object)
+    raw = [w.encode("utf-8") for w in encoded.words]
+    starts = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in raw], out=starts[1:])
+    arena = np.frombuffer(b"".join(raw), dtype=np.uint8)
+    lengths = starts[1:] - starts[:-1]
+    # each token's bytes plus at most one separator after it, and one newline per sentence
+    size = int(lengths[encoded.tokens].sum()) + encoded.n_tokens + encoded.n_sentences
+    out = np.empty(max(size, 1), dtype=np.uint8)
+    n = write_tokens(arena, starts, encoded.tokens, encoded.offsets, out)
     with atomic_file(path, "wb") as fh:
-        off = encoded.offsets
-        for s in range(off.shape[0] - 1):
-            fh.write(b" ".join(words[encoded.tokens[off[s]:off[s + 1]]]) + b"\n")
+        fh.write(memoryview(out[:n]))
     return os.fspath(path)
