@@ -11,7 +11,6 @@ words. Embedding training lives in ``wordspace.models``.
 from __future__ import annotations
 
 import heapq
-import json
 import os
 import re
 from collections import Counter
@@ -283,7 +282,7 @@ class BPE:
     def save(self, path) -> str:
         """Write a readable JSON file: the merges as id pairs, the vocabulary in printable form
         (for inspection only: loading rebuilds it from the merges) and the special tokens."""
-        from .atomic import atomic_file
+        from .jsondoc import write_document
 
         path = os.fspath(path)
         doc = {
@@ -292,10 +291,7 @@ class BPE:
             "merges": [list(m) for m in self.merges],
             "vocab": {str(i): self.token(i) for i in range(len(self.vocab))},
         }
-        with atomic_file(path, "w", replaceable=is_tokenizer_file) as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=0)
-            fh.write("\n")
-        return path
+        return write_document(path, doc, replaceable=is_tokenizer_file)
 
     @classmethod
     def load(cls, path) -> "BPE":

@@ -1,4 +1,4 @@
-"""Reading the JSON documents wordspace writes (tokenizers, phrase models, checkpoints, model
+"""Reading and writing the JSON documents wordspace writes (tokenizers, phrase models, checkpoints, model
 headers), which may come from anyone: a bounded size, strict UTF-8, no unbounded nesting, the
 expected ``format`` name and a ``version`` this wordspace reads. One function, so every reader
 refuses damage the same way and with the same words."""
@@ -10,7 +10,7 @@ import os
 
 from .errors import FormatError
 
-__all__ = ["read_document"]
+__all__ = ["read_document", "write_document"]
 
 
 def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: int = 64 << 20) -> dict:
@@ -44,3 +44,15 @@ def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: 
         raise FormatError(f"'{path}' is format version {version} of {what}; this wordspace reads versions up to "
                           f"{latest}: upgrade wordspace to read it")
     return doc
+
+
+def write_document(path, doc: dict, *, replaceable) -> str:
+    """Write ``doc`` to ``path`` atomically (UTF-8, one key per line); an existing file is
+    replaced only when ``replaceable(path)`` says it is one of ours."""
+    from .atomic import atomic_file
+
+    path = os.fspath(path)
+    with atomic_file(path, "w", replaceable=replaceable) as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=0)
+        fh.write("\n")
+    return path

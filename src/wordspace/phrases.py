@@ -12,7 +12,6 @@ greedy joining are gensim's (``Phrases`` + ``Phraser``), so the same phrases are
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -55,17 +54,14 @@ class PhraseModel:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path) -> str:
-        from .atomic import atomic_file
+        from .jsondoc import write_document
 
         path = os.fspath(path)
         doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "delimiter": self.delimiter, "scoring": self.scoring,
                "threshold": self.threshold, "min_count": self.min_count, "text": self.text,
                "passes": [[[a, b, float(sc)] for (a, b), sc in sorted(p.items(), key=lambda kv: -kv[1])]
                           for p in self.passes]}
-        with atomic_file(path, "w", replaceable=is_phrase_file) as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=0)
-            fh.write("\n")
-        return path
+        return write_document(path, doc, replaceable=is_phrase_file)
 
     @classmethod
     def load(cls, path) -> "PhraseModel":

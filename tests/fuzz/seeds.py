@@ -17,23 +17,22 @@ def _matrix(n: int, dim: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
 
 
-def word2vec_text(d: str) -> str:
-    m = _matrix(len(KEYS), 4)
-    p = os.path.join(d, "vectors.txt")
-    with open(p, "w", encoding="utf-8") as fh:
-        fh.write(f"{len(KEYS)} 4\n")
+def _text_vectors(path: str, m: np.ndarray, *, header: bool, digits: int) -> str:
+    """Rows 'key x1 x2 ...' written by hand (not by wordspace), with the word2vec 'n dim' line or without."""
+    with open(path, "w", encoding="utf-8") as fh:
+        if header:
+            fh.write(f"{m.shape[0]} {m.shape[1]}\n")
         for k, row in zip(KEYS, m):
-            fh.write(k + " " + " ".join(f"{x:.6f}" for x in row) + "\n")
-    return p
+            fh.write(k + " " + " ".join(f"{x:.{digits}f}" for x in row) + "\n")
+    return path
+
+
+def word2vec_text(d: str) -> str:
+    return _text_vectors(os.path.join(d, "vectors.txt"), _matrix(len(KEYS), 4), header=True, digits=6)
 
 
 def glove_text(d: str) -> str:
-    m = _matrix(len(KEYS), 3, 1)
-    p = os.path.join(d, "glove.txt")
-    with open(p, "w", encoding="utf-8") as fh:
-        for k, row in zip(KEYS, m):
-            fh.write(k + " " + " ".join(f"{x:.5f}" for x in row) + "\n")
-    return p
+    return _text_vectors(os.path.join(d, "glove.txt"), _matrix(len(KEYS), 3, 1), header=False, digits=5)
 
 
 def word2vec_binary(d: str) -> str:
