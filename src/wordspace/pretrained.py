@@ -133,6 +133,19 @@ def _offline() -> bool:
     return os.environ.get("WORDSPACE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _timeout() -> float:
+    """Seconds without a byte before a connection counts as stalled (``WORDSPACE_TIMEOUT``)."""
+    text = os.environ.get("WORDSPACE_TIMEOUT", "").strip()
+    try:
+        value = float(text) if text else TIMEOUT
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise InvalidParameterError(f"WORDSPACE_TIMEOUT={text!r} is not a number of seconds above 0; set it to "
+                                    f"a number such as 60, or unset it for the default of {TIMEOUT:g}")
+    return value
+
+
 def _model_dir(name: str) -> str:
     return os.path.join(cache_home(), "models", name)
 
@@ -215,7 +228,7 @@ def _download(url: str, dest: str, size: int | None, desc: str, progress: bool) 
     import urllib3
 
     pause = BACKOFF
-    timeout = float(os.environ.get("WORDSPACE_TIMEOUT") or TIMEOUT)
+    timeout = _timeout()
     declared = size
     last_error = None
     for attempt in range(1, ATTEMPTS + 1):

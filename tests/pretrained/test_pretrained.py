@@ -172,6 +172,15 @@ def test_a_stalled_connection_times_out_and_resumes(hub, vectors, tmp_path, monk
     assert list(v.keys) == KEYS and hub.server.requests[path] >= 2
 
 
+@pytest.mark.parametrize("setting", ["abc", "0", "-5", "inf"])
+def test_a_bad_timeout_setting_is_named_before_any_request(hub, vectors, tmp_path, monkeypatch, setting):
+    monkeypatch.setenv("WORDSPACE_TIMEOUT", setting)
+    path = hub.add("m", _file_bytes(vectors, tmp_path, "word2vec-text"), "word2vec-text")
+    with pytest.raises(wordspace.InvalidParameterError, match="WORDSPACE_TIMEOUT"):
+        wordspace.load("m")
+    assert hub.server.requests.get(path, 0) == 0
+
+
 @pytest.mark.parametrize("behaviour,match,requests", [
     (dict(corrupt=True), "does not match: MD5", 1),
     (dict(status=404), "404", 1),
