@@ -86,7 +86,7 @@ def check_entry(name: str, e, where: str = "the catalogue") -> None:
     if not isinstance(e, dict):
         raise FormatError(f"{where}: the entry of {name!r} must be an object")
     missing = [k for k in REQUIRED if k not in e]
-    if missing or not (e.get("sha256") or e.get("md5") or "sha256" in e or "md5" in e):
+    if missing or not ("sha256" in e or "md5" in e):
         raise FormatError(f"{where}: the entry of {name!r} lacks {', '.join(missing) or 'sha256 or md5'}")
     urls = e["url"] if isinstance(e["url"], list) else [e["url"]]
     if not urls or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls):
