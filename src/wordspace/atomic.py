@@ -145,9 +145,9 @@ def _recover(path: str) -> None:
         if _pid_alive(pid):
             continue
         if marker == _OLD and not os.path.lexists(path):
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # when it cannot, it is kept for a later try
                 os.rename(left, path)  # the old model comes back under its name
-                continue
+            continue
         if os.path.isdir(left) and not os.path.islink(left):
             shutil.rmtree(left, ignore_errors=True)
         else:
