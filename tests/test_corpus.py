@@ -66,6 +66,24 @@ def test_random_text_with_unicode_and_odd_whitespace(tmp_path):
     assert e.words == vocab and e.counts.tolist() == counts and _sentences(e) == sents
 
 
+@pytest.mark.parametrize("split_bytes", [200, 5_000])
+def test_two_thread_reading_equals_one_thread(tmp_path, monkeypatch, demo_corpus, split_bytes):
+    """Blocks read in two halves (the second half's words added after the first's) give the
+    same ids, counts, sentences and tokens as one pass, on real text with sentence cuts."""
+    import wordspace.corpus as corpus_mod
+
+    monkeypatch.setattr(textfiles_mod, "BLOCK_BYTES", 20_000)  # many blocks, each split in two
+    monkeypatch.setattr(corpus_mod, "_threads", lambda: 2)
+    runs = []
+    for split in (1 << 40, split_bytes):
+        monkeypatch.setattr(corpus_mod, "SPLIT_BYTES", split)
+        runs.append(encode_corpus(demo_corpus, min_count=2, max_sentence_length=23))
+    one, two = runs
+    assert two.words == one.words and np.array_equal(two.counts, one.counts)
+    assert np.array_equal(two.offsets, one.offsets) and np.array_equal(two.tokens, one.tokens)
+    assert one.n_tokens > 100_000  # the demo corpus: hundreds of blocks
+
+
 def test_growth_of_tables_with_many_distinct_words(tmp_path):
     words = [f"w{i}" for i in range(300_000)]  # forces id-table and arena growth
     path = tmp_path / "many.txt"

@@ -75,3 +75,48 @@ def test_command_and_training_with_phrases(tmp_path, run, demo_corpus):
     with pytest.raises(SystemExit) as exc:  # a usage error: argparse exits 2
         run(["phrases", demo_corpus, "--out", str(tmp_path / "x.txt"), "--scoring", "pmi"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("parts", [1, 2, 7])
+def test_join_kernel_matches_a_reference(parts):
+    """Joining pairs greedily from the left, sentence by sentence, with the work cut into
+    ``parts`` runs of sentences, against a plain loop (empty sentences included)."""
+    from wordspace._kernels.phrases import join_bigrams
+
+    rng = np.random.default_rng(parts)
+    for _ in range(30):
+        n = 6
+        lens = rng.integers(0, 9, rng.integers(1, 40))
+        offsets = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+        toks = rng.integers(0, n, offsets[-1]).astype(np.int32)
+        pairs = sorted({int(a) * n + int(b) for a, b in rng.integers(0, n, (5, 2))})
+        out, out_off = np.empty(toks.shape[0], np.int32), np.empty_like(offsets)
+        used = join_bigrams(toks, offsets, n, np.array(pairs, np.int64), n + np.arange(len(pairs), dtype=np.int32),
+                            out, out_off, parts)
+        ref, ref_off = [], [0]
+        for s in range(lens.shape[0]):
+            i, e = offsets[s], offsets[s + 1]
+            while i < e:
+                if i + 1 < e and toks[i] * n + toks[i + 1] in pairs:
+                    ref.append(n + pairs.index(toks[i] * n + toks[i + 1]))
+                    i += 2
+                else:
+                    ref.append(int(toks[i]))
+                    i += 1
+            ref_off.append(len(ref))
+        assert out[:used].tolist() == ref and out_off.tolist() == ref_off
+
+
+def test_written_corpus_is_the_joined_sentences(tmp_path, demo_corpus):
+    """write_corpus (threads writing their sentences at computed offsets) against joining the
+    words in Python; an in-memory corpus whose token holds a newline takes the slow path."""
+    from wordspace.phrases import write_corpus
+
+    _, joined = learn_phrases(demo_corpus, passes=2)
+    write_corpus(joined, tmp_path / "a.txt")
+    expect = "".join(" ".join(joined.words[t] for t in joined.tokens[joined.offsets[i]:joined.offsets[i + 1]]) + "\n"
+                     for i in range(joined.n_sentences))
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == expect
+    _, odd = learn_phrases([["a\nb", "c", "é"], ["c", "a\nb"]], min_count=1)
+    write_corpus(odd, tmp_path / "b.txt")
+    assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "a\nb c é\nc a\nb\n"

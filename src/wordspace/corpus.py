@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -199,6 +200,25 @@ class _SentenceLengths:
         return out
 
 
+#: Blocks at least this long are tokenised by two threads (each half from a line start).
+SPLIT_BYTES = 1 << 20
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def _split_point(data: bytes) -> int:
+    """Where a block may be cut in two: just after a newline near its middle (0: nowhere)."""
+    mid = len(data) // 2
+    cut = data.find(b"\n", mid)
+    if cut < 0 or cut + 1 >= len(data):
+        cut = data.rfind(b"\n", 0, mid)
+    return cut + 1 if 0 <= cut and cut + 1 < len(data) else 0
+
+
 class _ByteEncoder:
     """Counts and encodes files with the compiled tokenizer (``_kernels.tokenize``)."""
 
@@ -219,6 +239,7 @@ class _ByteEncoder:
         self.sink = sink
         self.sent_lens: list[np.ndarray] = []
         self.invalid = 0
+        self._half: _ByteEncoder | None = None
 
     @property
     def n_ids(self) -> int:
@@ -229,9 +250,60 @@ class _ByteEncoder:
         if self.preparation is not None:
             data = self.preparation.prepare_bytes(data)
         buf = np.frombuffer(data, dtype=np.uint8)
+        split = _split_point(data) if buf.shape[0] >= SPLIT_BYTES and _threads() > 1 else 0
+        st = self.state
+        if split:
+            # two threads: the second half (from a line start) into a table of its own, whose
+            # words are then added to this one in the order they were first seen, so ids,
+            # counts and tokens are exactly those of reading the block in one go
+            half = self._half_encoder()
+            a, b = buf[:split], buf[split:]
+            out_a, sents_a = self._buffers(a)
+            out_b, sents_b = self._buffers(b)
+            failed = []
+
+            def other():
+                try:
+                    half._encode(b, out_b, sents_b)
+                except BaseException as exc:  # re-raised below, in the reading thread
+                    failed.append(exc)
+
+            worker = threading.Thread(target=other, name="wordspace-tokenize", daemon=True)
+            worker.start()
+            try:
+                self._encode(a, out_a, sents_a)
+            finally:
+                worker.join()
+            if failed:
+                raise failed[0]
+            assert st[tk.CUR_LEN] == 0  # the first half ends with a newline
+            remap = self._absorb(half)
+            n_b = int(half.state[tk.N_OUT])
+            tk.remap_ids(out_b[:n_b], remap)
+            st[tk.CUR_LEN] = half.state[tk.CUR_LEN]
+            pieces = [(out_a[: st[tk.N_OUT]], sents_a[: st[tk.N_SENT]]),
+                      (out_b[:n_b], sents_b[: half.state[tk.N_SENT]])]
+        else:
+            out, sents = self._buffers(buf)
+            self._encode(buf, out, sents)
+            pieces = [(out[: st[tk.N_OUT]], sents[: st[tk.N_SENT]])]
+        for ids, lens in pieces:
+            self.sink.add(ids.copy())
+            self.sent_lens.append(lens.copy())
+        if ends_file and st[tk.CUR_LEN] > 0:
+            self.sent_lens.append(np.array([st[tk.CUR_LEN]], dtype=np.int64))
+            st[tk.CUR_LEN] = 0
+        if self.prune_at and self.n_ids > self.prune_at:
+            self._prune()
+
+    def _buffers(self, buf: np.ndarray):
+        """Room for the token ids and sentence lengths of ``buf``."""
         out = np.empty(buf.shape[0] // 2 + 2, dtype=np.int32)
         n_sent_cap = int(np.count_nonzero(buf == 10)) + buf.shape[0] // self.max_len + 2
-        sents = np.empty(n_sent_cap, dtype=np.int64)
+        return out, np.empty(n_sent_cap, dtype=np.int64)
+
+    def _encode(self, buf: np.ndarray, out: np.ndarray, sents: np.ndarray) -> None:
+        """Tokenise ``buf`` into ``out`` / ``sents`` with this table, growing it as needed."""
         st = self.state
         st[tk.POS] = st[tk.N_OUT] = st[tk.N_SENT] = 0
         while True:
@@ -240,19 +312,47 @@ class _ByteEncoder:
                 self.arena, st, out, sents, self.max_len,
             )
             if status == tk.DONE:
-                break
+                return
             if status == tk.GROW_ARENA:
                 self.arena = _grown(self.arena, max(2 * self.arena.shape[0], int(st[tk.ARENA_USED]) + buf.shape[0]))
             else:
                 self._grow_ids()
-        if ends_file and st[tk.CUR_LEN] > 0:
-            sents[st[tk.N_SENT]] = st[tk.CUR_LEN]
-            st[tk.N_SENT] += 1
-            st[tk.CUR_LEN] = 0
-        self.sink.add(out[: st[tk.N_OUT]].copy())
-        self.sent_lens.append(sents[: st[tk.N_SENT]].copy())
-        if self.prune_at and self.n_ids > self.prune_at:
-            self._prune()
+
+    def _half_encoder(self) -> "_ByteEncoder":
+        """An empty table for the second half of a block (kept between blocks, cleared)."""
+        half = self._half
+        if half is None:
+            half = self._half = _ByteEncoder(self.max_len, None, self.sink)
+        else:
+            n = half.n_ids
+            half.counts[:n] = 0
+            half.table.fill(-1)
+            half.state[:] = 0
+        return half
+
+    def _absorb(self, half: "_ByteEncoder") -> np.ndarray:
+        """Add ``half``'s words and counts to this table; returns its ids' ids here."""
+        n_b = half.n_ids
+        need_ids = self.n_ids + n_b
+        if self.hashes.shape[0] < need_ids:
+            cap = self.hashes.shape[0]
+            while cap < need_ids:
+                cap *= 2
+            for name in ("hashes", "starts", "lens", "counts"):
+                setattr(self, name, _grown(getattr(self, name), cap))
+        if self.table.shape[0] < 2 * (need_ids + 1):
+            size = self.table.shape[0]
+            while size < 2 * (need_ids + 1):
+                size *= 2
+            self.table = np.full(size, -1, dtype=np.int32)
+            tk.rebuild_table(self.table, self.hashes, self.n_ids)
+        need = int(self.state[tk.ARENA_USED]) + int(half.state[tk.ARENA_USED])
+        if need > self.arena.shape[0]:
+            self.arena = _grown(self.arena, max(2 * self.arena.shape[0], need))
+        remap = np.empty(n_b, dtype=np.int32)
+        tk.merge_words(self.table, self.hashes, self.starts, self.lens, self.counts, self.arena, self.state,
+                       half.hashes, half.starts, half.lens, half.counts, half.arena, n_b, remap)
+        return remap
 
     def _grow_ids(self) -> None:
         cap = 2 * self.hashes.shape[0]

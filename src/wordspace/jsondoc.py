@@ -47,12 +47,28 @@ def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: 
 
 
 def write_document(path, doc: dict, *, replaceable) -> str:
-    """Write ``doc`` to ``path`` atomically (UTF-8, one key per line); an existing file is
-    replaced only when ``replaceable(path)`` says it is one of ours."""
+    """Write ``doc`` to ``path`` atomically (UTF-8; one key per line, and one item per line in
+    lists of lists, such as merges or phrases, so a diff of two files reads well); an existing
+    file is replaced only when ``replaceable(path)`` says it is one of ours."""
     from .atomic import atomic_file
 
     path = os.fspath(path)
     with atomic_file(path, "w", replaceable=replaceable) as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=0)
-        fh.write("\n")
+        fh.write(_layout(doc))
     return path
+
+
+def _layout(doc: dict) -> str:
+    """``doc`` as JSON text with each top-level key on its own line and lists of lists broken
+    one item per line; every leaf goes through the C encoder (an indented ``json.dump`` runs
+    the pure-Python one: 0.2 s for a model of 26,000 phrases)."""
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every leaf
+
+    def value(v, depth: int) -> str:
+        if isinstance(v, list) and v and depth < 2 and all(isinstance(x, list) for x in v):
+            return "[\n" + ",\n".join([value(x, depth + 1) for x in v]) + "\n]"
+        return encode(v)
+
+    items = ",\n".join(f"{encode(k)}: {value(v, 0)}" for k, v in doc.items())
+    return "{\n" + items + "\n}\n"

@@ -103,6 +103,8 @@ def is_phrase_file(path: str) -> bool:
 
 def _join(encoded, pairs):
     """``encoded`` with the pairs ``(id_a, id_b, joined word)`` joined (new ids after the words)."""
+    import numba
+
     from ._kernels.phrases import join_bigrams
     from .corpus import EncodedCorpus
 
@@ -116,7 +118,7 @@ def _join(encoded, pairs):
     ids = n + np.arange(len(pairs), dtype=np.int32)  # the i-th sorted key joins into word n + i
     out = np.empty(encoded.n_tokens, dtype=np.int32)
     offsets = np.empty_like(encoded.offsets)
-    used = join_bigrams(encoded.tokens, encoded.offsets, n, keys, ids, out, offsets)
+    used = join_bigrams(encoded.tokens, encoded.offsets, n, keys, ids, out, offsets, 2 * numba.get_num_threads())
     tokens = out[:used]
     counts = np.bincount(tokens, minlength=len(words)).astype(np.int64)
     return EncodedCorpus(tokens=tokens, offsets=offsets, words=words, counts=counts, raw_tokens=encoded.raw_tokens,
@@ -152,7 +154,7 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
     :math:`|V|` the number of word and pair types (Mikolov et al.; gensim's), or ``"npmi"``,
     normalised PMI in [-1, 1] (pairs seen fewer than ``min_count`` times never qualify).
     """
-    from ._kernels.phrases import bigram_keys
+    from ._kernels.phrases import bigram_keys, count_runs
     from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
 
     if scoring not in SCORINGS:
@@ -173,16 +175,21 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
         n = len(encoded.words)
         keys = np.empty(max(encoded.n_tokens, 1), dtype=np.int64)
         m = bigram_keys(encoded.tokens, encoded.offsets, n, keys)
-        uniq, cnt = np.unique(keys[:m], return_counts=True)
+        keys = keys[:m]
+        keys.sort()  # in place (NumPy's vectorised sort), then one pass counts the runs
+        uniq, cnt = np.empty_like(keys), np.empty_like(keys)
+        d = count_runs(keys, uniq, cnt)
+        del keys
+        uniq, cnt = uniq[:d], cnt[:d]
         scores = _score(encoded, uniq, cnt, min_count, scoring)
         chosen = np.flatnonzero(scores > threshold)
         words = encoded.words
-        found = {(words[int(k // n)], words[int(k % n)]): float(s) for k, s in zip(uniq[chosen], scores[chosen])}
+        pairs = [(a, b) for a, b in zip((uniq[chosen] // n).tolist(), (uniq[chosen] % n).tolist())]
+        found = {(words[a], words[b]): s for (a, b), s in zip(pairs, scores[chosen].tolist())}
         model.passes.append(found)
         if not found:
             break
-        encoded = _join(encoded, [(int(k // n), int(k % n), words[int(k // n)] + delimiter + words[int(k % n)])
-                                  for k in uniq[chosen]])
+        encoded = _join(encoded, [(a, b, words[a] + delimiter + words[b]) for a, b in pairs])
     return model, encoded
 
 
@@ -192,15 +199,24 @@ def write_corpus(encoded, path) -> str:
     from ._kernels.phrases import write_tokens
     from .atomic import atomic_file
 
-    raw = [w.encode("utf-8") for w in encoded.words]
-    starts = np.zeros(len(raw) + 1, dtype=np.int64)
-    np.cumsum([len(b) for b in raw], out=starts[1:])
-    arena = np.frombuffer(b"".join(raw), dtype=np.uint8)
-    lengths = starts[1:] - starts[:-1]
-    # each token's bytes plus at most one separator after it, and one newline per sentence
-    size = int(lengths[encoded.tokens].sum()) + encoded.n_tokens + encoded.n_sentences
+    # the words' bytes in one arena: words never hold a newline, so one join and one search
+    arena = np.frombuffer("\n".join(encoded.words).encode("utf-8") + b"\n", dtype=np.uint8)
+    ends = np.flatnonzero(arena == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if ends.shape[0] != len(encoded.words):  # a word of an in-memory corpus held a newline
+        raw = [w.encode("utf-8") for w in encoded.words]
+        arena = np.frombuffer(b"".join(raw), dtype=np.uint8)
+        ends = np.cumsum([len(w) for w in raw], dtype=np.int64)
+        starts = ends - [len(w) for w in raw]
+    # a line of m tokens holds their bytes, m - 1 spaces and a newline (an empty one, a newline)
+    cum = np.zeros(encoded.n_tokens + 1, dtype=np.int64)
+    np.cumsum((ends - starts)[encoded.tokens], out=cum[1:])
+    m = np.diff(encoded.offsets)
+    line_starts = np.zeros(encoded.n_sentences + 1, dtype=np.int64)
+    np.cumsum(cum[encoded.offsets[1:]] - cum[encoded.offsets[:-1]] + np.maximum(m, 1), out=line_starts[1:])
+    size = int(line_starts[-1])
     out = np.empty(max(size, 1), dtype=np.uint8)
-    n = write_tokens(arena, starts, encoded.tokens, encoded.offsets, out)
+    write_tokens(arena, starts, ends, encoded.tokens, encoded.offsets, line_starts, out)
     with atomic_file(path, "wb") as fh:
-        fh.write(memoryview(out[:n]))
+        fh.write(memoryview(out[:size]))
     return os.fspath(path)

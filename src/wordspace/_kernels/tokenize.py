@@ -44,7 +44,7 @@ def _lookup(buf, s, e, h, table, hashes, starts, lens, arena):
         slot = (slot + 1) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids, sent_lens, max_len):
     """Tokenise ``buf[state[POS]:]``, assigning ids to new words and counting every token.
 
@@ -113,6 +113,42 @@ def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids
     state[N_OUT] = n_out
     state[N_SENT] = n_sent
     return status
+
+
+@njit(cache=True, nogil=True)
+def merge_words(table, hashes, starts, lens, counts, arena, state,
+                b_hashes, b_starts, b_lens, b_counts, b_arena, n_b, remap):
+    """Add the words of a second table (ids ``0..n_b-1``, in the order they were first seen) to
+    this one, as if its text had been read after this one's: ``remap[j]`` gets word ``j``'s id
+    here (new words get the next ids, in order) and its count is added. The caller has made
+    room for ``n_b`` more ids and ``b_arena``'s bytes."""
+    n_ids = state[N_IDS]
+    used = state[ARENA_USED]
+    for j in range(n_b):
+        s = b_starts[j]
+        e = s + b_lens[j]
+        slot, wid = _lookup(b_arena, s, e, b_hashes[j], table, hashes, starts, lens, arena)
+        if wid < 0:
+            wid = n_ids
+            n_ids += 1
+            table[slot] = wid
+            hashes[wid] = b_hashes[j]
+            starts[wid] = used
+            lens[wid] = e - s
+            for k in range(e - s):
+                arena[used + k] = b_arena[s + k]
+            used += e - s
+        remap[j] = wid
+        counts[wid] += b_counts[j]
+    state[N_IDS] = n_ids
+    state[ARENA_USED] = used
+
+
+@njit(cache=True, nogil=True)
+def remap_ids(tokens, remap):
+    """``tokens[i] = remap[tokens[i]]`` for ids of a second table (all non-negative)."""
+    for i in range(tokens.shape[0]):
+        tokens[i] = remap[tokens[i]]
 
 
 @njit(cache=True)

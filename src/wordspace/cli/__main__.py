@@ -1,7 +1,5 @@
 """``python -m wordspace.cli``: the same as the ``wordspace`` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()
