@@ -116,3 +116,34 @@ def test_a_long_phase_says_what_it_is_doing(capsys):
 def test_ppmi_factorisation_shows_progress(tmp_path, corpus, run):
     code, _, err = run(["train", corpus, "--algorithm", "ppmi-svd", "--out", str(tmp_path / "p.bin"), "--dim", "10"])
     assert code == 0 and "svd" in err and "product" in err
+
+
+def test_the_command_exits_quickly_with_its_output_and_code(tmp_path, demo_corpus):
+    """``python -m wordspace.cli`` (and the console script, ``wordspace.cli:run``) skips the
+    interpreter's teardown: everything printed still arrives, exit handlers still run, the
+    exit code is the command's, and a reader that goes away early is no error."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "m"
+    assert main(["train", demo_corpus, "--out", str(model), "--dim", "8", "--epochs", "1", "--quiet"]) == 0
+    words = ["god", "jesus", "king", "david", "moses"] * 400  # a long answer through a pipe
+    out = subprocess.run([sys.executable, "-m", "wordspace.cli", "neighbors", str(model), *words, "-k", "3", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert set(json.loads(out.stdout)) == set(words[:5])  # the whole document arrived
+    bad = subprocess.run([sys.executable, "-m", "wordspace.cli", "neighbors", str(model), "no-such-word-here"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "not in the vocabulary" in bad.stderr
+    marker = tmp_path / "atexit-ran"
+    code = ("import atexit, pathlib, sys; atexit.register(pathlib.Path(sys.argv[1]).write_text, 'yes'); "
+            f"sys.argv = ['wordspace', 'neighbors', {str(model)!r}, 'god']; from wordspace.cli import run; run()")
+    done = subprocess.run([sys.executable, "-c", code, str(marker)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) >= 10 and marker.read_text() == "yes"
+    head = subprocess.Popen([sys.executable, "-m", "wordspace.cli", "neighbors", str(model), *words, "-k", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head.stdout.read(10)
+    head.stdout.close()  # the reader goes away, as `| head -c 10` does
+    assert head.wait(timeout=300) == 0
+    with head.stderr:
+        assert b"Traceback" not in head.stderr.read()
