@@ -58,6 +58,28 @@ def test_batch_equals_single_queries(vecs, monkeypatch):
     assert all(q not in [a.key for a in ans] for q, ans in zip(queries[:-1], batch))
 
 
+def test_many_keys_of_an_opened_model_are_found_in_one_pass(vecs, tmp_path):
+    """An opened native model answers a batch of many keys by one compiled pass over its key
+    buffer (no dict of every key built); rows and answers equal the in-memory model's."""
+    from wordspace.vectors import KeyList
+
+    keys = [f"w{i}" for i in range(501)] + ["Ünïcode", "東京", "a b", "king"]
+    v = Vectors(keys, vecs.matrix)
+    v.save(tmp_path / "m")
+    opened = Vectors.load(tmp_path / "m")
+    assert isinstance(opened.keys, KeyList)
+    asked = ["king", "東京", "w1", "nope", "w4", "w1", "a\nb", "a b", "Ünïcode", "w49", "w4 "]
+    rows = opened.keys.find_many(asked).tolist()
+    assert rows == [keys.index(k) if k in keys else -1 for k in asked]
+    queries = [f"w{i}" for i in range(0, 400, 7)] + ["東京", "king", "a b"]  # more than SCAN_LOOKUPS
+    got = opened.most_similar_batch(queries, k=5)
+    assert opened._key_to_row is None  # answered without the full dict
+    want = v.most_similar_batch(queries, k=5)
+    assert [[a.key for a in r] for r in got] == [[a.key for a in r] for r in want]
+    with pytest.raises(KeyNotFoundError):
+        opened.most_similar_batch(queries + ["nope"], k=5)
+
+
 @pytest.mark.parametrize("method", ["add", "mul"])
 def test_analogy_against_reference(vecs, method):
     u = _unit(vecs.matrix)

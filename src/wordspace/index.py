@@ -103,14 +103,18 @@ class ExactIndex:
             return ids_out, sc_out
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         qb = min(nq, QUERY_BLOCK)
-        chunk = max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // qb)
+        chunk = min(n, max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // qb))
         compiled = k <= COMPILED_MAX_K
+        # one buffer for every chunk's scores: a fresh 256 MB array per chunk costs its page
+        # faults each time (1,000 queries on 1M keys: 2.4 s -> 2.0 s)
+        buf = np.empty(qb * chunk, dtype=np.float32)
         for s in range(0, nq, qb):
             q = queries[s : s + qb]
             b_ids, b_sc = ids_out[s : s + qb], sc_out[s : s + qb]
             for c0 in range(0, n, chunk):
                 c1 = min(n, c0 + chunk)
-                scores = q @ self.matrix[c0:c1].T  # (b, c): one BLAS call
+                scores = buf[: q.shape[0] * (c1 - c0)].reshape(q.shape[0], c1 - c0)
+                np.matmul(q, self.matrix[c0:c1].T, out=scores)  # (b, c): one BLAS call
                 if exclude is not None:
                     for r, ex in enumerate(exclude[s : s + qb]):
                         local = [i - c0 for i in ex if c0 <= i < c1]

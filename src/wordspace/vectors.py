@@ -63,6 +63,20 @@ class KeyList(Sequence):
         pos = self._buf.find(b"\n" + key.encode("utf-8") + b"\n")
         return -1 if pos < 0 else int(np.searchsorted(self._starts, pos))
 
+    def find_many(self, keys: Sequence[str]) -> np.ndarray:
+        """Rows of many keys (first occurrences; -1 for absent ones) in one compiled pass over
+        the buffer: 1,000 keys among a million in milliseconds, no dict of every key built."""
+        from ._kernels.w2vbin import find_keys
+
+        raw = [k.encode("utf-8") for k in keys]
+        qstarts = np.zeros(len(raw) + 1, dtype=np.int64)
+        np.cumsum([len(r) for r in raw], out=qstarts[1:])
+        out = np.empty(len(raw), dtype=np.int64)
+        qbuf = np.frombuffer(b"".join(raw) or b"\0", dtype=np.uint8)
+        find_keys(np.frombuffer(self._buf, dtype=np.uint8), self._starts, qbuf, qstarts, out)
+        out[[i for i, k in enumerate(keys) if "\n" in k]] = -1  # a key never holds a newline
+        return out
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
 
@@ -259,13 +273,17 @@ class Vectors:
         """``(unit vector, row)`` of a key; row -1 for an unknown key answered by the policy."""
         row = self._row(key)
         if row >= 0:
-            if self._unit is not None:
-                return self._unit[row], row
-            vec = np.asarray(self._matrix[row], dtype=np.float32)  # one row: no normalised copy needed
-            return vec / self.norms()[row], row
+            return self._unit_row(row), row
         vec = self._oov_vector(key)
         norm = float(np.linalg.norm(vec))
         return (vec / norm if norm > 0 else vec).astype(np.float32), -1
+
+    def _unit_row(self, row: int) -> np.ndarray:
+        """Row ``row`` divided by its length."""
+        if self._unit is not None:
+            return self._unit[row]
+        vec = np.asarray(self._matrix[row], dtype=np.float32)  # one row: no normalised copy needed
+        return vec / self.norms()[row]
 
     def __repr__(self) -> str:
         return f"Vectors({len(self):,} keys x {self.dim} dims)"
@@ -422,12 +440,19 @@ class Vectors:
         _check_k(k)
         if len(queries) == 0:
             raise InvalidParameterError("most_similar_batch needs at least one query")
-        if sum(isinstance(q, str) for q in queries) > SCAN_LOOKUPS:
-            self.key_to_index  # many lookups: one dict is cheaper than many searches
+        found = {}
+        keys = [q for q in queries if isinstance(q, str)]
+        if len(keys) > SCAN_LOOKUPS:
+            if self._key_to_row is None and isinstance(self._keys, KeyList):
+                # an opened file: one compiled pass over its key buffer finds them all
+                found = {k: r for k, r in zip(keys, self._keys.find_many(keys).tolist()) if r >= 0}
+            else:
+                self.key_to_index  # many lookups: one dict is cheaper than many searches
         rows, excl = [], []
         for q in queries:
             if isinstance(q, str):
-                unit, i = self._unit_of(q)
+                i = found.get(q, -1)
+                unit, i = (self._unit_row(i), i) if i >= 0 else self._unit_of(q)
                 rows.append(unit)
                 excl.append([i] if i >= 0 else [])
             else:

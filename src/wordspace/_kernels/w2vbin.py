@@ -1,6 +1,7 @@
 """word2vec binary parsing: find each record's key and vector in a byte buffer, then gather
 the vectors into a matrix. Records are ``key SPACE dim*float32 [NEWLINE]``."""
 
+import numpy as np
 from numba import njit, prange
 
 
@@ -56,3 +57,55 @@ def gather_keys(buf, key_start, key_end, out, sep):
         out[pos] = sep
         pos += 1
     return clashes
+
+
+@njit(cache=True, inline="always")
+def _fnv(buf, s, e):
+    h = np.uint64(14695981039346656037)
+    for i in range(s, e):
+        h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
+    return h
+
+
+@njit(cache=True)
+def find_keys(buf, starts, qbuf, qstarts, out):
+    """Rows of many keys in one pass over a key buffer. ``buf[starts[i] + 1:starts[i + 1]]`` is
+    key ``i`` (the newline-separated buffer of ``KeyList``), ``qbuf[qstarts[q]:qstarts[q + 1]]``
+    query ``q``; ``out[q]`` gets the first row holding it, or -1."""
+    m = qstarts.shape[0] - 1
+    size = 4
+    while size < 2 * m + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int64)
+    qh = np.empty(max(m, 1), dtype=np.uint64)
+    for q in range(m):
+        out[q] = -1
+        h = _fnv(qbuf, qstarts[q], qstarts[q + 1])
+        qh[q] = h
+        slot = h & mask
+        while table[slot] >= 0:
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = q
+    left = m
+    for i in range(starts.shape[0] - 1):
+        if left == 0:
+            break
+        s = starts[i] + 1
+        e = starts[i + 1]
+        h = _fnv(buf, s, e)
+        slot = h & mask
+        while table[slot] >= 0:
+            q = table[slot]
+            if qh[q] == h and out[q] < 0 and qstarts[q + 1] - qstarts[q] == e - s:
+                same = True
+                a = qstarts[q]
+                for k in range(e - s):
+                    if qbuf[a + k] != buf[s + k]:
+                        same = False
+                        break
+                if same:
+                    out[q] = i
+                    left -= 1
+            slot = (slot + np.uint64(1)) & mask
+    return out
