@@ -168,6 +168,30 @@ def test_bad_binary_files(tmp_path):
         wordspace.load(p)
 
 
+def test_binary_duplicates_are_found_by_bytes_and_by_decoded_text(tmp_path):
+    """Keys are proven unique by a compiled hash of their bytes; a repeat far down a large file
+    is still named, and two byte strings that decode alike under unicode_errors='replace' are
+    caught by the str check the fast path defers to."""
+    rng = np.random.default_rng(0)
+    keys = [f"k{i}é" for i in range(5000)]
+    m = rng.normal(size=(len(keys), 3)).astype(np.float32)
+    p = tmp_path / "many.bin"
+    p.write_bytes(_binary_bytes(keys, m))
+    v = wordspace.load(p)
+    assert list(v.keys) == keys and v.index_of("k4999é") == 4999
+    p.write_bytes(_binary_bytes(keys[:4321] + ["k17é"] + keys[4322:], m))
+    with pytest.raises(FormatError, match="duplicate key 'k17é' at entry 4322"):
+        wordspace.load(p)
+    head = b"2 3\n"
+    data = head + b"a\xff " + m[0].astype("<f4").tobytes() + b"\na\xfe " + m[1].astype("<f4").tobytes() + b"\n"
+    p.write_bytes(data)
+    with pytest.raises(FormatError, match="not valid utf-8"):
+        wordspace.load(p)
+    with pytest.raises(FormatError, match="duplicate key 'a\ufffd'"):
+        wordspace.load(p, unicode_errors="replace")
+    assert list(wordspace.load(p, encoding="latin-1").keys) == ["a\xff", "a\xfe"]
+
+
 def test_empty_and_missing_files(tmp_path):
     p = tmp_path / "empty.bin"
     p.write_bytes(b"")

@@ -109,3 +109,36 @@ def find_keys(buf, starts, qbuf, qstarts, out):
                     left -= 1
             slot = (slot + np.uint64(1)) & mask
     return out
+
+
+@njit(cache=True)
+def first_duplicate(buf, key_start, key_end):
+    """The first entry whose key bytes ``buf[key_start[i]:key_end[i]]`` equal an earlier entry's,
+    or -1: one hash table of the keys instead of a dict of a million decoded strings."""
+    n = key_start.shape[0]
+    size = 4
+    while size < 2 * n + 2:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int32)
+    hashes = np.empty(max(n, 1), dtype=np.uint64)
+    for i in range(n):
+        s = key_start[i]
+        e = key_end[i]
+        h = _fnv(buf, s, e)
+        hashes[i] = h
+        slot = h & mask
+        while table[slot] >= 0:
+            j = table[slot]
+            if hashes[j] == h and key_end[j] - key_start[j] == e - s:
+                a = key_start[j]
+                same = True
+                for k in range(e - s):
+                    if buf[a + k] != buf[s + k]:
+                        same = False
+                        break
+                if same:
+                    return i
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = i
+    return -1

@@ -7,6 +7,7 @@ and (as the C tool writes) a newline, which readers treat as optional.
 
 from __future__ import annotations
 
+import codecs
 import mmap
 import os
 
@@ -186,14 +187,16 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
     if binary is None:
         binary = sniff_binary(path)
+    unique = False
     if binary:
-        keys, matrix = _read_binary(path, limit, encoding, unicode_errors)
+        keys, matrix, unique = _read_binary(path, limit, encoding, unicode_errors)
         first = 2
     else:
         keys, matrix, first = _read_text(path, limit, encoding, unicode_errors)
     _check_finite(matrix, keys, path, first)
     vectors = Vectors(keys, matrix, check_keys=False, source=path)
-    _check_unique(vectors, path, first)  # builds the key index once, naming a duplicate's line
+    if not unique:  # builds the key index once, naming a duplicate's line
+        _check_unique(vectors, path, first)
     return vectors
 
 
@@ -213,7 +216,7 @@ def _read_binary(path, limit, encoding, errors):
 
 
 def _parse_binary(mm, path, limit, encoding, errors):
-    from .._kernels.w2vbin import gather_keys, gather_vectors, scan_records
+    from .._kernels.w2vbin import first_duplicate, gather_keys, gather_vectors, scan_records
 
     nl = mm.find(b"\n", 0, 256)
     header = _parse_header(mm[: max(nl, 0)].lstrip(_BOM), path) if nl >= 0 else None
@@ -259,11 +262,16 @@ def _parse_binary(mm, path, limit, encoding, errors):
     gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
     key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
     clashes = gather_keys(buf, key_start, key_end, key_bytes, 10)  # newline-separated
+    unique_bytes = first_duplicate(buf, key_start[:n], key_end[:n]) < 0
     del buf
     raw = key_bytes.tobytes()
+    unique = False  # proven unique as str (then nobody needs a dict of every key now)
     try:
         if clashes == 0:  # decode every key in one call, then split
             keys = raw.decode(encoding, errors).split("\n")[:-1]
+            # distinct bytes are distinct strings when no byte was replaced in decoding
+            unique = unique_bytes and codecs.lookup(encoding).name in _INJECTIVE and (
+                errors == "strict" or _decodes(raw, encoding))
         else:
             keys = [mm[a:b].decode(encoding, errors) for a, b in zip(key_start.tolist(), key_end.tolist())]
     except UnicodeDecodeError as exc:
@@ -278,7 +286,11 @@ def _parse_binary(mm, path, limit, encoding, errors):
             f"'{path}': the key of entry {i + 1} at byte {key_start[i]} is not valid {encoding} "
             f"({exc.reason}){cut}; pass unicode_errors='replace' to keep the rest of it, or the right encoding"
         ) from None
-    return keys, matrix.astype(np.float32, copy=False)
+    return keys, matrix.astype(np.float32, copy=False), unique
+
+
+#: Codecs whose strict decoding maps distinct byte strings to distinct strings.
+_INJECTIVE = ("utf-8", "iso8859-1", "ascii")
 
 
 def _decodes(b: bytes, encoding: str) -> bool:
