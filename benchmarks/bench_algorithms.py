@@ -10,7 +10,8 @@ Rows (all --dim 100 --window 5 --min-count 5, 2 workers, vectors scored by one j
 - GloVe, 15 epochs (x_max 100, power 0.75), with the default counting budget and with one
   smaller than the co-occurrence matrix, and with x_max 10 (the GloVe tool's demo setting for
   small corpora);
-- PPMI+SVD (context smoothing 0.75, eigenvalue weighting 0.5).
+- PPMI+SVD (context smoothing 0.75, eigenvalue weighting 0.5), and the same at --dim 300
+  (a later --dim wins on the command line).
 
 Unseen words: inflected forms taken from the Google analogy set (plurals, third person, past
 tense, participles) are removed from a second copy of the corpus; both fastText tools are
@@ -80,6 +81,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--small-memory", type=float, default=64, help="MB for the GloVe run with a tight budget")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--only", default=None, metavar="TEXT",
+                    help="run only the rows whose model name contains TEXT (say 'PPMI'); unseen words are "
+                         "measured when 'fastText' is among them")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ws-bench-alg-")
     corpus = os.path.join(tmp, "corpus.txt")
@@ -109,7 +113,11 @@ def main() -> None:
          wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, *common, "--epochs", "15",
                        "--x-max", "10")),
         ("PPMI+SVD", "wordspace", "ppmi", wordspace_cmd("train", corpus, "--algorithm", "ppmi-svd", "--out", None, *common)),
+        ("PPMI+SVD, dim 300", "wordspace", "ppmi300",
+         wordspace_cmd("train", corpus, "--algorithm", "ppmi-svd", "--out", None, *common, "--dim", "300")),
     ]
+    if args.only:
+        runs = [r for r in runs if args.only.lower() in r[0].lower()]
     rows = []
     for name, tool, out_name, cmd in runs:
         out = os.path.join(tmp, out_name)
@@ -125,7 +133,7 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
     oov = {}
-    for tool, out_name, cmd in (
+    for tool, out_name, cmd in () if not any(r[0].startswith("fastText") for r in runs) else (
         ("wordspace", "ft-oov", wordspace_cmd("train", corpus_oov, "--algorithm", "fasttext", "--out", None, *common,
                                               "--epochs", "3")),
         ("fasttext-wheel", "fb-oov.bin", [sys.executable, "-c", FASTTEXT, corpus_oov, None, w]),
@@ -149,12 +157,18 @@ def main() -> None:
                   f"as a matrix), counted in {c['cooccurrence_seconds']:.1f} s with {c['cooccurrence_table_mb']:.0f} MB of "
                   f"tables in {c['cooccurrence_runs']} sorted runs (spilled to disk: {c['cooccurrence_spilled']}); "
                   f"peak RSS by the end of counting {c['peak_rss_mb_after_counting']:.0f} MB")
+    if not oov:
+        return _save(args, rows, oov)
     print(f"\nUnseen words ({len(removed)} inflected forms removed from the corpus; rank of the base form among "
           "the 30,000 most frequent words, chance 15,000):\n")
     print("| tool | pairs | median rank | MRR | hits@1 | hits@10 |")
     print("|---|---|---|---|---|---|")
     for tool, o in oov.items():
         print(f"| {tool} | {o['pairs']} | {o['median_rank']:.0f} | {o['mrr']:.3f} | {o['hits1']:.2f} | {o['hits10']:.2f} |")
+    _save(args, rows, oov)
+
+
+def _save(args, rows, oov) -> None:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"rows": rows, "oov": oov}, fh, indent=1)

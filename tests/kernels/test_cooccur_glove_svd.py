@@ -145,14 +145,27 @@ def test_csr_products_and_randomized_svd_match_numpy():
     out = np.empty((300, 7))
     kl.csr_matmul(indptr, indices, data, X, out)
     np.testing.assert_allclose(out, A @ X, rtol=1e-5, atol=1e-5)
+    out32 = np.empty((300, 7))
+    kl.csr_matmul(indptr, indices, data, X.astype(np.float32), out32)  # float32 sketches, float64 sums
+    np.testing.assert_allclose(out32, A @ X.astype(np.float32).astype(np.float64), rtol=1e-5, atol=1e-5)
     Y = rng.standard_normal((300, 7))
-    parts = np.empty((3, 200, 7))
-    kl.csr_t_matmul(indptr, indices, data, Y, parts)
-    np.testing.assert_allclose(parts.sum(axis=0), A.T @ Y, rtol=1e-5, atol=1e-5)
+    t_indptr, t_indices, t_data = np.empty(201, np.int64), np.empty_like(indices), np.empty_like(data)
+    kl.csr_transpose(indptr, indices, data, 200, t_indptr, t_indices, t_data)
+    out = np.empty((200, 7))
+    kl.csr_matmul(t_indptr, t_indices, t_data, Y, out)
+    np.testing.assert_allclose(out, A.T @ Y, rtol=1e-5, atol=1e-5)
+    for j in range(200):  # each row of the transpose lists its columns in order
+        assert (np.diff(t_indices[t_indptr[j] : t_indptr[j + 1]]) > 0).all()
     u, s, vt = randomized_svd(indptr, indices, data, 200, 10, n_iter=6, seed=1, workers=2)
     s_ref = np.linalg.svd(A, compute_uv=False)[:10]
     np.testing.assert_allclose(s, s_ref, rtol=1e-3)
     np.testing.assert_allclose(u.T @ u, np.eye(10), atol=1e-8)
+    from wordspace.models.ppmi import _orthonormal
+
+    for x in (rng.standard_normal((300, 12)), np.outer(rng.standard_normal(300), np.ones(12))):  # full rank, rank 1
+        q = _orthonormal(x)
+        np.testing.assert_allclose(q.T @ q, np.eye(12), atol=1e-8)
+        assert np.allclose(q @ (q.T @ x), x)  # spans the columns of x
     approx = (u * s) @ vt
     u_ref, s_all, vt_ref = np.linalg.svd(A, full_matrices=False)
     best = (u_ref[:, :10] * s_all[:10]) @ vt_ref[:10]
