@@ -7,9 +7,9 @@ Rows (all --dim 100 --window 5 --min-count 5, 2 workers, vectors scored by one j
 - word2vec skip-gram (3 epochs, sample 1e-4), for reference;
 - wordspace fastText and fasttext-wheel, skip-gram, 3 epochs, fastText's defaults otherwise
   (lr 0.05, t 1e-4, 5 negatives, n-grams 3-6, 2,000,000 buckets);
-- GloVe, 15 epochs (x_max 100, power 0.75), with the default counting budget and with one
-  smaller than the co-occurrence matrix, and with x_max 10 (the GloVe tool's demo setting for
-  small corpora);
+- GloVe with its defaults (window 10, x_max 10, 15 epochs: the GloVe tool's settings for a
+  corpus of this size), with x_max 100 (the paper's), and at window 5 with the default counting
+  budget and with one smaller than the co-occurrence matrix;
 - PPMI+SVD (context smoothing 0.75, eigenvalue weighting 0.5), and the same at --dim 300
   (a later --dim wins on the command line).
 
@@ -104,14 +104,16 @@ def main() -> None:
         ("fastText skip-gram", "wordspace", "ft",
          wordspace_cmd("train", corpus, "--algorithm", "fasttext", "--out", None, *common, "--epochs", "3")),
         ("fastText skip-gram", "fasttext-wheel", "fb.bin", [sys.executable, "-c", FASTTEXT, corpus, None, w]),
-        ("GloVe (1024 MB)", "wordspace", "glove-1024",
+        ("GloVe, its defaults", "wordspace", "glove-defaults",
+         wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, "--workers", w, "--quiet")),
+        ("GloVe, window 5 (1024 MB)", "wordspace", "glove-1024",
          wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, *common, "--epochs", "15")),
-        (f"GloVe ({args.small_memory:g} MB)", "wordspace", "glove-small",
+        (f"GloVe, window 5 ({args.small_memory:g} MB)", "wordspace", "glove-small",
          wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, *common, "--epochs", "15",
                        "--memory", str(args.small_memory))),
-        ("GloVe, x_max 10", "wordspace", "glove-x10",
-         wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, *common, "--epochs", "15",
-                       "--x-max", "10")),
+        ("GloVe, x_max 100", "wordspace", "glove-x100",
+         wordspace_cmd("train", corpus, "--algorithm", "glove", "--out", None, "--workers", w, "--quiet",
+                       "--x-max", "100")),
         ("PPMI+SVD", "wordspace", "ppmi", wordspace_cmd("train", corpus, "--algorithm", "ppmi-svd", "--out", None, *common)),
         ("PPMI+SVD, dim 300", "wordspace", "ppmi300",
          wordspace_cmd("train", corpus, "--algorithm", "ppmi-svd", "--out", None, *common, "--dim", "300")),

@@ -98,7 +98,8 @@ def test_glove_steps_match_reference():
     exp = ref_glove(W, C, bw, bc, rows, cols, vals, 0.05, 100.0, 0.75)
     grads = [np.ones((v, dim), np.float32), np.ones((v, dim), np.float32), np.ones(v, np.float32), np.ones(v, np.float32)]
     loss = np.zeros(1)
-    kg.glove_epoch(W, C, bw, bc, *grads, rows, cols, vals, np.array([0]), 7, np.array([0.05, 100.0, 0.75]), loss)
+    kg.glove_epoch(W, C, bw, bc, *grads, rows, cols, np.log(vals), np.array([0]), 7, np.array([0.05, np.log(100.0), 0.75]),
+                   loss)
     for got, want in zip((W, C, bw, bc), exp[:4]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert loss[0] == pytest.approx(exp[4], rel=1e-5)

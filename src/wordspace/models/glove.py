@@ -44,8 +44,11 @@ class GloVe(CooccurrenceTrainer):
         Passes over the non-zero co-occurrences.
     alpha : float, default=0.05
         AdaGrad's initial learning rate (GloVe's ``eta``).
-    x_max : float, default=100.0
+    x_max : float, default=10.0
         Co-occurrences above this get full weight: :math:`f(x) = \\min(1, (x / x_{max})^{power})`.
+        10 is the GloVe tool's setting for corpora of tens of millions of words (its text8 demo);
+        the paper's 100 was tuned on corpora of billions of words, and on 10M words of Wikipedia
+        it halves the analogy score (docs/design.md). Use 100 on billions of words.
     power : float, default=0.75
         Exponent of the weighting function.
     memory : float, default=1024
@@ -90,7 +93,7 @@ class GloVe(CooccurrenceTrainer):
     }
 
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,
-                 alpha=0.05, x_max=100.0, power=0.75, memory=1024, workers=None, seed=1,
+                 alpha=0.05, x_max=10.0, power=0.75, memory=1024, workers=None, seed=1,
                  max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH,
                  lowercase=False, tokenizer="whitespace", normalize=None, numbers=False, phrases=None, progress=True, callbacks=()):
         self.dim = dim
@@ -116,7 +119,7 @@ class GloVe(CooccurrenceTrainer):
 
     def _fit_cooccurrences(self, co, workers: int) -> None:
         v, dim = co.n_words, self.dim
-        check_memory(4.0 * dim * v * 4, "the word, context and AdaGrad matrices", "dim", "GloVe", dim)
+        check_memory(4.0 * dim * v * 4 + 4.0 * co.nnz, "the word, context and AdaGrad matrices", "dim", "GloVe", dim)
         rng = np.random.default_rng(self.seed)
         init = lambda shape: ((rng.random(shape, dtype=np.float32) - 0.5) / dim).astype(REAL)  # GloVe's init
         W, C = init((v, dim)), init((v, dim))
@@ -125,8 +128,11 @@ class GloVe(CooccurrenceTrainer):
         gbw, gbc = np.ones(v, REAL), np.ones(v, REAL)
         self.word_matrix_, self.context_matrix_, self.word_bias_, self.context_bias_ = W, C, bw, bc
         kg.shuffle_entries(co.rows, co.cols, co.values, self.seed)  # once, as GloVe's shuffle step
+        log_vals = np.empty(co.nnz, dtype=np.float32)  # log X once, not once per epoch
+        for s in range(0, co.nnz, 1 << 24):
+            np.log(co.values[s : s + (1 << 24)], out=log_vals[s : s + (1 << 24)])
         n_chunks = (co.nnz + CHUNK - 1) // CHUNK
-        params = np.array([self.alpha, self.x_max, self.power], dtype=np.float64)
+        params = np.array([self.alpha, np.log(self.x_max), self.power], dtype=np.float64)
         kernel = kg.select(parallel=workers > 1)
         per_call = max(1, (1 << 22) // CHUNK)  # about 4M entries between progress updates
 
@@ -138,7 +144,7 @@ class GloVe(CooccurrenceTrainer):
                 loss_out = np.zeros(part.shape[0], dtype=np.float64)
                 if lo == 0:
                     announce_compilation(bar, kernel)
-                kernel(W, C, bw, bc, gW, gC, gbw, gbc, co.rows, co.cols, co.values, part, CHUNK, params, loss_out)
+                kernel(W, C, bw, bc, gW, gC, gbw, gbc, co.rows, co.cols, log_vals, part, CHUNK, params, loss_out)
                 total += float(loss_out.sum())
                 seen = min(co.nnz, (lo + part.shape[0]) * CHUNK)
                 bar.set_postfix_str(f"epoch={epoch + 1}/{self.epochs} loss={total / seen:.4f}", refresh=False)
