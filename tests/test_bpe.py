@@ -3,6 +3,7 @@ exact round trips on arbitrary Unicode, special tokens, the file format and its 
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,6 +63,35 @@ def test_pretokenizer_keeps_leading_spaces_and_is_lossless():
     assert "".join(parts) == text
     assert " world" in parts and "'s" in parts and " 2024" in parts and " naïve" in parts
     assert byte_alphabet()[32] == "Ġ" and len(set(byte_alphabet())) == 256
+
+
+def test_compiled_pretokenizer_equals_the_pattern_on_ascii_text():
+    """The compiled split of ASCII text follows PATTERN exactly (contractions, a space joining
+    the run after it, runs of whitespace leaving their last one, Python's \\s including
+    \\x1c-\\x1f), and counting mixes it with the regular expression for other text."""
+    import random
+
+    from wordspace._kernels.bpe import token_end
+    from wordspace.bpe import _count_pretokens
+
+    def compiled(text):
+        buf, out, i = np.frombuffer(text.encode(), np.uint8), [], 0
+        while i < len(buf):
+            j = token_end(buf, i, len(buf))
+            out.append(text[i:j])
+            i = j
+        return out
+
+    rng = random.Random(0)
+    pieces = list("ab Z09'_ .,-\t\n\x0b\x0c\r\x1c\x1f\x00\x7fsrevlmdt") + ["'s", "'re", "'ll", "  ", " '", "'S", "'ve"]
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert compiled(text) == pretokenize(text), repr(text)
+    texts = ["Hello world's  2024 items_x, naive\n\tend ", "naïve 東京!! don't", "", "  x", "Hello world's"]
+    want = Counter()
+    for t in texts:
+        want.update(tok.encode() for tok in pretokenize(t))
+    assert _count_pretokens(texts) == want
 
 
 def test_merges_equal_naive_reference(demo_sentences):

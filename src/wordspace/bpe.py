@@ -10,7 +10,6 @@ words. Embedding training lives in ``wordspace.models``.
 
 from __future__ import annotations
 
-import heapq
 import os
 import re
 from collections import Counter
@@ -67,60 +66,69 @@ def _merge_word(word: tuple, pair: tuple, new: int) -> tuple:
     return tuple(out)
 
 
-def _pairs(word: tuple) -> Counter:
-    return Counter(zip(word, word[1:]))
-
-
 def train_merges(word_counts: dict, n_merges: int, min_frequency: int = 2, progress=None) -> list[tuple[int, int]]:
-    """Learn up to ``n_merges`` merges from ``{tuple of byte ids: count}``.
+    """Learn up to ``n_merges`` merges from ``{word: count}``, each word a tuple of byte ids or
+    ``bytes``.
 
-    Pair counts are kept for the whole corpus and updated only for the words that contain the
-    merged pair (``where`` maps a pair to those words); the most frequent pair comes from a
-    max-heap whose stale entries are skipped when popped. Ties go to the pair created first
-    (smaller ids). New token ids start at 256.
+    Compiled (``wordspace._kernels.bpe``): pair counts are kept for the whole corpus and
+    updated only for the words that contain the merged pair; the most frequent pair comes from
+    a max-heap whose stale entries are skipped when popped. Ties go to the smaller pair of ids.
+    New token ids start at 256.
     """
-    words = list(word_counts)
-    counts = [word_counts[w] for w in words]
-    pair_count: Counter = Counter()
-    where: dict = {}
-    for i, (w, c) in enumerate(zip(words, counts)):
-        for p, k in _pairs(w).items():
-            pair_count[p] += k * c
-            where.setdefault(p, set()).add(i)
-    heap = [(-c, p) for p, c in pair_count.items()]
-    heapq.heapify(heap)
-    merges = []
-    while len(merges) < n_merges and heap:
-        neg, pair = heapq.heappop(heap)
-        if pair_count.get(pair, 0) != -neg:
-            continue  # stale: the count changed after this entry was pushed
-        if -neg < min_frequency:
-            break
-        new = 256 + len(merges)
-        merges.append(pair)
-        changed: set = set()
-        for i in where.pop(pair, ()):
-            old = words[i]
-            merged = _merge_word(old, pair, new)
-            c = counts[i]
-            for p, k in _pairs(old).items():
-                pair_count[p] -= k * c
-                changed.add(p)
-                if pair_count[p] <= 0:
-                    del pair_count[p]
-                if p != pair and p in where:
-                    where[p].discard(i)
-            for p, k in _pairs(merged).items():
-                pair_count[p] += k * c
-                changed.add(p)
-                where.setdefault(p, set()).add(i)
-            words[i] = merged
-        for p in changed:
-            if p in pair_count:
-                heapq.heappush(heap, (-pair_count[p], p))
-        if progress is not None:
-            progress.update(1)
-    return merges
+    import numpy as np
+
+    from ._kernels.bpe import train_merges as compiled
+
+    words = [w for w in word_counts if len(w) > 0]
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    starts = np.zeros(len(words), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    symbols = np.frombuffer(b"".join(bytes(w) for w in words), dtype=np.uint8).astype(np.int32)
+    counts = np.fromiter((word_counts[w] for w in words), dtype=np.int64, count=len(words))
+    out = np.empty((max(n_merges, 0), 2), dtype=np.int64)
+    if progress is not None:
+        progress.set_postfix_str("learning the merges (compiled)", refresh=True)
+    n = compiled(symbols, starts, lengths, counts, max(n_merges, 0), min_frequency, 256 + max(n_merges, 0), out)
+    if progress is not None:
+        progress.update(n)
+    return [(int(x), int(y)) for x, y in out[:n].tolist()]
+
+
+def _count_pretokens(parts) -> dict:
+    """``{pre-token bytes: count}`` over the texts ``parts``: ASCII texts (most of most corpora)
+    are split and counted by a compiled pass that follows ``PATTERN`` exactly (tested against
+    it), the others by the regular expression."""
+    import numpy as np
+
+    from ._kernels.bpe import count_pretokens
+
+    counts: Counter = Counter()
+    ascii_parts: list[bytes] = []
+    size = 0
+
+    def flush():
+        nonlocal size
+        if not ascii_parts:
+            return
+        buf = b"".join(ascii_parts)
+        ends = np.cumsum([len(p) for p in ascii_parts], dtype=np.int64)
+        starts, lengths, n = count_pretokens(np.frombuffer(buf, dtype=np.uint8), ends)
+        for a, ln, c in zip(starts.tolist(), lengths.tolist(), n.tolist()):
+            counts[buf[a : a + ln]] += c
+        ascii_parts.clear()
+        size = 0
+
+    for part in parts:
+        if part.isascii():
+            ascii_parts.append(part.encode("ascii"))
+            size += len(part)
+            if size >= 1 << 26:  # 64 MB at a time
+                flush()
+        else:
+            for tok in pretokenize(part):
+                counts[tok.encode("utf-8", "surrogatepass")] += 1
+    flush()
+    return counts
 
 
 class BPE:
@@ -172,13 +180,8 @@ class BPE:
             raise InvalidParameterError(f"The 'min_frequency' parameter of BPE.train must be an int in the range [1, inf). "
                                         f"Got {min_frequency!r} instead.")
         specials = re.compile("|".join(re.escape(t) for t in special_tokens)) if special_tokens else None
-        counts: Counter = Counter()
-        for text in _iter_texts(texts):
-            for part in (specials.split(text) if specials else (text,)):
-                counts.update(pretokenize(part))
-        word_counts = Counter()
-        for tok, c in counts.items():
-            word_counts[tuple(tok.encode("utf-8", "surrogatepass"))] += c
+        word_counts = _count_pretokens(part for text in _iter_texts(texts)
+                                       for part in (specials.split(text) if specials else (text,)))
         n_merges = vocab_size - 256 - len(special_tokens)
         bar = None
         if progress:

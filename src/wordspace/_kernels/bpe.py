@@ -1,0 +1,376 @@
+"""Byte-pair merges learned in one compiled loop.
+
+The distinct pre-tokens ("words") are symbol sequences stored back to back (``symbols``,
+``starts``, ``lengths``) with a count each. Three structures are kept up to date merge by merge:
+
+- the count of every adjacent pair, in an open-addressing table keyed by ``a * base + b``;
+- for each pair, the words that may contain it: a linked list of nodes appended when a word
+  gains the pair (the list may name a word twice, or a word that lost the pair since; such
+  entries are skipped when the word is scanned);
+- a max-heap of ``(count, key)`` entries; an entry whose count is no longer the pair's count is
+  stale and skipped when popped. Ties go to the smaller key, that is the smaller ``(a, b)``.
+
+A merge of ``(a, b)`` into ``new`` rewrites the words on the pair's list. Only pairs that touch
+a merged position change: those leave (their counts go down) and the pairs that hold ``new``
+arrive (up, and the word is listed under them); the other pairs of the word are the same
+before and after, so they are not touched. A pair whose count moved gets a fresh heap entry.
+"""
+
+import numpy as np
+from numba import njit
+
+MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True, inline="always")
+def _slot(tkeys, key, mask):
+    """The slot of ``key`` in the table, or the empty slot where it would go."""
+    s = np.int64((np.uint64(key) * MULT) >> np.uint64(20)) & mask
+    while tkeys[s] != -1 and tkeys[s] != key:
+        s = (s + 1) & mask
+    return s
+
+
+@njit(cache=True)
+def _grow_table(tkeys, tcount, thead, n_used):
+    size = tkeys.shape[0] * 2
+    nk = np.full(size, -1, dtype=np.int64)
+    nc = np.zeros(size, dtype=np.int64)
+    nh = np.full(size, -1, dtype=np.int64)
+    mask = size - 1
+    for s in range(tkeys.shape[0]):
+        if tkeys[s] != -1:
+            t = _slot(nk, tkeys[s], mask)
+            nk[t] = tkeys[s]
+            nc[t] = tcount[s]
+            nh[t] = thead[s]
+    return nk, nc, nh
+
+
+@njit(cache=True, inline="always")
+def _before(c1, k1, c2, k2):
+    """Whether heap entry (c1, k1) comes out before (c2, k2): higher count, then smaller key."""
+    return c1 > c2 or (c1 == c2 and k1 < k2)
+
+
+@njit(cache=True)
+def _heap_push(hc, hk, n, c, k):
+    if n == hc.shape[0]:
+        nc = np.empty(2 * n, dtype=np.int64)
+        nk = np.empty(2 * n, dtype=np.int64)
+        nc[:n] = hc
+        nk[:n] = hk
+        hc, hk = nc, nk
+    i = n
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _before(c, k, hc[parent], hk[parent]):
+            break
+        hc[i] = hc[parent]
+        hk[i] = hk[parent]
+        i = parent
+    hc[i] = c
+    hk[i] = k
+    return hc, hk, n + 1
+
+
+@njit(cache=True)
+def _heap_pop(hc, hk, n):
+    """Remove the top of the heap (the caller read it); returns the new size."""
+    n -= 1
+    c, k = hc[n], hk[n]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and _before(hc[child + 1], hk[child + 1], hc[child], hk[child]):
+            child += 1
+        if not _before(hc[child], hk[child], c, k):
+            break
+        hc[i] = hc[child]
+        hk[i] = hk[child]
+        i = child
+    if n > 0:
+        hc[i] = c
+        hk[i] = k
+    return n
+
+
+@njit(cache=True, inline="always")
+def _remember(t, mark, changed, before, n, tcount):
+    """Note slot ``t`` and its count before this merge touched it (once per merge)."""
+    if not mark[t]:
+        mark[t] = True
+        if n == changed.shape[0]:
+            changed = np.concatenate((changed, np.empty(n, dtype=np.int64)))
+            before = np.concatenate((before, np.empty(n, dtype=np.int64)))
+        changed[n] = t
+        before[n] = tcount[t]
+        n += 1
+    return n, changed, before
+
+
+@njit(cache=True)
+def train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, base, out):
+    """Learn up to ``n_merges`` merges into ``out`` (n_merges, 2); returns how many were learned.
+
+    ``symbols[starts[w]:starts[w] + lengths[w]]`` is word ``w`` (byte ids 0-255; rewritten in
+    place as merges shorten it) and ``counts[w]`` its count. New ids start at 256; ``base`` is
+    larger than every id that can occur (``256 + n_merges``).
+    """
+    n_words = starts.shape[0]
+    size = 1 << 16
+    tkeys = np.full(size, -1, dtype=np.int64)
+    tcount = np.zeros(size, dtype=np.int64)
+    thead = np.full(size, -1, dtype=np.int64)
+    n_used = 0
+    node_word = np.empty(1 << 20, dtype=np.int32)
+    node_next = np.empty(1 << 20, dtype=np.int64)
+    n_nodes = 0
+    for w in range(n_words):
+        s = starts[w]
+        for i in range(s, s + lengths[w] - 1):
+            key = np.int64(symbols[i]) * base + symbols[i + 1]
+            if 2 * (n_used + 1) > tkeys.shape[0]:
+                tkeys, tcount, thead = _grow_table(tkeys, tcount, thead, n_used)
+            t = _slot(tkeys, key, tkeys.shape[0] - 1)
+            if tkeys[t] == -1:
+                tkeys[t] = key
+                n_used += 1
+            tcount[t] += counts[w]
+            if thead[t] == -1 or node_word[thead[t]] != w:  # a word once per list, when it can
+                if n_nodes == node_word.shape[0]:
+                    node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
+                    node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
+                node_word[n_nodes] = w
+                node_next[n_nodes] = thead[t]
+                thead[t] = n_nodes
+                n_nodes += 1
+    hc = np.empty(max(n_used, 16), dtype=np.int64)
+    hk = np.empty(max(n_used, 16), dtype=np.int64)
+    hn = 0
+    for t in range(tkeys.shape[0]):
+        if tkeys[t] != -1:
+            hc, hk, hn = _heap_push(hc, hk, hn, tcount[t], tkeys[t])
+    changed = np.empty(1024, dtype=np.int64)
+    before = np.empty(1024, dtype=np.int64)
+    taken = np.zeros(max(1, lengths.max() if n_words else 1) + 1, dtype=np.bool_)  # per word, cleared after use
+    mark = np.zeros(tkeys.shape[0], dtype=np.bool_)
+    learned = 0
+    while learned < n_merges and hn > 0:
+        c, key = hc[0], hk[0]
+        hn = _heap_pop(hc, hk, hn)
+        mask = tkeys.shape[0] - 1
+        t = _slot(tkeys, key, mask)
+        if tkeys[t] != key or tcount[t] != c:
+            continue  # stale
+        if c < min_frequency or c <= 0:
+            break
+        a = key // base
+        b = key % base
+        new = 256 + learned
+        out[learned, 0] = a
+        out[learned, 1] = b
+        learned += 1
+        # room for every pair the rewritten words could bring, before any slot is remembered
+        bound = 0
+        node = thead[t]
+        while node != -1:
+            bound += lengths[node_word[node]]
+            node = node_next[node]
+        if 2 * (n_used + bound + 1) > tkeys.shape[0]:
+            while 2 * (n_used + bound + 1) > tkeys.shape[0]:
+                tkeys, tcount, thead = _grow_table(tkeys, tcount, thead, n_used)
+            mask = tkeys.shape[0] - 1
+            t = _slot(tkeys, key, mask)
+            mark = np.zeros(tkeys.shape[0], dtype=np.bool_)
+        node = thead[t]
+        thead[t] = -1
+        n_changed = 0
+        while node != -1:
+            w = node_word[node]
+            node = node_next[node]
+            s = starts[w]
+            n = lengths[w]
+            found = False
+            for i in range(s, s + n - 1):
+                if symbols[i] == a and symbols[i + 1] == b:
+                    found = True
+                    break
+            if not found:
+                continue  # stale entry: the word lost the pair, or was rewritten already
+            cw = counts[w]
+            # where the pair is merged, left to right (positions of the word, both halves)
+            i = 0
+            while i < n - 1:
+                if symbols[s + i] == a and symbols[s + i + 1] == b:
+                    taken[i] = True
+                    taken[i + 1] = True
+                    i += 2
+                else:
+                    i += 1
+            # the old pairs that touch a merged position leave (the others stay as they are) ...
+            for i in range(n - 1):
+                if taken[i] or taken[i + 1]:
+                    t2 = _slot(tkeys, np.int64(symbols[s + i]) * base + symbols[s + i + 1], mask)
+                    n_changed, changed, before = _remember(t2, mark, changed, before, n_changed, tcount)
+                    tcount[t2] -= cw
+            # ... the word is rewritten in place ...
+            o = s
+            i = 0
+            while i < n:
+                if taken[i]:  # the start of a merge (a merge's first half comes first)
+                    symbols[o] = new
+                    taken[i] = False
+                    taken[i + 1] = False
+                    i += 2
+                else:
+                    symbols[o] = symbols[s + i]
+                    i += 1
+                o += 1
+            n = o - s
+            lengths[w] = n
+            # ... and the pairs that hold the new token arrive, each word listed under them
+            for i in range(s, s + n - 1):
+                x = symbols[i]
+                y = symbols[i + 1]
+                if x != new and y != new:
+                    continue
+                k2 = np.int64(x) * base + y
+                t2 = _slot(tkeys, k2, mask)
+                if tkeys[t2] == -1:
+                    tkeys[t2] = k2
+                    n_used += 1
+                n_changed, changed, before = _remember(t2, mark, changed, before, n_changed, tcount)
+                tcount[t2] += cw
+                if thead[t2] == -1 or node_word[thead[t2]] != w:
+                    if n_nodes == node_word.shape[0]:
+                        node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
+                        node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
+                    node_word[n_nodes] = w
+                    node_next[n_nodes] = thead[t2]
+                    thead[t2] = n_nodes
+                    n_nodes += 1
+        for q in range(n_changed):  # a new heap entry for each pair whose count moved
+            t2 = changed[q]
+            mark[t2] = False
+            if tcount[t2] > 0 and tcount[t2] != before[q]:
+                hc, hk, hn = _heap_push(hc, hk, hn, tcount[t2], tkeys[t2])
+    return learned
+
+
+
+# -- GPT-2's pre-tokenization on ASCII text, and counting the pre-tokens ------------------------
+# ``wordspace.bpe.PATTERN`` on ASCII text: "'s|'t|'re|'ve|'m|'ll|'d", then an optional space and a
+# run of letters, of digits, or of other non-space characters (underscore included), then runs
+# of whitespace (Python's \s: \t \n \v \f \r, \x1c-\x1f and space), leaving the last one of a
+# run to the token after it.
+LETTER, DIGIT, SPACE, OTHER = 0, 1, 2, 3
+
+
+@njit(cache=True, inline="always")
+def _cls(c):
+    if (65 <= c <= 90) or (97 <= c <= 122):
+        return LETTER
+    if 48 <= c <= 57:
+        return DIGIT
+    if c == 32 or (9 <= c <= 13) or (28 <= c <= 31):
+        return SPACE
+    return OTHER
+
+
+@njit(cache=True)
+def token_end(buf, i, e):
+    """Where the pre-token that starts at ``buf[i]`` ends (``e``: the end of the text)."""
+    c = buf[i]
+    if c == 39 and i + 1 < e:  # contractions come first
+        d = buf[i + 1]
+        if d == 115 or d == 116 or d == 109 or d == 100:  # 's 't 'm 'd
+            return i + 2
+        if i + 2 < e:
+            d2 = buf[i + 2]
+            if (d == 114 and d2 == 101) or (d == 118 and d2 == 101) or (d == 108 and d2 == 108):  # 're 've 'll
+                return i + 3
+    k = _cls(c)
+    if k == SPACE:
+        if c == 32 and i + 1 < e and _cls(buf[i + 1]) != SPACE:  # a space joins the run after it
+            k = _cls(buf[i + 1])
+            j = i + 2
+            while j < e and _cls(buf[j]) == k:
+                j += 1
+            return j
+        r = i + 1
+        while r < e and _cls(buf[r]) == SPACE:
+            r += 1
+        if r == e or r - i == 1:
+            return r
+        return r - 1  # the last whitespace goes with what follows
+    j = i + 1
+    while j < e and _cls(buf[j]) == k:
+        j += 1
+    return j
+
+
+@njit(cache=True)
+def count_pretokens(buf, ends):
+    """The distinct pre-tokens of the ASCII texts ``buf[ends[t - 1]:ends[t]]`` and their counts:
+    ``(starts, lengths, counts)`` of one occurrence of each, first-seen order."""
+    size = 1 << 16
+    table = np.full(size, -1, dtype=np.int64)
+    cap = 1 << 14
+    t_start = np.empty(cap, dtype=np.int64)
+    t_len = np.empty(cap, dtype=np.int64)
+    t_hash = np.empty(cap, dtype=np.uint64)
+    t_count = np.zeros(cap, dtype=np.int64)
+    n = 0
+    prev = 0
+    for t in range(ends.shape[0]):
+        e = ends[t]
+        i = prev
+        while i < e:
+            j = token_end(buf, i, e)
+            h = np.uint64(14695981039346656037)
+            for q in range(i, j):
+                h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
+            mask = table.shape[0] - 1
+            s = np.int64(h & np.uint64(mask))
+            found = -1
+            while table[s] != -1:
+                d = table[s]
+                if t_hash[d] == h and t_len[d] == j - i:
+                    same = True
+                    a = t_start[d]
+                    for q in range(j - i):
+                        if buf[a + q] != buf[i + q]:
+                            same = False
+                            break
+                    if same:
+                        found = d
+                        break
+                s = (s + 1) & mask
+            if found < 0:
+                if n == cap:
+                    cap *= 2
+                    t_start = np.concatenate((t_start, np.empty(n, dtype=np.int64)))
+                    t_len = np.concatenate((t_len, np.empty(n, dtype=np.int64)))
+                    t_hash = np.concatenate((t_hash, np.empty(n, dtype=np.uint64)))
+                    t_count = np.concatenate((t_count, np.zeros(n, dtype=np.int64)))
+                found = n
+                t_start[n] = i
+                t_len[n] = j - i
+                t_hash[n] = h
+                table[s] = n
+                n += 1
+                if 2 * n > table.shape[0]:  # keep the table at most half full
+                    table = np.full(2 * table.shape[0], -1, dtype=np.int64)
+                    mask = table.shape[0] - 1
+                    for d in range(n):
+                        s = np.int64(t_hash[d] & np.uint64(mask))
+                        while table[s] != -1:
+                            s = (s + 1) & mask
+                        table[s] = d
+            t_count[found] += 1
+            i = j
+        prev = e
+    return t_start[:n], t_len[:n], t_count[:n]
