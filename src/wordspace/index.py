@@ -102,6 +102,9 @@ class ExactIndex:
         if nq == 0 or k == 0:
             return ids_out, sc_out
         queries = np.ascontiguousarray(queries, dtype=np.float32)
+        lanes = _lanes(nq, n, k)
+        if lanes > 1:
+            return self._query_lanes(queries, k, n, exclude, lanes, ids_out, sc_out)
         qb = min(nq, QUERY_BLOCK)
         chunk = min(n, max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // qb))
         compiled = k <= COMPILED_MAX_K
@@ -131,6 +134,81 @@ class ExactIndex:
                     ids = np.where(ids >= 0, ids + c0, -1)
                     b_ids[:], b_sc[:] = _merge((b_ids, b_sc), (ids, sc), k)
         return ids_out, sc_out
+
+
+    def _query_lanes(self, queries, k, n, exclude, lanes, ids_out, sc_out):
+        """:meth:`query` on ``lanes`` threads of our own, each taking every ``lanes``-th chunk of
+        keys through a one-thread BLAS product and a one-thread compiled fold, then merging.
+        With BLAS's threads and Numba's taking turns instead, each pool's threads spin for a
+        while after their part and slow the other's down (1,000 queries on 1M x 300: 1.78 s
+        against 1.54 s this way)."""
+        import threading
+
+        from threadpoolctl import threadpool_limits
+
+        from ._kernels.topk import topk_rows_scaled_serial
+
+        nq = queries.shape[0]
+        qb = min(nq, QUERY_BLOCK)
+        chunk = max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // (qb * lanes))
+        bufs = [np.empty(qb * chunk, dtype=np.float32) for _ in range(lanes)]
+        ones = np.ones(min(n, chunk), np.float32) if self.inv_norms is None else None
+        failed = []
+
+        def lane(t, q, excl, b_ids, b_sc):
+            try:
+                for c0 in range(t * chunk, n, lanes * chunk):
+                    c1 = min(n, c0 + chunk)
+                    scores = bufs[t][: q.shape[0] * (c1 - c0)].reshape(q.shape[0], c1 - c0)
+                    np.matmul(q, self.matrix[c0:c1].T, out=scores)
+                    if excl is not None:
+                        for r, ex in enumerate(excl):
+                            local = [i - c0 for i in ex if c0 <= i < c1]
+                            if local:
+                                scores[r, local] = -np.inf
+                    scale = ones[: c1 - c0] if ones is not None else self.inv_norms[c0:c1]
+                    topk_rows_scaled_serial(scores, scale, c0, b_ids, b_sc)
+            except BaseException as exc:  # re-raised by the caller's thread
+                failed.append(exc)
+
+        with threadpool_limits(1, user_api="blas"):
+            for s in range(0, nq, qb):
+                q = queries[s : s + qb]
+                excl = exclude[s : s + qb] if exclude is not None else None
+                parts = [(np.full((q.shape[0], k), -1, np.int64), np.full((q.shape[0], k), -np.inf, np.float32))
+                         for _ in range(lanes)]
+                threads = [threading.Thread(target=lane, args=(t, q, excl, *parts[t]), daemon=True)
+                           for t in range(lanes)]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join()
+                if failed:
+                    raise failed[0]
+                best = parts[0]
+                for other in parts[1:]:
+                    best = _merge(best, other, k)
+                ids_out[s : s + qb], sc_out[s : s + qb] = best
+        return ids_out, sc_out
+
+
+#: Scores per query batch from which :class:`ExactIndex` runs its own threads (below, one
+#: product and one fold at a time are quicker than starting threads).
+LANES_FROM = 1 << 24
+
+
+def _lanes(nq: int, n: int, k: int) -> int:
+    """Threads of our own for a batch: one per Numba thread for large batches when
+    ``threadpoolctl`` can hold BLAS to one thread, else 1."""
+    if nq * n < LANES_FROM or k > COMPILED_MAX_K:
+        return 1
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:
+        return 1
+    import numba
+
+    return max(1, numba.get_num_threads())
 
 
 def _merge(a, b, k: int):

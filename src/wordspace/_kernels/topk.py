@@ -56,6 +56,22 @@ def topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
                 _insert(best_s, best_i, v, offset + j, k)
 
 
+@njit(cache=True, nogil=True)
+def topk_rows_scaled_serial(scores, scale, offset, best_ids, best_scores):
+    """:func:`topk_rows_scaled` on the calling thread, without the GIL (for callers that run
+    one fold per thread of their own)."""
+    n_rows, n_cols = scores.shape
+    k = best_ids.shape[1]
+    for r in range(n_rows):
+        best_s = best_scores[r]
+        best_i = best_ids[r]
+        row = scores[r]
+        for j in range(n_cols):
+            v = row[j] * scale[j]
+            if v > best_s[k - 1]:
+                _insert(best_s, best_i, v, offset + j, k)
+
+
 @njit(cache=True, parallel=True, fastmath=True)
 def analogy_topk(sims, rows, exclude, mul, k, out_ids, out_scores):
     """Top ``k`` answers of many analogy questions ``a : b :: c : ?`` from precomputed cosines.
