@@ -20,7 +20,7 @@ from .progress import phase, progress_bar
 from .vectors import Vectors
 
 __all__ = ["Alignment", "align", "procrustes", "csls_scores", "read_dictionary", "identical_pairs",
-           "translation_precision", "normalize_embeddings"]
+           "translation_precision", "normalize_embeddings", "unsupervised_seed"]
 
 #: Rows of scores computed at once (bounds memory to about BLOCK x n_target floats).
 BLOCK = 2048
@@ -177,9 +177,64 @@ def _mutual_pairs(mapped: np.ndarray, tgt: np.ndarray, n_max: int, retrieval: st
     return src_ids, fwd[src_ids]
 
 
+def _sorted_similarities(m: np.ndarray) -> np.ndarray:
+    """Each word's similarity distribution, sorted: the rows of ``sqrt(M M^T)`` sorted and
+    normalised (Artetxe et al. 2018). A rotation of the space leaves them unchanged, so words
+    of two spaces that are roughly rotations of each other get similar rows."""
+    u, s, _ = np.linalg.svd(np.asarray(m, np.float64), full_matrices=False)
+    sims = (u * s) @ u.T  # the square root of the Gram matrix
+    sims.sort(axis=1)
+    return normalize_embeddings(sims)
+
+
+def unsupervised_seed(S: np.ndarray, T: np.ndarray, vocab: int = 4000, csls_k: int = 10):
+    """A seed dictionary from the geometry of two spaces alone (Artetxe, Labaka and Agirre 2018,
+    "A robust self-learning method for fully unsupervised cross-lingual mappings"): the
+    ``vocab`` most frequent words of each side are described by their sorted similarity
+    distributions, and each source word is paired with the target word whose distribution is
+    closest (CSLS). ``S`` and ``T`` are normalised embeddings, most frequent words first.
+    Returns ``(source rows, target rows)``."""
+    n = min(vocab, S.shape[0], T.shape[0])
+    xs, zs = _sorted_similarities(S[:n]), _sorted_similarities(T[:n])
+    ids, _ = _retrieve(xs, zs, 1, "csls", csls_k)
+    return np.arange(n), ids[:, 0]
+
+
+def _self_learning(S, T, s_ids, t_ids, vocab: int, csls_k: int, rounds: int, seed: int, bar=None):
+    """Procrustes and dictionary induction in turn, from a rough seed: each round maps with the
+    current dictionary, then pairs every one of the ``vocab`` most frequent words of each side
+    with its best CSLS match in the other (both directions), keeping each candidate score with
+    probability ``p`` (0.1 doubling to 1: stochastic dictionary induction, which lets a poor
+    seed escape its first answers). Returns the last map and dictionary."""
+    rng = np.random.default_rng(seed)
+    n_s, n_t = min(vocab, S.shape[0]), min(vocab, T.shape[0])
+    schedule = [p for p in (0.1, 0.2, 0.4, 0.8, 1.0) for _ in range(max(1, rounds // 5))]
+    W = procrustes(S[s_ids], T[t_ids])
+    for keep in schedule:
+        mapped = S[:n_s] @ W
+        pairs = []
+        for a, b in ((mapped, T[:n_t]), (T[:n_t], mapped)):
+            r_a, r_b = _mean_top_sim(a, b, csls_k), _mean_top_sim(b, a, csls_k)
+            best = np.empty(a.shape[0], dtype=np.int64)
+            for s, block in csls_scores(a, b, csls_k, r_a, r_b):
+                if keep < 1.0:
+                    block = np.where(rng.random(block.shape, dtype=np.float32) < keep, block, -np.inf)
+                best[s : s + block.shape[0]] = np.argmax(block, axis=1)
+            pairs.append(best)
+        fwd, bwd = pairs
+        s_ids = np.concatenate([np.arange(n_s), bwd])
+        t_ids = np.concatenate([fwd, np.arange(n_t)])
+        W = procrustes(S[s_ids], T[t_ids])
+        if bar is not None:
+            bar.set_postfix_str(f"keep={keep:g}", refresh=False)
+            bar.update(1)
+    return W, s_ids, t_ids
+
+
 def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retrieval: str = "csls",
           test_pairs=None, refine_vocab: int = 15_000, csls_k: int = 10, seed_limit: int = 5000,
-          progress: bool = False) -> Alignment:
+          unsupervised: bool = False, unsupervised_vocab: int = 4000, self_learning: int = 20,
+          seed: int = 0, progress: bool = False) -> Alignment:
     """Map ``src`` onto ``tgt`` with orthogonal Procrustes, optionally refined.
 
     Parameters
@@ -200,25 +255,54 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         When given, precision@1/5/10 of the seed map and of the final map are kept in
         ``history`` (intermediate steps record their dictionary size only: CSLS over large
         vocabularies is the expensive part).
+    unsupervised : bool, default=False
+        No seed dictionary at all (``train_pairs`` must be None): the first map comes from the
+        geometry of the two spaces (:func:`unsupervised_seed` over the ``unsupervised_vocab``
+        most frequent words), then ``self_learning`` rounds of Procrustes and stochastic
+        dictionary induction over the ``refine_vocab`` most frequent words, then ``refine``
+        steps as with a seed dictionary. ``seed`` fixes the random dropout of the rounds.
     """
     if retrieval not in ("csls", "nn"):
         raise InvalidParameterError(f"The 'retrieval' parameter of align must be one of 'csls', 'nn'. Got {retrieval!r} instead.")
     if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
         raise InvalidParameterError(f"The 'refine' parameter of align must be an int in the range [0, inf). Got {refine!r} instead.")
     if src.dim != tgt.dim:
-        raise InvalidParameterError(f"the source has {src.dim} dimensions and the target {tgt.dim}; they must match")
-    if train_pairs is None:
+        raise InvalidParameterError(f"the source has {src.dim} dimensions and the target {tgt.dim}; they must match: "
+                                    "train both with the same --dim")
+    if unsupervised:
+        if train_pairs is not None:
+            raise InvalidParameterError("an unsupervised alignment takes no seed dictionary; drop train_pairs "
+                                        "(--train-dict) or unsupervised (--unsupervised)")
+        for name, value, low in (("unsupervised_vocab", unsupervised_vocab, 2), ("self_learning", self_learning, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise InvalidParameterError(param=name, owner="align", rule=f"an int in the range [{low}, inf)",
+                                            value=value)
+        if min(len(src), len(tgt)) < 2:
+            raise InvalidParameterError("an unsupervised alignment needs at least 2 words on each side")
+    elif train_pairs is None:
         train_pairs = identical_pairs(src, tgt, seed_limit)
-    train_pairs = [(a, b) for a, b in train_pairs if a in src and b in tgt]
-    if len(train_pairs) < 2:
-        raise InvalidParameterError(
-            f"the seed dictionary has {len(train_pairs)} usable pair(s) (both words in the vocabularies); "
-            "give a larger dictionary"
-        )
     S = normalize_embeddings(src.matrix)
     T = normalize_embeddings(tgt.matrix)
-    si = np.array([src.index_of(a) for a, _ in train_pairs])
-    ti = np.array([tgt.index_of(b) for _, b in train_pairs])
+    if unsupervised:
+        with phase("a seed from the geometry of the two spaces", progress):
+            si, ti = unsupervised_seed(S, T, unsupervised_vocab, csls_k)
+        bar = progress_bar(max(1, self_learning // 5) * 5 if self_learning else 0, progress and self_learning > 0,
+                           "self-learning", unit="round")
+        try:
+            if self_learning:
+                _, si, ti = _self_learning(S, T, si, ti, refine_vocab, csls_k, self_learning, seed, bar)
+        finally:
+            bar.close()
+        train_pairs = list(zip(si.tolist(), ti.tolist()))
+    else:
+        train_pairs = [(a, b) for a, b in train_pairs if a in src and b in tgt]
+        if len(train_pairs) < 2:
+            raise InvalidParameterError(
+                f"the seed dictionary has {len(train_pairs)} usable pair(s) (both words in the vocabularies); "
+                "give a larger dictionary"
+            )
+        si = np.array([src.index_of(a) for a, _ in train_pairs])
+        ti = np.array([tgt.index_of(b) for _, b in train_pairs])
     history = []
 
     def score(step, n_pairs, W, final):
@@ -249,7 +333,7 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         bar.close()
     meta = {**src.metadata, "aligned_to": tgt.metadata.get("source", "target"), "alignment": {
         "method": "procrustes", "refine": refine, "retrieval": retrieval, "seed_pairs": len(train_pairs),
-        "history": history}}
+        "unsupervised": bool(unsupervised), "history": history}}
     mapped = Vectors(src.keys, S @ W, counts=src.counts, metadata=meta)
     return Alignment(W, mapped, len(train_pairs), history)
 

@@ -8,13 +8,20 @@ from ._common import load_vectors, print_json
 def add_parsers(sub) -> None:
     p = sub.add_parser("align", help="map source vectors onto a target space (cross-lingual alignment)",
                        description="Orthogonal Procrustes from a seed dictionary (identical strings when "
-                                   "--train-dict is not given), optional refinement on mutual nearest neighbours, "
+                                   "--train-dict is not given, none at all with --unsupervised), optional "
+                                   "refinement on mutual nearest neighbours, "
                                    "precision@1/5/10 on a test dictionary; writes the mapped source vectors.")
     p.add_argument("src", metavar="SRC", help="source vectors (mapped)")
     p.add_argument("tgt", metavar="TGT", help="target vectors (the space mapped into)")
     p.add_argument("--train-dict", default=None, metavar="FILE", help="seed pairs 'source target' per line")
     p.add_argument("--test-dict", default=None, metavar="FILE", help="pairs to score (precision@1/5/10)")
     p.add_argument("--refine", type=int, default=0, metavar="N", help="refinement steps (default 0)")
+    p.add_argument("--unsupervised", action="store_true",
+                   help="no seed dictionary: start from the geometry of the two spaces (sorted similarity "
+                        "distributions, Artetxe et al. 2018), then self-learning rounds")
+    p.add_argument("--self-learning", type=int, default=20, metavar="N",
+                   help="with --unsupervised: rounds of Procrustes and stochastic dictionary induction (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="with --unsupervised: seed of the rounds' random dropout")
     p.add_argument("--retrieval", choices=["csls", "nn"], default="csls",
                    help="translation retrieval: CSLS (default) or plain nearest neighbour")
     p.add_argument("--out", required=True, metavar="ALIGNED", help="the mapped source vectors (any format)")
@@ -25,6 +32,7 @@ def add_parsers(sub) -> None:
 
 def cmd_align(args) -> int:
     from ..align import align, dictionary_path, read_dictionary
+    from ..errors import InvalidParameterError
     from ..atomic import check_writable
     from ..io import format_for_path, replaceable_by
 
@@ -34,6 +42,9 @@ def cmd_align(args) -> int:
         if d is not None:
             dictionary_path(d)
     src, tgt = load_vectors(args.src), load_vectors(args.tgt)
+    if src.dim != tgt.dim:
+        raise InvalidParameterError(f"'{args.src}' has {src.dim} dimensions and '{args.tgt}' {tgt.dim}: an orthogonal "
+                                    "map needs the same number; train both with the same --dim")
     notes = {}
     train = test = None
     if args.train_dict:
@@ -42,13 +53,16 @@ def cmd_align(args) -> int:
     if args.test_dict:
         test, n, _ = read_dictionary(args.test_dict, src, tgt)
         notes["test_dict"] = {"pairs": n, "usable": len(test)}
+    if args.unsupervised and args.train_dict:
+        raise InvalidParameterError("--unsupervised takes no seed dictionary: drop --train-dict or --unsupervised")
     result = align(src, tgt, train, refine=args.refine, retrieval=args.retrieval, test_pairs=test,
+                   unsupervised=args.unsupervised, self_learning=args.self_learning, seed=args.seed,
                    progress=not args.quiet)
     result.mapped.save(args.out, format=fmt)
     if args.json:
         print_json({"seed_pairs": result.seed_pairs, "retrieval": args.retrieval, **notes, "steps": result.history})
         return 0
-    seed = "identical strings" if train is None else args.train_dict
+    seed = "none: unsupervised" if args.unsupervised else "identical strings" if train is None else args.train_dict
     print(f"{args.src} -> {args.tgt}: {result.seed_pairs:,} seed pairs ({seed}), retrieval {args.retrieval}")
     if test is not None:
         print(f"test dictionary: {notes['test_dict']['usable']:,} of {notes['test_dict']['pairs']:,} pairs in both vocabularies")
