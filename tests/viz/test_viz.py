@@ -148,6 +148,50 @@ def test_html_is_self_contained_and_works_offline(model, tmp_path, browser):
     page.close()
 
 
+def test_3d_map_rotates_and_zooms_in_chromium(model, tmp_path, browser):
+    """``word_map(..., dim=3)`` saved as HTML draws every word; dragging rotates the points
+    (their screen positions change, their order in depth too) and the wheel zooms (the spread
+    grows); nothing is fetched. A screenshot is kept in test-artifacts/."""
+    import os
+
+    p = word_map(model.vectors_, top=60, dim=3)
+    assert len(p.data["points"][0]) == 3
+    path = tmp_path / "map3d.html"
+    p.save(path)
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    fetched = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+               else (fetched.append(route.request.url), route.abort()))
+    page.goto(path.as_uri())
+    page.wait_for_selector("svg#plot circle")
+
+    def positions():
+        return page.eval_on_selector_all("svg#plot circle", "cs => cs.map(c => [c.dataset.word, "
+                                                             "+c.getAttribute('cx'), +c.getAttribute('cy')])")
+
+    before = {w: (x, y) for w, x, y in positions()}
+    assert len(before) == 60 and "rotate" in page.inner_text(".note")
+    box = page.locator("svg#plot").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 150, cy + 60, steps=10)
+    page.mouse.up()
+    after = {w: (x, y) for w, x, y in positions()}
+    moved = sum(abs(after[w][0] - before[w][0]) + abs(after[w][1] - before[w][1]) > 1 for w in before)
+    assert moved > 50  # a rotation moves (nearly) every point on the screen
+    spread = lambda pos: np.std([xy[0] for xy in pos.values()])  # noqa: E731
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(100)
+    zoomed = {w: (x, y) for w, x, y in positions()}
+    assert spread(zoomed) > spread(after) * 1.1
+    artifacts = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "test-artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    page.screenshot(path=os.path.join(artifacts, "map3d.png"))
+    assert fetched == []
+    page.close()
+
+
 def test_projector_export(model, tmp_path):
     vp, mp = write_projector(model.vectors_, tmp_path / "proj", limit=50)
     from pathlib import Path

@@ -71,7 +71,11 @@ def test_endpoints(server, vectors):
     res = json.loads(get(server, "/api/odd-one-out", words=["gold", "silver", "brass", "sheep"])[2])
     assert res["odd"] == vectors.doesnt_match(["gold", "silver", "brass", "sheep"])
     res = json.loads(get(server, "/api/map", word="gold", k=8)[2])
-    assert len(res["points"]) == 9 and res["points"][0]["key"] == "gold"
+    assert len(res["points"]) == 9 and res["points"][0]["key"] == "gold" and "z" not in res["points"][0]
+    res3 = json.loads(get(server, "/api/map", word="gold", k=8, dim=3)[2])
+    xyz = np.array([[p["x"], p["y"], p["z"]] for p in res3["points"]])
+    assert res3["dim"] == 3 and xyz.shape == (9, 3) and xyz[:, 2].std() > 0
+    np.testing.assert_allclose(np.abs(xyz[:, :2]), np.abs([[p["x"], p["y"]] for p in res["points"]]), atol=1e-5)
     res = json.loads(get(server, "/api/complete", prefix="gol", n=5)[2])
     assert res["keys"] and all(k.startswith("gol") for k in res["keys"])
     info = json.loads(get(server, "/api/info")[2])
@@ -94,6 +98,7 @@ def test_endpoints(server, vectors):
     ("/api/odd-one-out", {"words": ["gold"] * 50}, 422),
     ("/api/odd-one-out", {"words": ["gold", "silver", "y" * 200]}, 422),
     ("/api/map", {"word": "gold", "k": 51}, 422),
+    ("/api/map", {"word": "gold", "dim": 4}, 422),
     ("/api/complete", {"prefix": ""}, 422),
     ("/api/similarity", {"a": "gold", "b": "\x00\u202e"}, 404),
 ])
@@ -158,6 +163,34 @@ def test_page_in_a_real_browser(server, browser):
     page.fill("#word", "gold")
     page.click("#search-form button")
     page.wait_for_selector("#neighbours li")
+    flat = page.eval_on_selector_all("#map circle", "cs => cs.map(c => [+c.getAttribute('cx'), +c.getAttribute('cy')])")
+    radii = lambda: set(page.eval_on_selector_all("#map circle", "cs => cs.map(c => c.getAttribute('r'))"))  # noqa: E731
+
+    def until(test):  # the page's policy forbids the string evaluation wait_for_function uses
+        for _ in range(100):
+            if test():
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError("the map did not change")
+
+    page.check("#map3d")  # the same neighbourhood in 3-D: dragging rotates it, the wheel zooms
+    until(lambda: radii() - {"4", "6"})  # 3-D circles are sized by depth
+    where = lambda: sorted(page.eval_on_selector_all("#map circle", "cs => cs.map(c => [+c.getAttribute('cx'), "  # noqa: E731
+                                                                    "+c.getAttribute('cy')])"))
+    before = where()
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 320, box["y"] + 240, steps=8)
+    page.mouse.up()
+    after = where()
+    assert len(after) == 16 and after != before and sorted(flat) != after
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(100)
+    assert np.std([x for x, _ in where()]) > np.std([x for x, _ in after])
+    page.screenshot(path=os.path.join(ARTIFACTS, "explorer-3d.png")) if os.path.isdir(ARTIFACTS) else None
+    page.uncheck("#map3d")
+    until(lambda: radii() and radii() <= {"4", "6"})
     os.makedirs(ARTIFACTS, exist_ok=True)
     shot = os.path.join(ARTIFACTS, "explorer.png")
     page.screenshot(path=shot, full_page=True)

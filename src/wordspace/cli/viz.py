@@ -24,7 +24,8 @@ def add_parsers(sub) -> None:
     what.add_argument("--noise", action="store_true", help="the unigram^power noise distribution against the unigram")
     p.add_argument("-k", type=int, default=10, help="neighbours per word with --neighbors-of (default 10)")
     p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca)")
-    p.add_argument("--dim", type=int, choices=[2, 3], default=2, help="2 or 3 (the figure shows the first two)")
+    p.add_argument("--dim", type=int, choices=[2, 3], default=2,
+                   help="2 or 3: an .html map in 3-D is rotated by dragging; images show the first two")
     p.add_argument("--clusters", type=int, default=None, help="colour a map by this many k-means clusters")
     p.add_argument("--sample", type=float, default=1e-3, help="threshold for --subsampling (default 1e-3)")
     p.add_argument("--power", type=float, default=0.75, help="exponent for --noise (default 0.75)")

@@ -1,5 +1,5 @@
 // Renders a wordspace plot (the JSON in #data) as SVG: pan by dragging, zoom with the wheel,
-// hover a point to see its word. Text is set with textContent only, never parsed as HTML.
+// hover a point to see its word; a map of 3-D points is rotated by dragging instead. Text is set with textContent only, never parsed as HTML.
 (function () {
   "use strict";
   var spec = JSON.parse(document.getElementById("data").textContent);
@@ -58,7 +58,57 @@
       var t = el("text", {x: W - 172, y: 22 + 18 * i}); t.textContent = it[0];
     });
   }
-  if (spec.kind === "map" || spec.kind === "analogy") {
+  // a 3-D map: points rotated by dragging and zoomed with the wheel, drawn far to near with a
+  // perspective; labels placed greedily from the nearest point outwards at every redraw
+  function map3d(words, pts, groups) {
+    var n = pts.length, mean = [0, 0, 0], radius = 0;
+    pts.forEach(function (p) { for (var a = 0; a < 3; a++) mean[a] += p[a] / n; });
+    var c = pts.map(function (p) { return [p[0] - mean[0], p[1] - mean[1], p[2] - mean[2]]; });
+    c.forEach(function (p) { radius = Math.max(radius, Math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])); });
+    if (!(radius > 0)) radius = 1;
+    c = c.map(function (p) { return [p[0] / radius, p[1] / radius, p[2] / radius]; });
+    var names = Array.from(new Set(groups.filter(function (g) { return g !== null; }))).sort();
+    var state = {yaw: 0.6, pitch: 0.35, zoom: 1};
+    var scale = Math.min(W, H) / 2 - PAD, D = 3;
+    function project(p) {
+      var cy = Math.cos(state.yaw), sy = Math.sin(state.yaw), cp = Math.cos(state.pitch), sp = Math.sin(state.pitch);
+      var x = cy * p[0] + sy * p[2], z = -sy * p[0] + cy * p[2];
+      var y = cp * p[1] - sp * z, z2 = sp * p[1] + cp * z;
+      var f = D / (D - z2) * scale * state.zoom;
+      return [W / 2 + x * f, H / 2 - y * f, z2, f / (scale * state.zoom)];
+    }
+    function draw() {
+      while (view.firstChild) view.removeChild(view.firstChild);
+      [[1, 0, 0], [0, 1, 0], [0, 0, 1]].forEach(function (axis) {  // the three principal axes
+        var a = project([-axis[0], -axis[1], -axis[2]]), b = project(axis);
+        el("line", {x1: a[0], y1: a[1], x2: b[0], y2: b[1], "class": "axis"}, view);
+      });
+      var proj = c.map(project), order = proj.map(function (_, i) { return i; });
+      order.sort(function (i, j) { return proj[i][2] - proj[j][2]; });  // far first
+      order.forEach(function (i) {
+        var w = words[i], g = groups[i], color = g === null ? "#444" : COLORS[names.indexOf(g) % COLORS.length];
+        var circle = el("circle", {cx: proj[i][0], cy: proj[i][1], r: 3 + 1.5 * proj[i][3], fill: color, "data-word": w}, view);
+        circle.addEventListener("mousemove", function (e) { showTip(e, w + (g === null ? "" : "  (" + g + ")")); });
+        circle.addEventListener("mouseleave", hideTip);
+      });
+      var boxes = [];
+      order.slice().reverse().forEach(function (i) {  // nearest labels first
+        var w = words[i], bw = 7 * w.length, bh = 12, bx = proj[i][0] + 5, by = proj[i][1] - 3;
+        var clash = boxes.some(function (b) { return bx < b[0] + b[2] && b[0] < bx + bw && by - bh < b[1] && b[1] - b[3] < by; });
+        if (!clash) { var t = el("text", {x: bx, y: by, "class": "label"}, view); t.textContent = w; boxes.push([bx, by, bw, bh]); }
+      });
+    }
+    draw();
+    return {
+      rotate: function (dx, dy) { state.yaw += dx * 0.01; state.pitch = Math.max(-1.5, Math.min(1.5, state.pitch + dy * 0.01)); draw(); },
+      zoom: function (f) { state.zoom = Math.max(0.2, Math.min(20, state.zoom * f)); draw(); }
+    };
+  }
+  var rotating = null;
+  if (spec.kind === "map" && d.points.length && d.points[0].length === 3) {
+    rotating = map3d(d.words, d.points, d.groups);
+    document.querySelector(".note").textContent = "Drag to rotate, wheel to zoom, hover a point for its word.";
+  } else if (spec.kind === "map" || spec.kind === "analogy") {
     var s = points(d.words, d.points, d.groups, spec.kind === "analogy");
     if (spec.kind === "analogy") {
       var defs = el("defs", {}), m = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto"}, defs);
@@ -94,6 +144,17 @@
     d.labels.forEach(function (w, i) { var t = el("text", {x: rx(d.label_rank[i]) + 4, y: ry(d.label_noise[i]) - 4, "class": "label"}, view); t.textContent = w; });
     axes("word rank (log scale)", "probability (log scale)");
     legend([["unigram", COLORS[0]], ["unigram^" + d.power, COLORS[1]]]);
+  }
+  if (rotating) {  // a 3-D map: dragging rotates, the wheel zooms
+    var last = null;
+    svg.addEventListener("wheel", function (e) { e.preventDefault(); rotating.zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2); }, {passive: false});
+    svg.addEventListener("mousedown", function (e) { last = [e.clientX, e.clientY]; });
+    window.addEventListener("mouseup", function () { last = null; });
+    window.addEventListener("mousemove", function (e) {
+      if (!last) return;
+      rotating.rotate(e.clientX - last[0], e.clientY - last[1]); last = [e.clientX, e.clientY];
+    });
+    return;
   }
   // pan and zoom
   var tx = 0, ty = 0, k = 1, drag = null;

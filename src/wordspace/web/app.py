@@ -234,17 +234,20 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto", allowed
             return {"words": words, "odd": vectors.doesnt_match(words)}
 
     @app.get("/api/map")
-    def neighbourhood_map(word: Word, k: Annotated[int, Query(ge=2, le=50)] = 15):
-        """2-D PCA coordinates of ``word`` and its ``k`` nearest neighbours."""
+    def neighbourhood_map(word: Word, k: Annotated[int, Query(ge=2, le=50)] = 15,
+                          dim: Annotated[int, Query(ge=2, le=3)] = 2):
+        """PCA coordinates (``dim`` 2 or 3: x, y and z) of ``word`` and its ``k`` nearest
+        neighbours."""
         from ..viz.project import project
 
         known(word)
         with compute:
             near = vectors.most_similar(word, k=k)
             keys = [word] + [n.key for n in near]
-            xy = project(vectors, keys, method="pca", dim=2)
+            xyz = np.asarray(project(vectors, keys, method="pca", dim=dim))
         scores = [1.0] + [n.score for n in near]
-        return {"word": word, "points": [{"key": w, "x": float(x), "y": float(y), "score": float(s)}
-                                         for w, (x, y), s in zip(keys, np.asarray(xy), scores)]}
+        names = ("x", "y", "z")[:dim]
+        return {"word": word, "dim": dim, "points": [{"key": w, **{a: float(v) for a, v in zip(names, row)}, "score": float(s)}
+                                                     for w, row, s in zip(keys, xyz, scores)]}
 
     return app

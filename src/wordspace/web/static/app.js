@@ -40,7 +40,51 @@
       li.appendChild(s); ol.appendChild(li);
     });
   }
+  var spin = {yaw: 0.6, pitch: 0.35, zoom: 1}, shown3d = null;
+  function drawMap3d(points) {  // x, y, z: centred, scaled to the unit sphere, rotated, in perspective
+    var svg = $("map"); clear(svg);
+    var W = 600, H = 420, n = points.length, m = [0, 0, 0], r = 0;
+    points.forEach(function (p) { m[0] += p.x / n; m[1] += p.y / n; m[2] += p.z / n; });
+    var c = points.map(function (p) { return [p.x - m[0], p.y - m[1], p.z - m[2]]; });
+    c.forEach(function (v) { r = Math.max(r, Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])); });
+    r = r || 1;
+    var cy = Math.cos(spin.yaw), sy = Math.sin(spin.yaw), cp = Math.cos(spin.pitch), sp = Math.sin(spin.pitch);
+    var proj = c.map(function (v) {
+      var x = (cy * v[0] + sy * v[2]) / r, z = (-sy * v[0] + cy * v[2]) / r, y = v[1] / r;
+      var y2 = cp * y - sp * z, z2 = sp * y + cp * z, f = 3 / (3 - z2) * 170 * spin.zoom;
+      return [W / 2 + x * f, H / 2 - y2 * f, z2];
+    });
+    var order = proj.map(function (_, i) { return i; }).sort(function (i, j) { return proj[i][2] - proj[j][2]; });
+    order.forEach(function (i) {
+      var p = points[i], q = proj[i];
+      var ci = document.createElementNS(NS, "circle");
+      ci.setAttribute("cx", q[0]); ci.setAttribute("cy", q[1]); ci.setAttribute("r", (i === 0 ? 6 : 4) * (1 + 0.3 * q[2]));
+      ci.setAttribute("fill", i === 0 ? "#c62828" : "#1565c0");
+      var t = document.createElementNS(NS, "text");
+      t.setAttribute("x", q[0] + 7); t.setAttribute("y", q[1] + 4);
+      if (i === 0) t.setAttribute("class", "query");
+      t.textContent = p.key;
+      svg.appendChild(ci); svg.appendChild(t);
+    });
+    shown3d = points;
+  }
+  (function () {  // dragging rotates a 3-D map, the wheel zooms it
+    var svg = $("map"), last = null;
+    svg.addEventListener("mousedown", function (e) { if (shown3d) last = [e.clientX, e.clientY]; });
+    window.addEventListener("mouseup", function () { last = null; });
+    window.addEventListener("mousemove", function (e) {
+      if (!last || !shown3d) return;
+      spin.yaw += (e.clientX - last[0]) * 0.01;
+      spin.pitch = Math.max(-1.5, Math.min(1.5, spin.pitch + (e.clientY - last[1]) * 0.01));
+      last = [e.clientX, e.clientY]; drawMap3d(shown3d);
+    });
+    svg.addEventListener("wheel", function (e) {
+      if (!shown3d) return;
+      e.preventDefault(); spin.zoom = Math.max(0.2, Math.min(20, spin.zoom * (e.deltaY < 0 ? 1.2 : 1 / 1.2))); drawMap3d(shown3d);
+    }, {passive: false});
+  })();
   function drawMap(points) {
+    shown3d = null;
     var svg = $("map"); clear(svg);
     var W = 600, H = 420, P = 40;
     var xs = points.map(function (p) { return p.x; }), ys = points.map(function (p) { return p.y; });
@@ -62,11 +106,13 @@
     $("word").value = word;
     var k = Math.max(2, Math.min(50, parseInt($("k").value, 10) || 15));
     clear($("search-error"));
-    api("map", {word: word, k: k}).then(function (res) {
+    var dim = $("map3d").checked ? 3 : 2;
+    api("map", {word: word, k: k, dim: dim}).then(function (res) {
       listAnswers($("neighbours"), res.points.slice(1).map(function (p) { return {key: p.key, score: p.score}; }));
-      drawMap(res.points);
-    }).catch(function (e) { clear($("neighbours")); clear($("map")); showError($("search-error"), e, search); });
+      if (res.dim === 3) drawMap3d(res.points); else drawMap(res.points);
+    }).catch(function (e) { shown3d = null; clear($("neighbours")); clear($("map")); showError($("search-error"), e, search); });
   }
+  $("map3d").addEventListener("change", function () { if ($("word").value.trim()) search($("word").value.trim()); });
   var pending = null;
   $("word").addEventListener("input", function () {
     var prefix = $("word").value;
