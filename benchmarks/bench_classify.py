@@ -1,0 +1,91 @@
+"""Supervised classification side by side with fastText's supervised mode (fasttext-wheel), in
+one run: 10-fold cross-validated accuracy and training time on the shared sentence-polarity
+(10,662 snippets) and subjectivity (10,000 sentences) sets, at equal settings (dim 100, 5
+epochs, lr 0.1, softmax, min_count 1, word n-grams 1 and 2, 2 threads):
+
+    python benchmarks/bench_classify.py [--folds 10] [--workers 2]
+
+Both tools see the same folds (the same lines, lower-cased, in fastText's file format) and are
+timed on training alone, in this process. Needs ../shared/data and the [bench] extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import zipfile
+
+import numpy as np
+
+from _common import DATA
+
+
+def read(zip_path, members):
+    docs, y = [], []
+    with zipfile.ZipFile(zip_path) as z:
+        for label, m in members:
+            for line in z.read(m).decode("cp1252").splitlines():
+                if line.strip():
+                    docs.append(" ".join(line.lower().split()))
+                    y.append(label)
+    return docs, np.array(y)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    import fasttext
+
+    from wordspace.supervised import SupervisedClassifier
+
+    data = os.path.join(DATA, "sentiment")
+    sets = {
+        "sentence polarity": read(f"{data}/sentence_polarity.zip", [("pos", "sentence_polarity/rt-polarity.pos"),
+                                                                    ("neg", "sentence_polarity/rt-polarity.neg")]),
+        "subjectivity": read(f"{data}/subjectivity.zip", [("subj", "subjectivity/quote.tok.gt9.5000"),
+                                                          ("obj", "subjectivity/plot.tok.gt9.5000")]),
+    }
+    tmp = tempfile.mkdtemp(prefix="ws-classify-")
+    rows = []
+    SupervisedClassifier(epochs=1).fit(["a b", "c d"], ["x", "y"])  # compile the kernels once
+    for name, (docs, y) in sets.items():
+        folds = np.random.default_rng(0).permutation(len(docs)) % args.folds
+        for ngrams in (1, 2):
+            res = {"wordspace": ([], []), "fasttext": ([], [])}
+            for f in range(args.folds):
+                tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+                train_file = os.path.join(tmp, "train.txt")
+                with open(train_file, "w") as fh:
+                    fh.writelines(f"__label__{y[i]} {docs[i]}\n" for i in tr)
+                t = time.perf_counter()
+                m = fasttext.train_supervised(train_file, dim=100, epoch=5, lr=0.1, wordNgrams=ngrams, minCount=1,
+                                              loss="softmax", thread=args.workers, verbose=0, seed=0)
+                res["fasttext"][1].append(time.perf_counter() - t)
+                pred = [p[0][len("__label__"):] for p in m.predict([docs[i] for i in te])[0]]
+                res["fasttext"][0].append(np.mean([p == y[i] for p, i in zip(pred, te)]))
+                t = time.perf_counter()
+                c = SupervisedClassifier(dim=100, epochs=5, lr=0.1, word_ngrams=ngrams, min_count=1, loss="softmax",
+                                         workers=args.workers, seed=f).fit([docs[i] for i in tr], [y[i] for i in tr])
+                res["wordspace"][1].append(time.perf_counter() - t)
+                res["wordspace"][0].append(c.score([docs[i] for i in te], [y[i] for i in te]))
+            for tool, (acc, secs) in res.items():
+                row = {"set": name, "word_ngrams": ngrams, "tool": tool, "accuracy": float(np.mean(acc)),
+                       "accuracy_sd": float(np.std(acc)), "train_s": float(np.mean(secs))}
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+    print(f"\n{args.folds}-fold cross-validation, dim 100, 5 epochs, lr 0.1, softmax, {args.workers} threads\n")
+    print("| set | word n-grams | tool | accuracy | sd | training s per fold |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['set']} | {r['word_ngrams']} | {r['tool']} | {r['accuracy']:.3f} | {r['accuracy_sd']:.3f} | "
+              f"{r['train_s']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""Supervised text classification, the fastText way (Joulin et al. 2017, "Bag of Tricks for
+Efficient Text Classification"): a document is the mean of the vectors of its words and hashed
+word n-grams, and a linear layer scores the labels with a softmax, one-vs-all sigmoids (several
+labels per document) or a hierarchical softmax over a Huffman tree of the labels. Training is
+compiled (``wordspace._kernels.supervised``) and Hogwild over documents, with fastText's
+linearly decaying learning rate.
+
+Files use fastText's format: one document per line, labels as tokens with the prefix
+``__label__`` (several allowed), the other tokens words. :class:`SupervisedClassifier` follows
+scikit-learn's estimator contract (``fit(texts, labels)``, ``predict``, ``predict_proba``,
+``score``, ``get_params``/``set_params``) without needing scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from .errors import FormatError, InvalidParameterError, NotFittedError
+
+__all__ = ["SupervisedClassifier", "read_labeled", "LOSSES", "LABEL_PREFIX"]
+
+LABEL_PREFIX = "__label__"
+LOSSES = ("softmax", "ova", "hs")
+FORMAT_NAME = "wordspace-classifier"
+FORMAT_VERSION = 1
+MAX_LINE_BYTES = 1 << 24
+
+
+def read_labeled(path, prefix: str = LABEL_PREFIX) -> tuple[list[list[str]], list[list[str]]]:
+    """``(documents, labels)`` of a file in fastText's format (tokens split on whitespace).
+    Lines without any label keep an empty label list (``fit`` refuses them, ``predict`` uses
+    them)."""
+    path = os.fspath(path)
+    docs, labels = [], []
+    try:
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if len(raw) > MAX_LINE_BYTES:
+                    raise FormatError(f"'{path}' line {lineno} is {len(raw):,} bytes long; a document line is far "
+                                      "shorter: the file is not a labelled text file")
+                toks = raw.decode("utf-8", "replace").split()
+                if not toks:
+                    continue
+                labels.append([t[len(prefix):] for t in toks if t.startswith(prefix) and len(t) > len(prefix)])
+                docs.append([t for t in toks if not t.startswith(prefix)])
+    except FileNotFoundError:
+        raise FormatError(f"'{path}' does not exist") from None
+    except IsADirectoryError:
+        raise FormatError(f"'{path}' is a directory, not a labelled text file") from None
+    if not docs:
+        raise FormatError(f"'{path}' holds no document: expected lines like '__label__positive a fine film'")
+    return docs, labels
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InvalidParameterError(param=name, owner="SupervisedClassifier", rule=f"an int in the range [{low}, inf)",
+                                    value=value)
+
+
+class SupervisedClassifier:
+    """fastText's supervised classifier (see the module docstring).
+
+    Parameters
+    ----------
+    dim : int, default=100
+    epochs : int, default=5
+    lr : float, default=0.1
+        Initial learning rate, falling linearly to 0.
+    word_ngrams : int, default=1
+        Also use the n-grams of 2..``word_ngrams`` consecutive words (hashed into ``buckets``).
+    loss : {"softmax", "ova", "hs"}, default="softmax"
+        "ova" (one-vs-all) for several labels per document.
+    min_count : int, default=1
+    buckets : int, default=2,000,000
+        Rows for hashed word n-grams (used only when ``word_ngrams > 1``).
+    pretrained : Vectors or None
+        Start the word rows from these vectors (words missing from them start at random);
+        their dimension must equal ``dim``.
+    workers : int or None
+        Threads (None: Numba's default). One worker gives bit-identical runs.
+    seed : int, default=1
+    """
+
+    def __init__(self, *, dim=100, epochs=5, lr=0.1, word_ngrams=1, loss="softmax", min_count=1, buckets=2_000_000,
+                 pretrained=None, workers=None, seed=1):
+        self.dim, self.epochs, self.lr, self.word_ngrams = dim, epochs, lr, word_ngrams
+        self.loss, self.min_count, self.buckets, self.pretrained = loss, min_count, buckets, pretrained
+        self.workers, self.seed = workers, seed
+
+    # -- scikit-learn's contract --------------------------------------------------------------
+    _PARAMS = ("dim", "epochs", "lr", "word_ngrams", "loss", "min_count", "buckets", "pretrained", "workers", "seed")
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {p: getattr(self, p) for p in self._PARAMS}
+
+    def set_params(self, **params) -> "SupervisedClassifier":
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise InvalidParameterError(f"SupervisedClassifier has no parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def _validate(self):
+        for name, low in (("dim", 1), ("epochs", 1), ("word_ngrams", 1), ("min_count", 1), ("buckets", 1)):
+            _check_int(name, getattr(self, name), low)
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1e3:
+            raise InvalidParameterError(param="lr", owner="SupervisedClassifier", rule="a float in the range (0, 1000)",
+                                        value=self.lr)
+        if self.loss not in LOSSES:
+            raise InvalidParameterError(param="loss", owner="SupervisedClassifier", rule="one of 'softmax', 'ova', 'hs'",
+                                        value=self.loss)
+        if self.pretrained is not None and getattr(self.pretrained, "dim", None) != self.dim:
+            raise InvalidParameterError(f"the pretrained vectors have {getattr(self.pretrained, 'dim', '?')} dimensions "
+                                        f"and the classifier {self.dim}; pass dim={getattr(self.pretrained, 'dim', '?')}")
+
+    @staticmethod
+    def _as_docs(texts) -> list[list[str]]:
+        return [t.split() if isinstance(t, str) else list(t) for t in texts]
+
+    @staticmethod
+    def _as_labels(labels) -> list[list[str]]:
+        return [[str(x) for x in y] if isinstance(y, (list, tuple, set, frozenset)) else [str(y)] for y in labels]
+
+    def _encode(self, docs) -> tuple[np.ndarray, np.ndarray]:
+        from ._kernels.supervised import add_ngrams
+
+        index = self.word_index_
+        off = np.zeros(len(docs) + 1, dtype=np.int64)
+        ids = []
+        for i, d in enumerate(docs):
+            row = [index[w] for w in d if w in index]
+            ids.extend(row)
+            off[i + 1] = off[i] + len(row)
+        ids = np.asarray(ids, dtype=np.int64)
+        if self.word_ngrams <= 1:
+            return off, ids
+        n = self.word_ngrams
+        out_off = np.empty_like(off)
+        out = np.empty(ids.shape[0] * n, dtype=np.int64)
+        used = add_ngrams(off, ids, n, len(self.words_), self.buckets, out_off, out)
+        return out_off, out[:used]
+
+    def fit(self, texts, labels) -> "SupervisedClassifier":
+        """Learn from ``texts`` (strings, split on whitespace, or token lists) and ``labels``
+        (one label, or a list of labels, per text)."""
+        import numba
+
+        from ._kernels import supervised as ks
+        from .vocab import huffman_tree
+
+        self._validate()
+        docs, labs = self._as_docs(texts), self._as_labels(labels)
+        if len(docs) != len(labs):
+            raise InvalidParameterError(f"got {len(docs)} texts and {len(labs)} labels; give one label (or list) per text")
+        keep = [i for i, y in enumerate(labs) if y]
+        if not keep:
+            raise InvalidParameterError("no text has a label: give each training text at least one label")
+        docs, labs = [docs[i] for i in keep], [labs[i] for i in keep]
+        counts: dict = {}
+        for d in docs:
+            for w in d:
+                counts[w] = counts.get(w, 0) + 1
+        self.words_ = sorted((w for w, c in counts.items() if c >= self.min_count), key=lambda w: (-counts[w], w))
+        self.word_index_ = {w: i for i, w in enumerate(self.words_)}
+        lab_counts: dict = {}
+        for y in labs:
+            for x in y:
+                lab_counts[x] = lab_counts.get(x, 0) + 1
+        self.classes_ = sorted(lab_counts, key=lambda x: (-lab_counts[x], x))
+        self.label_counts_ = [lab_counts[x] for x in self.classes_]
+        if len(self.classes_) < 2 and self.loss != "ova":
+            raise InvalidParameterError(f"the training texts have one label ({self.classes_[0]!r}); a classifier needs "
+                                        "at least two (or loss='ova' to score one label yes or no)")
+        label_index = {x: i for i, x in enumerate(self.classes_)}
+        loff = np.zeros(len(labs) + 1, dtype=np.int64)
+        np.cumsum([len(y) for y in labs], out=loff[1:])
+        lab_ids = np.array([label_index[x] for y in labs for x in y], dtype=np.int64)
+        off, ids = self._encode(docs)
+        n_rows = len(self.words_) + (self.buckets if self.word_ngrams > 1 else 0)
+        rng = np.random.default_rng(self.seed)
+        # fastText's uniform start, for the rows the training texts use; the other n-gram rows
+        # (most of the 2M buckets) stay zero and never cost their pages
+        w_in = np.zeros((n_rows, self.dim), dtype=np.float32)
+        used = np.unique(ids)
+        w_in[used] = (rng.random((used.shape[0], self.dim), dtype=np.float32) * 2 - 1) / self.dim
+        if self.pretrained is not None:
+            for w, i in self.word_index_.items():
+                if w in self.pretrained:
+                    w_in[i] = self.pretrained[w]
+        n_labels = len(self.classes_)
+        self._kind = {"softmax": ks.SOFTMAX, "ova": ks.OVA, "hs": ks.HS}[self.loss]
+        if self.loss == "hs":
+            codes, points, lengths = huffman_tree(np.array([lab_counts[x] for x in self.classes_], dtype=np.int64))
+            w_out = np.zeros((n_labels - 1, self.dim), dtype=np.float32)
+        else:
+            codes = points = np.zeros((1, 1), dtype=np.int64)
+            lengths = np.zeros(1, dtype=np.int64)
+            w_out = np.zeros((n_labels, self.dim), dtype=np.float32)
+        self._tree = (np.asarray(codes, np.int64), np.asarray(points, np.int64), np.asarray(lengths, np.int64))
+        workers = self.workers or numba.get_num_threads()
+        n = len(docs)
+        chunk = 1 if workers == 1 else max(1, min(256, n // (8 * workers) or 1))
+        n_chunks = (n + chunk - 1) // chunk
+        total = float(n * self.epochs)
+        self.loss_history_ = []
+        previous = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+        try:
+            for epoch in range(self.epochs):
+                perm = np.random.default_rng([self.seed, epoch]).permutation(n)
+                order = np.full(n_chunks * chunk, -1, dtype=np.int64)
+                order[:n] = perm
+                order = order.reshape(n_chunks, chunk)
+                loss = np.zeros(n_chunks, dtype=np.float64)
+                ks.train_epoch(w_in, w_out, off, ids, loff, lab_ids, order, float(epoch * n), total, float(self.lr),
+                               self._kind, *self._tree, self.seed, epoch, loss)
+                self.loss_history_.append(float(loss.sum() / n))
+                if not np.isfinite(self.loss_history_[-1]):
+                    from .errors import TrainingError
+
+                    raise TrainingError(f"training diverged in epoch {epoch + 1} (loss {self.loss_history_[-1]}); "
+                                        "lower lr")
+        finally:
+            numba.set_num_threads(previous)
+        self.input_matrix_, self.output_matrix_ = w_in, w_out
+        return self
+
+    # -- prediction ---------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "input_matrix_"):
+            raise NotFittedError("this SupervisedClassifier is not fitted yet: call fit() or load() first")
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """``(n_texts, n_classes)`` label probabilities, columns in the order of ``classes_``
+        (most frequent label first). Texts with no known word get zeros."""
+        from ._kernels.supervised import label_scores
+
+        self._check_fitted()
+        off, ids = self._encode(self._as_docs(texts))
+        out = np.empty((off.shape[0] - 1, len(self.classes_)), dtype=np.float64)
+        label_scores(self.input_matrix_, self.output_matrix_, off, ids, self._kind, *self._tree, len(self.classes_), out)
+        return out
+
+    def predict(self, texts) -> np.ndarray:
+        """The most probable label of each text."""
+        p = self.predict_proba(texts)
+        return np.array([self.classes_[i] for i in p.argmax(axis=1)], dtype=object)
+
+    def predict_top(self, texts, k: int = 1, threshold: float = 0.0) -> list[list[tuple[str, float]]]:
+        """For each text, up to ``k`` ``(label, probability)`` pairs above ``threshold``, best first."""
+        _check_int("k", k, 1)
+        p = self.predict_proba(texts)
+        out = []
+        for row in p:
+            best = np.argsort(-row, kind="stable")[:k]
+            out.append([(self.classes_[j], float(row[j])) for j in best if row[j] > threshold])
+        return out
+
+    def score(self, texts, labels) -> float:
+        """Accuracy: the share of texts whose most probable label is (one of) theirs."""
+        pred = self.predict(texts)
+        labs = self._as_labels(labels)
+        return float(np.mean([p in y for p, y in zip(pred, labs)]))
+
+    def test(self, texts, labels, k: int = 1) -> dict:
+        """fastText's ``test``: precision and recall at ``k`` over the texts with labels."""
+        labs = self._as_labels(labels)
+        keep = [i for i, y in enumerate(labs) if y]
+        if not keep:
+            raise InvalidParameterError("no text to test has a label")
+        docs = self._as_docs(texts)
+        top = self.predict_top([docs[i] for i in keep], k)
+        hits = sum(sum(lab in labs[i] for lab, _ in t) for i, t in zip(keep, top))
+        return {"n": len(keep), "precision": hits / (k * len(keep)), "recall": hits / sum(len(labs[i]) for i in keep),
+                "k": k}
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path) -> str:
+        """A directory: ``classifier.json`` (settings, words, labels) and the two matrices."""
+        from .atomic import atomic_dir
+
+        self._check_fitted()
+        path = os.fspath(path)
+        with atomic_dir(path, replaceable=is_classifier_dir) as tmp:
+            np.save(os.path.join(tmp, "input.npy"), self.input_matrix_)
+            np.save(os.path.join(tmp, "output.npy"), self.output_matrix_)
+            doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss, "dim": self.dim,
+                   "word_ngrams": self.word_ngrams, "buckets": self.buckets, "words": self.words_,
+                   "labels": self.classes_, "label_counts": self.label_counts_, "params": {k: v for k, v in self.get_params().items() if k != "pretrained"}}
+            with open(os.path.join(tmp, "classifier.json"), "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, ensure_ascii=False)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "SupervisedClassifier":
+        """Read a directory written by :meth:`save` (untrusted: structure and sizes checked)."""
+        from .io.native import _open_npy
+        from .jsondoc import read_document
+        from .vocab import huffman_tree
+
+        path = os.fspath(path)
+        if not os.path.isdir(path):
+            raise FormatError(f"'{path}' is not a wordspace classifier (a directory written by 'classify train')")
+        doc = read_document(os.path.join(path, "classifier.json"), format_name=FORMAT_NAME, latest=FORMAT_VERSION,
+                            what="a wordspace classifier", max_bytes=1 << 30)
+        words, labels = doc.get("words"), doc.get("labels")
+        ok = (isinstance(words, list) and all(isinstance(w, str) for w in words) and isinstance(labels, list)
+              and len(labels) >= 1 and all(isinstance(x, str) for x in labels) and len(set(words)) == len(words)
+              and len(set(labels)) == len(labels) and doc.get("loss") in LOSSES)
+        for key in ("dim", "word_ngrams", "buckets"):
+            v = doc.get(key)
+            ok = ok and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= (1 << 31)
+        if not ok:
+            raise FormatError(f"'{path}': classifier.json is damaged (words, labels, loss, dim, word_ngrams, buckets)")
+        lc = doc.get("label_counts")
+        if not (isinstance(lc, list) and len(lc) == len(labels) and all(
+                isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in lc)
+                and all(a >= b for a, b in zip(lc, lc[1:]))):
+            raise FormatError(f"'{path}': classifier.json is damaged (label_counts must be one positive count per "
+                              "label, most frequent first)")
+        if doc["loss"] == "hs" and len(labels) < 2:
+            raise FormatError(f"'{path}': a hierarchical softmax needs at least two labels")
+        clf = cls(dim=doc["dim"], word_ngrams=doc["word_ngrams"], buckets=doc["buckets"], loss=doc["loss"])
+        n_rows = len(words) + (doc["buckets"] if doc["word_ngrams"] > 1 else 0)
+        n_out = len(labels) - 1 if doc["loss"] == "hs" else len(labels)
+        clf.input_matrix_ = _open_npy(os.path.join(path, "input.npy"), (n_rows, doc["dim"]), False)
+        clf.output_matrix_ = _open_npy(os.path.join(path, "output.npy"), (n_out, doc["dim"]), False)
+        for name, m in (("input", clf.input_matrix_), ("output", clf.output_matrix_)):
+            if not np.isfinite(m).all():
+                raise FormatError(f"'{path}': the {name} matrix holds NaN or infinity; the file is damaged")
+        clf.words_, clf.classes_, clf.label_counts_ = words, labels, lc
+        clf.word_index_ = {w: i for i, w in enumerate(words)}
+        from ._kernels import supervised as ks
+
+        clf._kind = {"softmax": ks.SOFTMAX, "ova": ks.OVA, "hs": ks.HS}[doc["loss"]]
+        if doc["loss"] == "hs":
+            # the tree is rebuilt from the label counts, as at training
+            clf._tree = tuple(np.asarray(a, np.int64) for a in huffman_tree(np.array(lc, dtype=np.int64)))
+        else:
+            clf._tree = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.int64))
+        return clf
+
+
+def is_classifier_dir(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "classifier.json"))
