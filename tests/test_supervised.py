@@ -116,6 +116,15 @@ def test_save_load_contract_and_errors(tmp_path):
         np.testing.assert_allclose(back.predict_proba(["good film", "bad plot", "unknown words"]),
                                    clf.predict_proba(["good film", "bad plot", "unknown words"]))
         assert list(clf.predict(["good good good", "bad bad bad"])) == ["pos", "neg"]
+    # only the buckets the texts hit have rows (plus one zero row for unseen ones), not all 1000
+    assert clf.input_matrix_.shape[0] == len(clf.words_) + len(clf.ngram_buckets_) + 1 < 1000
+    assert not clf.input_matrix_[-1].any()
+    np.save(tmp_path / "hs" / "ngram_buckets.npy", np.array([5, 3], np.int64))
+    with pytest.raises(FormatError, match="distinct buckets"):
+        SupervisedClassifier.load(tmp_path / "hs")
+    (tmp_path / "hs" / "ngram_buckets.npy").write_bytes(b"\x93NUMPY garbage")
+    with pytest.raises(FormatError, match="damaged"):
+        SupervisedClassifier.load(tmp_path / "hs")
     again = SupervisedClassifier(loss="softmax", word_ngrams=2, buckets=1000, epochs=20, workers=1, seed=3).fit(texts, labels)
     np.testing.assert_array_equal(again.input_matrix_, SupervisedClassifier.load(tmp_path / "softmax").input_matrix_)
     assert clf.get_params()["loss"] == "ova" and clf.set_params(epochs=2).epochs == 2

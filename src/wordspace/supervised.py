@@ -142,7 +142,23 @@ class SupervisedClassifier:
         out_off = np.empty_like(off)
         out = np.empty(ids.shape[0] * n, dtype=np.int64)
         used = add_ngrams(off, ids, n, len(self.words_), self.buckets, out_off, out)
-        return out_off, out[:used]
+        out = out[:used]
+        if hasattr(self, "ngram_buckets_"):
+            out = self._compact_rows(out)
+        return out_off, out
+
+    def _compact_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Bucket rows -> rows of the compact table: the buckets seen in training follow the
+        words, in bucket order; any other bucket goes to the last row, which stays zero."""
+        nw, table = len(self.words_), self.ngram_buckets_
+        grams = ids >= nw
+        b = ids[grams] - nw
+        pos = np.searchsorted(table, b)
+        hit = (pos < table.shape[0]) & (table[np.minimum(pos, max(table.shape[0] - 1, 0))] == b) if table.shape[0] else \
+            np.zeros(b.shape[0], dtype=bool)
+        ids = ids.copy()
+        ids[grams] = np.where(hit, nw + pos, nw + table.shape[0])
+        return ids
 
     def fit(self, texts, labels) -> "SupervisedClassifier":
         """Learn from ``texts`` (strings, split on whitespace, or token lists) and ``labels``
@@ -179,12 +195,19 @@ class SupervisedClassifier:
         loff = np.zeros(len(labs) + 1, dtype=np.int64)
         np.cumsum([len(y) for y in labs], out=loff[1:])
         lab_ids = np.array([label_index[x] for y in labs for x in y], dtype=np.int64)
+        if hasattr(self, "ngram_buckets_"):
+            del self.ngram_buckets_
         off, ids = self._encode(docs)
-        n_rows = len(self.words_) + (self.buckets if self.word_ngrams > 1 else 0)
+        n_rows = len(self.words_)
+        if self.word_ngrams > 1:
+            # a compact n-gram table: rows only for the buckets the training texts hit, plus one
+            # row that stays zero for buckets first met when predicting (fastText keeps all
+            # ``buckets`` rows, most of them never trained)
+            self.ngram_buckets_ = np.unique(ids[ids >= n_rows] - n_rows)
+            ids = self._compact_rows(ids)
+            n_rows += self.ngram_buckets_.shape[0] + 1
         rng = np.random.default_rng(self.seed)
-        # fastText's uniform start, for the rows the training texts use; the other n-gram rows
-        # (most of the 2M buckets) stay zero and never cost their pages
-        w_in = np.zeros((n_rows, self.dim), dtype=np.float32)
+        w_in = np.zeros((n_rows, self.dim), dtype=np.float32)  # the zero row stays zero
         used = np.unique(ids)
         w_in[used] = (rng.random((used.shape[0], self.dim), dtype=np.float32) * 2 - 1) / self.dim
         if self.pretrained is not None:
@@ -288,6 +311,8 @@ class SupervisedClassifier:
         with atomic_dir(path, replaceable=is_classifier_dir) as tmp:
             np.save(os.path.join(tmp, "input.npy"), self.input_matrix_)
             np.save(os.path.join(tmp, "output.npy"), self.output_matrix_)
+            if self.word_ngrams > 1:
+                np.save(os.path.join(tmp, "ngram_buckets.npy"), self.ngram_buckets_.astype(np.int64))
             doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss, "dim": self.dim,
                    "word_ngrams": self.word_ngrams, "buckets": self.buckets, "words": self.words_,
                    "labels": self.classes_, "label_counts": self.label_counts_, "params": {k: v for k, v in self.get_params().items() if k != "pretrained"}}
@@ -325,7 +350,11 @@ class SupervisedClassifier:
         if doc["loss"] == "hs" and len(labels) < 2:
             raise FormatError(f"'{path}': a hierarchical softmax needs at least two labels")
         clf = cls(dim=doc["dim"], word_ngrams=doc["word_ngrams"], buckets=doc["buckets"], loss=doc["loss"])
-        n_rows = len(words) + (doc["buckets"] if doc["word_ngrams"] > 1 else 0)
+        n_rows = len(words)
+        if doc["word_ngrams"] > 1:
+            table = _read_buckets(os.path.join(path, "ngram_buckets.npy"), doc["buckets"])
+            clf.ngram_buckets_ = table
+            n_rows += table.shape[0] + 1
         n_out = len(labels) - 1 if doc["loss"] == "hs" else len(labels)
         clf.input_matrix_ = _open_npy(os.path.join(path, "input.npy"), (n_rows, doc["dim"]), False)
         clf.output_matrix_ = _open_npy(os.path.join(path, "output.npy"), (n_out, doc["dim"]), False)
@@ -343,6 +372,30 @@ class SupervisedClassifier:
         else:
             clf._tree = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.int64))
         return clf
+
+
+def _read_buckets(path: str, buckets: int) -> np.ndarray:
+    """The sorted, distinct bucket ids of a classifier's n-gram table (checked before use)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=1 << 16)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 16)
+            else:
+                raise ValueError(f"unknown .npy version {version}")
+            if dtype != np.dtype("<i8") or fortran or len(shape) != 1 or size != fh.tell() + 8 * shape[0]:
+                raise ValueError("not an int64 vector filling the file")
+            table = np.fromfile(fh, dtype="<i8", count=shape[0])
+    except FileNotFoundError:
+        raise FormatError(f"'{path}' is missing: a classifier with word n-grams keeps its n-gram table there") from None
+    except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
+        raise FormatError(f"'{path}' is damaged ({type(exc).__name__}: {exc})") from None
+    if table.shape[0] and (table[0] < 0 or table[-1] >= buckets or (np.diff(table) <= 0).any()):
+        raise FormatError(f"'{path}': the n-gram table must list distinct buckets below {buckets:,} in order")
+    return table
 
 
 def is_classifier_dir(path: str) -> bool:
