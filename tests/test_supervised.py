@@ -176,3 +176,14 @@ def test_classify_commands_and_bad_files(tmp_path, capsys):
     assert (tmp_path / "notes" / "mine.txt").read_text() == "keep"
     docs, labels = read_labeled(tmp_path / "train.txt")
     assert labels[2] == ["pos", "fun"] and docs[2] == ["good", "fun"]
+    # the compiled file reader gives the model that fit() gives on the same lines
+    (tmp_path / "mixed.txt").write_text("\n".join(rows + ["no label on this line", "good __label__pos mid-line label",
+                                                          "__label__neg", "rare words once"]) + "\n")
+    docs, labels = read_labeled(tmp_path / "mixed.txt")
+    for loss, ng in (("softmax", 1), ("ova", 2), ("hs", 2)):
+        kw = dict(loss=loss, word_ngrams=ng, buckets=500, epochs=3, workers=1, seed=5, min_count=2)
+        a = SupervisedClassifier(**kw).fit(docs, labels)
+        b = SupervisedClassifier(**kw).fit_file(tmp_path / "mixed.txt")
+        assert a.words_ == b.words_ and a.classes_ == b.classes_ and a.label_counts_ == b.label_counts_
+        np.testing.assert_array_equal(a.input_matrix_, b.input_matrix_)
+        np.testing.assert_array_equal(a.output_matrix_, b.output_matrix_)

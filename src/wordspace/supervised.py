@@ -29,10 +29,10 @@ FORMAT_VERSION = 1
 MAX_LINE_BYTES = 1 << 24
 
 
-def read_labeled(path, prefix: str = LABEL_PREFIX) -> tuple[list[list[str]], list[list[str]]]:
-    """``(documents, labels)`` of a file in fastText's format (tokens split on whitespace).
-    Lines without any label keep an empty label list (``fit`` refuses them, ``predict`` uses
-    them)."""
+def read_labeled(path, prefix: str = LABEL_PREFIX, limit: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    """``(documents, labels)`` of a file in fastText's format (tokens split on whitespace; at
+    most ``limit`` documents). Lines without any label keep an empty label list (``fit``
+    refuses them, ``predict`` uses them)."""
     path = os.fspath(path)
     docs, labels = [], []
     try:
@@ -46,6 +46,8 @@ def read_labeled(path, prefix: str = LABEL_PREFIX) -> tuple[list[list[str]], lis
                     continue
                 labels.append([t[len(prefix):] for t in toks if t.startswith(prefix) and len(t) > len(prefix)])
                 docs.append([t for t in toks if not t.startswith(prefix)])
+                if limit is not None and len(docs) >= limit:
+                    break
     except FileNotFoundError:
         raise FormatError(f"'{path}' does not exist") from None
     except IsADirectoryError:
@@ -126,8 +128,6 @@ class SupervisedClassifier:
         return [[str(x) for x in y] if isinstance(y, (list, tuple, set, frozenset)) else [str(y)] for y in labels]
 
     def _encode(self, docs) -> tuple[np.ndarray, np.ndarray]:
-        from ._kernels.supervised import add_ngrams
-
         index = self.word_index_
         off = np.zeros(len(docs) + 1, dtype=np.int64)
         ids = []
@@ -135,7 +135,13 @@ class SupervisedClassifier:
             row = [index[w] for w in d if w in index]
             ids.extend(row)
             off[i + 1] = off[i] + len(row)
-        ids = np.asarray(ids, dtype=np.int64)
+        return self._with_ngrams(off, np.asarray(ids, dtype=np.int64))
+
+    def _with_ngrams(self, off: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Documents of word ids with their hashed word n-grams appended (compacted when the
+        classifier has its n-gram table)."""
+        from ._kernels.supervised import add_ngrams
+
         if self.word_ngrams <= 1:
             return off, ids
         n = self.word_ngrams
@@ -151,23 +157,19 @@ class SupervisedClassifier:
         """Bucket rows -> rows of the compact table: the buckets seen in training follow the
         words, in bucket order; any other bucket goes to the last row, which stays zero."""
         nw, table = len(self.words_), self.ngram_buckets_
+        row_of = getattr(self, "_row_of", None)
+        if row_of is None or row_of.shape[0] != self.buckets:
+            row_of = np.full(self.buckets, nw + table.shape[0], dtype=np.int64)  # unseen: the zero row
+            row_of[table] = nw + np.arange(table.shape[0])
+            self._row_of = row_of
         grams = ids >= nw
-        b = ids[grams] - nw
-        pos = np.searchsorted(table, b)
-        hit = (pos < table.shape[0]) & (table[np.minimum(pos, max(table.shape[0] - 1, 0))] == b) if table.shape[0] else \
-            np.zeros(b.shape[0], dtype=bool)
         ids = ids.copy()
-        ids[grams] = np.where(hit, nw + pos, nw + table.shape[0])
+        ids[grams] = row_of[ids[grams] - nw]
         return ids
 
     def fit(self, texts, labels) -> "SupervisedClassifier":
         """Learn from ``texts`` (strings, split on whitespace, or token lists) and ``labels``
         (one label, or a list of labels, per text)."""
-        import numba
-
-        from ._kernels import supervised as ks
-        from .vocab import huffman_tree
-
         self._validate()
         docs, labs = self._as_docs(texts), self._as_labels(labels)
         if len(docs) != len(labs):
@@ -195,21 +197,95 @@ class SupervisedClassifier:
         loff = np.zeros(len(labs) + 1, dtype=np.int64)
         np.cumsum([len(y) for y in labs], out=loff[1:])
         lab_ids = np.array([label_index[x] for y in labs for x in y], dtype=np.int64)
+        woff = np.zeros(len(docs) + 1, dtype=np.int64)
+        wids = []
+        for i, d in enumerate(docs):
+            row = [self.word_index_[w] for w in d if w in self.word_index_]
+            wids.extend(row)
+            woff[i + 1] = woff[i] + len(row)
+        return self._train(woff, np.asarray(wids, dtype=np.int64), loff, lab_ids, lab_counts)
+
+    def fit_file(self, path) -> "SupervisedClassifier":
+        """Learn from a file in fastText's format, read by the compiled corpus reader (what
+        ``wordspace classify train`` does; a million lines take seconds, not minutes)."""
+        from .corpus import encode_corpus
+
+        self._validate()
+        enc = encode_corpus(os.fspath(path), min_count=1, max_sentence_length=1 << 30)
+        is_label = np.array([w.startswith(LABEL_PREFIX) and len(w) > len(LABEL_PREFIX) for w in enc.words], dtype=bool)
+        tok_is_label = is_label[enc.tokens]
+        n_labels_per = np.add.reduceat(tok_is_label.astype(np.int64), enc.offsets[:-1]) if enc.n_sentences else \
+            np.zeros(0, np.int64)
+        n_labels_per[np.diff(enc.offsets) == 0] = 0
+        keep = n_labels_per > 0
+        if not keep.any():
+            raise FormatError(f"'{path}' has no label: prefix each line's labels with {LABEL_PREFIX} "
+                              f"('{LABEL_PREFIX}positive a fine film')")
+        sentence = np.repeat(np.arange(enc.n_sentences), np.diff(enc.offsets))
+        kept_tok = keep[sentence]
+        # words: min_count over the lines that have labels; ids follow (-count, word) as fit's
+        word_tok = enc.tokens[kept_tok & ~tok_is_label]
+        wc = np.bincount(word_tok, minlength=len(enc.words))
+        cand = [i for i in np.flatnonzero(wc >= self.min_count).tolist() if not is_label[i]]
+        order = sorted(cand, key=lambda i: (-int(wc[i]), enc.words[i]))
+        self.words_ = [enc.words[i] for i in order]
+        self.word_index_ = {w: i for i, w in enumerate(self.words_)}
+        remap = np.full(len(enc.words), -1, dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        lab_tok = enc.tokens[kept_tok & tok_is_label]
+        lc = np.bincount(lab_tok, minlength=len(enc.words))
+        labs = sorted(np.flatnonzero(lc).tolist(), key=lambda i: (-int(lc[i]), enc.words[i][len(LABEL_PREFIX):]))
+        lab_counts = {enc.words[i][len(LABEL_PREFIX):]: int(lc[i]) for i in labs}
+        self.classes_ = [enc.words[i][len(LABEL_PREFIX):] for i in labs]
+        self.label_counts_ = [lab_counts[x] for x in self.classes_]
+        if len(self.classes_) < 2 and self.loss != "ova":
+            raise InvalidParameterError(f"the training texts have one label ({self.classes_[0]!r}); a classifier needs "
+                                        "at least two (or loss='ova' to score one label yes or no)")
+        lab_remap = np.full(len(enc.words), -1, dtype=np.int64)
+        lab_remap[labs] = np.arange(len(labs))
+        # per kept line, its labels and its known words, in order
+        sent_kept = sentence[kept_tok]
+        toks = enc.tokens[kept_tok]
+        is_lab = tok_is_label[kept_tok]
+        new_sent = np.cumsum(keep) - 1
+        lines = new_sent[sent_kept]
+        n_docs = int(keep.sum())
+        lab_ids = lab_remap[toks[is_lab]]
+        loff = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(lines[is_lab], minlength=n_docs), out=loff[1:])
+        w = remap[toks[~is_lab]]
+        known = w >= 0
+        woff = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(lines[~is_lab][known], minlength=n_docs), out=woff[1:])
+        return self._train(woff, w[known], loff, lab_ids, lab_counts)
+
+    def _train(self, woff, wids, loff, lab_ids, lab_counts) -> "SupervisedClassifier":
+        import numba
+
+        from ._kernels import supervised as ks
+        from .vocab import huffman_tree
+
         if hasattr(self, "ngram_buckets_"):
             del self.ngram_buckets_
-        off, ids = self._encode(docs)
+        self._row_of = None
+        off, ids = self._with_ngrams(woff, wids)
         n_rows = len(self.words_)
         if self.word_ngrams > 1:
             # a compact n-gram table: rows only for the buckets the training texts hit, plus one
             # row that stays zero for buckets first met when predicting (fastText keeps all
             # ``buckets`` rows, most of them never trained)
-            self.ngram_buckets_ = np.unique(ids[ids >= n_rows] - n_rows)
+            seen = np.zeros(self.buckets, dtype=bool)
+            seen[ids[ids >= n_rows] - n_rows] = True
+            self.ngram_buckets_ = np.flatnonzero(seen)
+            self._row_of = None
             ids = self._compact_rows(ids)
             n_rows += self.ngram_buckets_.shape[0] + 1
         rng = np.random.default_rng(self.seed)
-        w_in = np.zeros((n_rows, self.dim), dtype=np.float32)  # the zero row stays zero
-        used = np.unique(ids)
-        w_in[used] = (rng.random((used.shape[0], self.dim), dtype=np.float32) * 2 - 1) / self.dim
+        # fastText's uniform start for every row the training texts use: every word (the
+        # vocabulary comes from them) and every listed bucket; the last n-gram row stays zero
+        w_in = np.zeros((n_rows, self.dim), dtype=np.float32)
+        live = n_rows - (1 if self.word_ngrams > 1 else 0)
+        w_in[:live] = (rng.random((live, self.dim), dtype=np.float32) * 2 - 1) / self.dim
         if self.pretrained is not None:
             for w, i in self.word_index_.items():
                 if w in self.pretrained:
@@ -225,7 +301,7 @@ class SupervisedClassifier:
             w_out = np.zeros((n_labels, self.dim), dtype=np.float32)
         self._tree = (np.asarray(codes, np.int64), np.asarray(points, np.int64), np.asarray(lengths, np.int64))
         workers = self.workers or numba.get_num_threads()
-        n = len(docs)
+        n = woff.shape[0] - 1
         chunk = 1 if workers == 1 else max(1, min(256, n // (8 * workers) or 1))
         n_chunks = (n + chunk - 1) // chunk
         total = float(n * self.epochs)

@@ -49,14 +49,10 @@ def cmd_train(args) -> int:
     import time
 
     from ..atomic import check_writable
-    from ..errors import FormatError
     from ..supervised import SupervisedClassifier, is_classifier_dir, read_labeled
 
     check_writable(args.out, "dir", is_classifier_dir)
-    docs, labels = read_labeled(args.file)
-    if not any(labels):
-        raise FormatError(f"'{args.file}' has no label: prefix each line's labels with __label__ "
-                          "('__label__positive a fine film')")
+    read_labeled(args.file, limit=1)  # a missing, empty or binary file is named before anything else
     pretrained = None
     if args.pretrained:
         from ._common import load_vectors
@@ -66,10 +62,10 @@ def cmd_train(args) -> int:
     clf = SupervisedClassifier(dim=args.dim, epochs=args.epochs, lr=args.lr, word_ngrams=args.word_ngrams, loss=args.loss,
                                min_count=args.min_count, buckets=args.buckets, pretrained=pretrained,
                                workers=args.workers, seed=args.seed)
-    clf.fit(docs, labels)
+    clf.fit_file(args.file)
     clf.save(args.out)
-    print(f"wrote {args.out}: {len(clf.classes_)} labels, {len(clf.words_):,} words, {sum(1 for y in labels if y):,} "
-          f"lines, {time.perf_counter() - t:.1f}s; loss per epoch {', '.join(f'{x:.4f}' for x in clf.loss_history_)}")
+    print(f"wrote {args.out}: {len(clf.classes_)} labels, {len(clf.words_):,} words, {time.perf_counter() - t:.1f}s; "
+          f"loss per epoch {', '.join(f'{x:.4f}' for x in clf.loss_history_)}")
     return 0
 
 
