@@ -36,6 +36,8 @@ def cmd_align(args) -> int:
     from ..atomic import check_writable
     from ..io import format_for_path, replaceable_by
 
+    if args.unsupervised and args.train_dict:
+        raise InvalidParameterError("--unsupervised takes no seed dictionary: drop --train-dict or --unsupervised")
     fmt = format_for_path(args.out)
     check_writable(args.out, "dir" if fmt == "native" else "file", replaceable_by(fmt))
     for d in (args.train_dict, args.test_dict):
@@ -53,8 +55,6 @@ def cmd_align(args) -> int:
     if args.test_dict:
         test, n, _ = read_dictionary(args.test_dict, src, tgt)
         notes["test_dict"] = {"pairs": n, "usable": len(test)}
-    if args.unsupervised and args.train_dict:
-        raise InvalidParameterError("--unsupervised takes no seed dictionary: drop --train-dict or --unsupervised")
     result = align(src, tgt, train, refine=args.refine, retrieval=args.retrieval, test_pairs=test,
                    unsupervised=args.unsupervised, self_learning=args.self_learning, seed=args.seed,
                    progress=not args.quiet)
