@@ -85,16 +85,20 @@ class SupervisedClassifier:
     workers : int or None
         Threads (None: Numba's default). One worker gives bit-identical runs.
     seed : int, default=1
+    progress : bool, default=False
+        A bar on stderr: one step per epoch, with the loss (and a note while the kernels are
+        compiled on a first run).
     """
 
     def __init__(self, *, dim=100, epochs=5, lr=0.1, word_ngrams=1, loss="softmax", min_count=1, buckets=2_000_000,
-                 pretrained=None, workers=None, seed=1):
+                 pretrained=None, workers=None, seed=1, progress=False):
         self.dim, self.epochs, self.lr, self.word_ngrams = dim, epochs, lr, word_ngrams
         self.loss, self.min_count, self.buckets, self.pretrained = loss, min_count, buckets, pretrained
-        self.workers, self.seed = workers, seed
+        self.workers, self.seed, self.progress = workers, seed, progress
 
     # -- scikit-learn's contract --------------------------------------------------------------
-    _PARAMS = ("dim", "epochs", "lr", "word_ngrams", "loss", "min_count", "buckets", "pretrained", "workers", "seed")
+    _PARAMS = ("dim", "epochs", "lr", "word_ngrams", "loss", "min_count", "buckets", "pretrained", "workers", "seed",
+               "progress")
 
     def get_params(self, deep: bool = True) -> dict:
         return {p: getattr(self, p) for p in self._PARAMS}
@@ -306,9 +310,13 @@ class SupervisedClassifier:
         n_chunks = (n + chunk - 1) // chunk
         total = float(n * self.epochs)
         self.loss_history_ = []
+        from .progress import announce_compilation, progress_bar
+
         previous = numba.get_num_threads()
         numba.set_num_threads(max(1, min(workers, numba.config.NUMBA_NUM_THREADS)))
+        bar = progress_bar(self.epochs, bool(self.progress), "classify", unit="epoch")
         try:
+            announce_compilation(bar, ks.train_epoch)
             for epoch in range(self.epochs):
                 perm = np.random.default_rng([self.seed, epoch]).permutation(n)
                 order = np.full(n_chunks * chunk, -1, dtype=np.int64)
@@ -318,12 +326,15 @@ class SupervisedClassifier:
                 ks.train_epoch(w_in, w_out, off, ids, loff, lab_ids, order, float(epoch * n), total, float(self.lr),
                                self._kind, *self._tree, self.seed, epoch, loss)
                 self.loss_history_.append(float(loss.sum() / n))
+                bar.set_postfix_str(f"loss={self.loss_history_[-1]:.4f}", refresh=False)
+                bar.update(1)
                 if not np.isfinite(self.loss_history_[-1]):
                     from .errors import TrainingError
 
                     raise TrainingError(f"training diverged in epoch {epoch + 1} (loss {self.loss_history_[-1]}); "
                                         "lower lr")
         finally:
+            bar.close()
             numba.set_num_threads(previous)
         self.input_matrix_, self.output_matrix_ = w_in, w_out
         return self

@@ -29,6 +29,7 @@ def add_parsers(sub) -> None:
     t.add_argument("--buckets", type=int, default=2_000_000, help="rows for hashed word n-grams (default 2000000)")
     t.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
     t.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train, _parser=t)  # parameter errors name this parser's flags
     e = cmds.add_parser("test", help="precision and recall at k on a labelled file")
     e.add_argument("model", metavar="MODEL", help="a classifier written by 'classify train'")
@@ -61,7 +62,7 @@ def cmd_train(args) -> int:
     t = time.perf_counter()
     clf = SupervisedClassifier(dim=args.dim, epochs=args.epochs, lr=args.lr, word_ngrams=args.word_ngrams, loss=args.loss,
                                min_count=args.min_count, buckets=args.buckets, pretrained=pretrained,
-                               workers=args.workers, seed=args.seed)
+                               workers=args.workers, seed=args.seed, progress=not args.quiet)
     clf.fit_file(args.file)
     clf.save(args.out)
     print(f"wrote {args.out}: {len(clf.classes_)} labels, {len(clf.words_):,} words, {time.perf_counter() - t:.1f}s; "
