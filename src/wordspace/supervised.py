@@ -463,17 +463,13 @@ class SupervisedClassifier:
 
 def _read_buckets(path: str, buckets: int) -> np.ndarray:
     """The sorted, distinct bucket ids of a classifier's n-gram table (checked before use)."""
+    from .io.native import npy_header
+
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=1 << 16)
-            elif version in ((2, 0), (3, 0)):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 16)
-            else:
-                raise ValueError(f"unknown .npy version {version}")
-            if dtype != np.dtype("<i8") or fortran or len(shape) != 1 or size != fh.tell() + 8 * shape[0]:
+            shape, fortran, dtype, offset = npy_header(fh)
+            if dtype != np.dtype("<i8") or fortran or len(shape) != 1 or size != offset + 8 * shape[0]:
                 raise ValueError("not an int64 vector filling the file")
             table = np.fromfile(fh, dtype="<i8", count=shape[0])
     except FileNotFoundError:

@@ -19,6 +19,8 @@ before and after, so they are not touched. A pair whose count moved gets a fresh
 import numpy as np
 from numba import njit
 
+from .w2vbin import same_bytes
+
 MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -98,6 +100,21 @@ def _heap_pop(hc, hk, n):
 
 
 @njit(cache=True, inline="always")
+def _list_word(thead, t, w, node_word, node_next, n_nodes):
+    """Put word ``w`` at the head of slot ``t``'s list unless it is there already (a word's
+    pairs are listed one after another, so a repeat is always at the head)."""
+    if thead[t] == -1 or node_word[thead[t]] != w:
+        if n_nodes == node_word.shape[0]:
+            node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
+            node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
+        node_word[n_nodes] = w
+        node_next[n_nodes] = thead[t]
+        thead[t] = n_nodes
+        n_nodes += 1
+    return node_word, node_next, n_nodes
+
+
+@njit(cache=True, inline="always")
 def _remember(t, mark, changed, before, n, tcount):
     """Note slot ``t`` and its count before this merge touched it (once per merge)."""
     if not mark[t]:
@@ -139,14 +156,7 @@ def train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, base
                 tkeys[t] = key
                 n_used += 1
             tcount[t] += counts[w]
-            if thead[t] == -1 or node_word[thead[t]] != w:  # a word once per list, when it can
-                if n_nodes == node_word.shape[0]:
-                    node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
-                    node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
-                node_word[n_nodes] = w
-                node_next[n_nodes] = thead[t]
-                thead[t] = n_nodes
-                n_nodes += 1
+            node_word, node_next, n_nodes = _list_word(thead, t, w, node_word, node_next, n_nodes)
     hc = np.empty(max(n_used, 16), dtype=np.int64)
     hk = np.empty(max(n_used, 16), dtype=np.int64)
     hn = 0
@@ -244,14 +254,7 @@ def train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, base
                     n_used += 1
                 n_changed, changed, before = _remember(t2, mark, changed, before, n_changed, tcount)
                 tcount[t2] += cw
-                if thead[t2] == -1 or node_word[thead[t2]] != w:
-                    if n_nodes == node_word.shape[0]:
-                        node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
-                        node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
-                    node_word[n_nodes] = w
-                    node_next[n_nodes] = thead[t2]
-                    thead[t2] = n_nodes
-                    n_nodes += 1
+                node_word, node_next, n_nodes = _list_word(thead, t2, w, node_word, node_next, n_nodes)
         for q in range(n_changed):  # a new heap entry for each pair whose count moved
             t2 = changed[q]
             mark[t2] = False
@@ -338,16 +341,9 @@ def count_pretokens(buf, ends):
             found = -1
             while table[s] != -1:
                 d = table[s]
-                if t_hash[d] == h and t_len[d] == j - i:
-                    same = True
-                    a = t_start[d]
-                    for q in range(j - i):
-                        if buf[a + q] != buf[i + q]:
-                            same = False
-                            break
-                    if same:
-                        found = d
-                        break
+                if t_hash[d] == h and t_len[d] == j - i and same_bytes(buf, t_start[d], buf, i, j - i):
+                    found = d
+                    break
                 s = (s + 1) & mask
             if found < 0:
                 if n == cap:

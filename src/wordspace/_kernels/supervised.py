@@ -39,6 +39,14 @@ def add_ngrams(off, ids, n, n_words, buckets, out_off, out_ids):
 
 
 @njit(cache=True, inline="always")
+def _dot(a, b):
+    acc = 0.0
+    for k in range(a.shape[0]):
+        acc += a[k] * b[k]
+    return acc
+
+
+@njit(cache=True, inline="always")
 def _sigmoid(x):
     if x > 30.0:
         return 1.0
@@ -88,9 +96,7 @@ def train_epoch(w_in, w_out, off, ids, loff, labels, order, first, total, lr0, k
                         if labels[q] == j:
                             y = 1.0
                     out = w_out[j]
-                    dot = 0.0
-                    for k in range(dim):
-                        dot += hidden[k] * out[k]
+                    dot = _dot(hidden, out)
                     p = _sigmoid(dot)
                     loss -= math.log(max(p if y > 0 else 1.0 - p, 1e-10))
                     g = np.float32(lr * (y - p))
@@ -103,9 +109,7 @@ def train_epoch(w_in, w_out, off, ids, loff, labels, order, first, total, lr0, k
                     mx = -1e300
                     for j in range(n_labels):
                         out = w_out[j]
-                        dot = 0.0
-                        for k in range(dim):
-                            dot += hidden[k] * out[k]
+                        dot = _dot(hidden, out)
                         scores[j] = dot
                         mx = max(mx, dot)
                     z = 0.0
@@ -122,9 +126,7 @@ def train_epoch(w_in, w_out, off, ids, loff, labels, order, first, total, lr0, k
                 else:  # hierarchical softmax: the target's path in the Huffman tree
                     for q in range(lengths[target]):
                         out = w_out[points[target, q]]
-                        dot = 0.0
-                        for k in range(dim):
-                            dot += hidden[k] * out[k]
+                        dot = _dot(hidden, out)
                         p = _sigmoid(dot)
                         y = 1.0 - codes[target, q]
                         loss -= math.log(max(p if y > 0 else 1.0 - p, 1e-10))
@@ -164,9 +166,7 @@ def label_scores(w_in, w_out, off, ids, kind, codes, points, lengths, n_labels, 
                 p = 1.0
                 for q in range(lengths[j]):
                     node = w_out[points[j, q]]
-                    dot = 0.0
-                    for k in range(dim):
-                        dot += hidden[k] * node[k]
+                    dot = _dot(hidden, node)
                     sg = _sigmoid(dot)
                     p *= sg if codes[j, q] == 0 else 1.0 - sg
                 out[d, j] = p
@@ -174,9 +174,7 @@ def label_scores(w_in, w_out, off, ids, kind, codes, points, lengths, n_labels, 
         mx = -1e300
         for j in range(n_labels):
             node = w_out[j]
-            dot = 0.0
-            for k in range(dim):
-                dot += hidden[k] * node[k]
+            dot = _dot(hidden, node)
             out[d, j] = dot
             mx = max(mx, dot)
         if kind == OVA:

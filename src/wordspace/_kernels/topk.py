@@ -8,6 +8,8 @@ the lower column first; NaN and -inf never enter (their slots stay -1).
 import numpy as np
 from numba import njit, prange
 
+from .word2vec import _twin
+
 
 @njit(cache=True, inline="always")
 def _insert(best_s, best_i, v, j, k):
@@ -38,8 +40,7 @@ def topk_rows(scores, k, out_ids, out_scores):
             out_scores[r, t] = best_s[t]
 
 
-@njit(cache=True, parallel=True)
-def topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
+def _topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
     """Fold the columns of ``scores[r, j] * scale[j]`` (cosines from dot products and inverse row
     lengths) into each row's running best ``best_ids``/``best_scores`` (n_rows, k), sorted best
     first, as columns ``offset + j``. Chunks folded in increasing ``offset`` keep ties by the
@@ -56,20 +57,10 @@ def topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
                 _insert(best_s, best_i, v, offset + j, k)
 
 
-@njit(cache=True, nogil=True)
-def topk_rows_scaled_serial(scores, scale, offset, best_ids, best_scores):
-    """:func:`topk_rows_scaled` on the calling thread, without the GIL (for callers that run
-    one fold per thread of their own)."""
-    n_rows, n_cols = scores.shape
-    k = best_ids.shape[1]
-    for r in range(n_rows):
-        best_s = best_scores[r]
-        best_i = best_ids[r]
-        row = scores[r]
-        for j in range(n_cols):
-            v = row[j] * scale[j]
-            if v > best_s[k - 1]:
-                _insert(best_s, best_i, v, offset + j, k)
+# rows on Numba's threads; and on the calling thread without the GIL, for callers that run one
+# fold per thread of their own (``ExactIndex`` with large batches)
+topk_rows_scaled = njit(_twin(_topk_rows_scaled, "_parallel"), cache=True, parallel=True)
+topk_rows_scaled_serial = njit(_twin(_topk_rows_scaled, "_serial"), cache=True, nogil=True)
 
 
 @njit(cache=True, parallel=True, fastmath=True)

@@ -60,6 +60,24 @@ def gather_keys(buf, key_start, key_end, out, sep):
 
 
 @njit(cache=True, inline="always")
+def same_bytes(a_buf, a, b_buf, b, n):
+    """Whether ``a_buf[a:a + n]`` and ``b_buf[b:b + n]`` hold the same bytes."""
+    for k in range(n):
+        if a_buf[a + k] != b_buf[b + k]:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def table_size(n):
+    """A power of two at least ``2 n + 2`` (open-addressing tables stay at most half full)."""
+    size = 4
+    while size < 2 * n + 2:
+        size *= 2
+    return size
+
+
+@njit(cache=True, inline="always")
 def _fnv(buf, s, e):
     h = np.uint64(14695981039346656037)
     for i in range(s, e):
@@ -73,9 +91,7 @@ def find_keys(buf, starts, qbuf, qstarts, out):
     key ``i`` (the newline-separated buffer of ``KeyList``), ``qbuf[qstarts[q]:qstarts[q + 1]]``
     query ``q``; ``out[q]`` gets the first row holding it, or -1."""
     m = qstarts.shape[0] - 1
-    size = 4
-    while size < 2 * m + 2:
-        size *= 2
+    size = table_size(m)
     mask = np.uint64(size - 1)
     table = np.full(size, -1, dtype=np.int64)
     qh = np.empty(max(m, 1), dtype=np.uint64)
@@ -97,16 +113,10 @@ def find_keys(buf, starts, qbuf, qstarts, out):
         slot = h & mask
         while table[slot] >= 0:
             q = table[slot]
-            if qh[q] == h and out[q] < 0 and qstarts[q + 1] - qstarts[q] == e - s:
-                same = True
-                a = qstarts[q]
-                for k in range(e - s):
-                    if qbuf[a + k] != buf[s + k]:
-                        same = False
-                        break
-                if same:
-                    out[q] = i
-                    left -= 1
+            if qh[q] == h and out[q] < 0 and qstarts[q + 1] - qstarts[q] == e - s \
+                    and same_bytes(qbuf, qstarts[q], buf, s, e - s):
+                out[q] = i
+                left -= 1
             slot = (slot + np.uint64(1)) & mask
     return out
 
@@ -116,9 +126,7 @@ def first_duplicate(buf, key_start, key_end):
     """The first entry whose key bytes ``buf[key_start[i]:key_end[i]]`` equal an earlier entry's,
     or -1: one hash table of the keys instead of a dict of a million decoded strings."""
     n = key_start.shape[0]
-    size = 4
-    while size < 2 * n + 2:
-        size *= 2
+    size = table_size(n)
     mask = np.uint64(size - 1)
     table = np.full(size, -1, dtype=np.int32)
     hashes = np.empty(max(n, 1), dtype=np.uint64)
@@ -130,15 +138,8 @@ def first_duplicate(buf, key_start, key_end):
         slot = h & mask
         while table[slot] >= 0:
             j = table[slot]
-            if hashes[j] == h and key_end[j] - key_start[j] == e - s:
-                a = key_start[j]
-                same = True
-                for k in range(e - s):
-                    if buf[a + k] != buf[s + k]:
-                        same = False
-                        break
-                if same:
-                    return i
+            if hashes[j] == h and key_end[j] - key_start[j] == e - s and same_bytes(buf, key_start[j], buf, s, e - s):
+                return i
             slot = (slot + np.uint64(1)) & mask
         table[slot] = i
     return -1

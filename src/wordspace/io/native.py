@@ -190,20 +190,26 @@ def _read_header(path: str) -> dict:
     return header
 
 
+def npy_header(fh) -> tuple:
+    """``(shape, fortran_order, dtype, data offset)`` of the .npy file open in ``fh``, read
+    with a bounded header (NumPy's parser raises on damage)."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=1 << 16)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 16)
+    else:
+        raise ValueError(f"unknown .npy version {version}")
+    return shape, fortran, dtype, fh.tell()
+
+
 def _open_npy(path: str, shape: tuple, mmap: bool) -> np.ndarray:
     """A float32 C-order .npy matrix of exactly ``shape``, its header checked against the file's
     size before anything is mapped or allocated."""
     name = os.path.basename(path)
     try:
         with open(path, "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                got, fortran, dtype = np.lib.format.read_array_header_1_0(fh, max_header_size=1 << 16)
-            elif version in ((2, 0), (3, 0)):
-                got, fortran, dtype = np.lib.format.read_array_header_2_0(fh, max_header_size=1 << 16)
-            else:
-                raise ValueError(f"unknown .npy version {version}")
-            offset = fh.tell()
+            got, fortran, dtype, offset = npy_header(fh)
     except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
         raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file "
                           f"({type(exc).__name__}: {exc})") from None
