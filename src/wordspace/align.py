@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import Interval, validate_params
 from .errors import FormatError, InvalidParameterError
 from .index import top_k
 from .progress import phase, progress_bar
@@ -273,10 +274,9 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         if train_pairs is not None:
             raise InvalidParameterError("an unsupervised alignment takes no seed dictionary; drop train_pairs "
                                         "(--train-dict) or unsupervised (--unsupervised)")
-        for name, value, low in (("unsupervised_vocab", unsupervised_vocab, 2), ("self_learning", self_learning, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise InvalidParameterError(param=name, owner="align", rule=f"an int in the range [{low}, inf)",
-                                            value=value)
+        validate_params({"unsupervised_vocab": unsupervised_vocab, "self_learning": self_learning},
+                        {"unsupervised_vocab": [Interval(int, 2, None)], "self_learning": [Interval(int, 0, None)]},
+                        "align")
         if min(len(src), len(tgt)) < 2:
             raise InvalidParameterError("an unsupervised alignment needs at least 2 words on each side")
     elif train_pairs is None:

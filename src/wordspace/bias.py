@@ -28,6 +28,7 @@ from itertools import combinations
 
 import numpy as np
 
+from ._validation import Interval, validate_params
 from .errors import FormatError, InvalidParameterError
 from .vectors import Vectors
 
@@ -99,9 +100,7 @@ def weat(vectors: Vectors, x, y, a, b, *, name: str = "weat", names=("X", "Y", "
     """The Word Embedding Association Test of targets ``x``, ``y`` against attributes ``a``,
     ``b`` (lists of words); see the module docstring. Words not in ``vectors`` are left out
     (``missing``); a set left empty raises :class:`InvalidParameterError` naming it."""
-    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
-        raise InvalidParameterError(param="permutations", owner="weat", rule="an int in the range [1, inf)",
-                                    value=permutations)
+    validate_params({"permutations": permutations}, {"permutations": [Interval(int, 1, None)]}, "weat")
     used, missing = {}, {}
     for label, words, what in zip(names, (x, y, a, b), ("target set", "target set", "attribute set", "attribute set")):
         used[label], missing[label] = _present(vectors, label, words, what)

@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 
+from ._validation import NONE, Interval, Options, validate_params
 from .errors import FormatError, InvalidParameterError, NotFittedError
 
 __all__ = ["SupervisedClassifier", "read_labeled", "LOSSES", "LABEL_PREFIX"]
@@ -55,12 +56,6 @@ def read_labeled(path, prefix: str = LABEL_PREFIX, limit: int | None = None) -> 
     if not docs:
         raise FormatError(f"'{path}' holds no document: expected lines like '__label__positive a fine film'")
     return docs, labels
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidParameterError(param=name, owner="SupervisedClassifier", rule=f"an int in the range [{low}, inf)",
-                                    value=value)
 
 
 class SupervisedClassifier:
@@ -110,15 +105,15 @@ class SupervisedClassifier:
             setattr(self, k, v)
         return self
 
+    _constraints = {
+        "dim": [Interval(int, 1, None)], "epochs": [Interval(int, 1, None)],
+        "lr": [Interval(float, 0, 1000, closed="neither")], "word_ngrams": [Interval(int, 1, None)],
+        "loss": [Options(LOSSES)], "min_count": [Interval(int, 1, None)], "buckets": [Interval(int, 1, None)],
+        "workers": [Interval(int, 1, None), NONE],
+    }
+
     def _validate(self):
-        for name, low in (("dim", 1), ("epochs", 1), ("word_ngrams", 1), ("min_count", 1), ("buckets", 1)):
-            _check_int(name, getattr(self, name), low)
-        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1e3:
-            raise InvalidParameterError(param="lr", owner="SupervisedClassifier", rule="a float in the range (0, 1000)",
-                                        value=self.lr)
-        if self.loss not in LOSSES:
-            raise InvalidParameterError(param="loss", owner="SupervisedClassifier", rule="one of 'softmax', 'ova', 'hs'",
-                                        value=self.loss)
+        validate_params(self.get_params(), self._constraints, "SupervisedClassifier")
         if self.pretrained is not None and getattr(self.pretrained, "dim", None) != self.dim:
             raise InvalidParameterError(f"the pretrained vectors have {getattr(self.pretrained, 'dim', '?')} dimensions "
                                         f"and the classifier {self.dim}; pass dim={getattr(self.pretrained, 'dim', '?')}")
@@ -131,7 +126,8 @@ class SupervisedClassifier:
     def _as_labels(labels) -> list[list[str]]:
         return [[str(x) for x in y] if isinstance(y, (list, tuple, set, frozenset)) else [str(y)] for y in labels]
 
-    def _encode(self, docs) -> tuple[np.ndarray, np.ndarray]:
+    def _word_ids(self, docs) -> tuple[np.ndarray, np.ndarray]:
+        """Documents as offsets and ids of their known words (unknown words are left out)."""
         index = self.word_index_
         off = np.zeros(len(docs) + 1, dtype=np.int64)
         ids = []
@@ -139,7 +135,10 @@ class SupervisedClassifier:
             row = [index[w] for w in d if w in index]
             ids.extend(row)
             off[i + 1] = off[i] + len(row)
-        return self._with_ngrams(off, np.asarray(ids, dtype=np.int64))
+        return off, np.asarray(ids, dtype=np.int64)
+
+    def _encode(self, docs) -> tuple[np.ndarray, np.ndarray]:
+        return self._with_ngrams(*self._word_ids(docs))
 
     def _with_ngrams(self, off: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Documents of word ids with their hashed word n-grams appended (compacted when the
@@ -192,22 +191,12 @@ class SupervisedClassifier:
         for y in labs:
             for x in y:
                 lab_counts[x] = lab_counts.get(x, 0) + 1
-        self.classes_ = sorted(lab_counts, key=lambda x: (-lab_counts[x], x))
-        self.label_counts_ = [lab_counts[x] for x in self.classes_]
-        if len(self.classes_) < 2 and self.loss != "ova":
-            raise InvalidParameterError(f"the training texts have one label ({self.classes_[0]!r}); a classifier needs "
-                                        "at least two (or loss='ova' to score one label yes or no)")
+        self._set_labels(lab_counts)
         label_index = {x: i for i, x in enumerate(self.classes_)}
         loff = np.zeros(len(labs) + 1, dtype=np.int64)
         np.cumsum([len(y) for y in labs], out=loff[1:])
         lab_ids = np.array([label_index[x] for y in labs for x in y], dtype=np.int64)
-        woff = np.zeros(len(docs) + 1, dtype=np.int64)
-        wids = []
-        for i, d in enumerate(docs):
-            row = [self.word_index_[w] for w in d if w in self.word_index_]
-            wids.extend(row)
-            woff[i + 1] = woff[i] + len(row)
-        return self._train(woff, np.asarray(wids, dtype=np.int64), loff, lab_ids, lab_counts)
+        return self._train(*self._word_ids(docs), loff, lab_ids)
 
     def fit_file(self, path) -> "SupervisedClassifier":
         """Learn from a file in fastText's format, read by the compiled corpus reader (what
@@ -218,10 +207,8 @@ class SupervisedClassifier:
         enc = encode_corpus(os.fspath(path), min_count=1, max_sentence_length=1 << 30)
         is_label = np.array([w.startswith(LABEL_PREFIX) and len(w) > len(LABEL_PREFIX) for w in enc.words], dtype=bool)
         tok_is_label = is_label[enc.tokens]
-        n_labels_per = np.add.reduceat(tok_is_label.astype(np.int64), enc.offsets[:-1]) if enc.n_sentences else \
-            np.zeros(0, np.int64)
-        n_labels_per[np.diff(enc.offsets) == 0] = 0
-        keep = n_labels_per > 0
+        # labels per line (the reader keeps no empty line, so every segment has a token)
+        keep = np.add.reduceat(tok_is_label.astype(np.int64), enc.offsets[:-1]) > 0
         if not keep.any():
             raise FormatError(f"'{path}' has no label: prefix each line's labels with {LABEL_PREFIX} "
                               f"('{LABEL_PREFIX}positive a fine film')")
@@ -239,12 +226,7 @@ class SupervisedClassifier:
         lab_tok = enc.tokens[kept_tok & tok_is_label]
         lc = np.bincount(lab_tok, minlength=len(enc.words))
         labs = sorted(np.flatnonzero(lc).tolist(), key=lambda i: (-int(lc[i]), enc.words[i][len(LABEL_PREFIX):]))
-        lab_counts = {enc.words[i][len(LABEL_PREFIX):]: int(lc[i]) for i in labs}
-        self.classes_ = [enc.words[i][len(LABEL_PREFIX):] for i in labs]
-        self.label_counts_ = [lab_counts[x] for x in self.classes_]
-        if len(self.classes_) < 2 and self.loss != "ova":
-            raise InvalidParameterError(f"the training texts have one label ({self.classes_[0]!r}); a classifier needs "
-                                        "at least two (or loss='ova' to score one label yes or no)")
+        self._set_labels({enc.words[i][len(LABEL_PREFIX):]: int(lc[i]) for i in labs})
         lab_remap = np.full(len(enc.words), -1, dtype=np.int64)
         lab_remap[labs] = np.arange(len(labs))
         # per kept line, its labels and its known words, in order
@@ -261,13 +243,33 @@ class SupervisedClassifier:
         known = w >= 0
         woff = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(lines[~is_lab][known], minlength=n_docs), out=woff[1:])
-        return self._train(woff, w[known], loff, lab_ids, lab_counts)
+        return self._train(woff, w[known], loff, lab_ids)
 
-    def _train(self, woff, wids, loff, lab_ids, lab_counts) -> "SupervisedClassifier":
+    def _set_labels(self, counts: dict) -> None:
+        """``classes_`` most frequent first (ties by name) and their counts, from ``{label: count}``."""
+        self.classes_ = sorted(counts, key=lambda x: (-counts[x], x))
+        self.label_counts_ = [counts[x] for x in self.classes_]
+        if len(self.classes_) < 2 and self.loss != "ova":
+            raise InvalidParameterError(f"the training texts have one label ({self.classes_[0]!r}); a classifier needs "
+                                        "at least two (or loss='ova' to score one label yes or no)")
+
+    def _set_loss(self) -> None:
+        """The kernel's loss code and, for hierarchical softmax, the Huffman tree of the label
+        counts (derived from ``loss`` and ``label_counts_``, at training and at loading alike)."""
+        from ._kernels import supervised as ks
+        from .vocab import huffman_tree
+
+        self._kind = {"softmax": ks.SOFTMAX, "ova": ks.OVA, "hs": ks.HS}[self.loss]
+        if self.loss == "hs":
+            tree = huffman_tree(np.array(self.label_counts_, dtype=np.int64))
+        else:
+            tree = (np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1))
+        self._tree = tuple(np.asarray(a, np.int64) for a in tree)
+
+    def _train(self, woff, wids, loff, lab_ids) -> "SupervisedClassifier":
         import numba
 
         from ._kernels import supervised as ks
-        from .vocab import huffman_tree
 
         if hasattr(self, "ngram_buckets_"):
             del self.ngram_buckets_
@@ -281,7 +283,6 @@ class SupervisedClassifier:
             seen = np.zeros(self.buckets, dtype=bool)
             seen[ids[ids >= n_rows] - n_rows] = True
             self.ngram_buckets_ = np.flatnonzero(seen)
-            self._row_of = None
             ids = self._compact_rows(ids)
             n_rows += self.ngram_buckets_.shape[0] + 1
         rng = np.random.default_rng(self.seed)
@@ -294,16 +295,9 @@ class SupervisedClassifier:
             for w, i in self.word_index_.items():
                 if w in self.pretrained:
                     w_in[i] = self.pretrained[w]
-        n_labels = len(self.classes_)
-        self._kind = {"softmax": ks.SOFTMAX, "ova": ks.OVA, "hs": ks.HS}[self.loss]
-        if self.loss == "hs":
-            codes, points, lengths = huffman_tree(np.array([lab_counts[x] for x in self.classes_], dtype=np.int64))
-            w_out = np.zeros((n_labels - 1, self.dim), dtype=np.float32)
-        else:
-            codes = points = np.zeros((1, 1), dtype=np.int64)
-            lengths = np.zeros(1, dtype=np.int64)
-            w_out = np.zeros((n_labels, self.dim), dtype=np.float32)
-        self._tree = (np.asarray(codes, np.int64), np.asarray(points, np.int64), np.asarray(lengths, np.int64))
+        self._set_loss()
+        n_out = len(self.classes_) - (1 if self.loss == "hs" else 0)  # inner nodes of the tree, or labels
+        w_out = np.zeros((n_out, self.dim), dtype=np.float32)
         workers = self.workers or numba.get_num_threads()
         n = woff.shape[0] - 1
         chunk = 1 if workers == 1 else max(1, min(256, n // (8 * workers) or 1))
@@ -362,7 +356,8 @@ class SupervisedClassifier:
 
     def predict_top(self, texts, k: int = 1, threshold: float = 0.0) -> list[list[tuple[str, float]]]:
         """For each text, up to ``k`` ``(label, probability)`` pairs above ``threshold``, best first."""
-        _check_int("k", k, 1)
+        validate_params({"k": k, "threshold": threshold}, {"k": [Interval(int, 1, None)],
+                        "threshold": [Interval(float, 0, 1)]}, "predict_top")
         p = self.predict_proba(texts)
         out = []
         for row in p:
@@ -412,7 +407,6 @@ class SupervisedClassifier:
         """Read a directory written by :meth:`save` (untrusted: structure and sizes checked)."""
         from .io.native import _open_npy
         from .jsondoc import read_document
-        from .vocab import huffman_tree
 
         path = os.fspath(path)
         if not os.path.isdir(path):
@@ -450,14 +444,7 @@ class SupervisedClassifier:
                 raise FormatError(f"'{path}': the {name} matrix holds NaN or infinity; the file is damaged")
         clf.words_, clf.classes_, clf.label_counts_ = words, labels, lc
         clf.word_index_ = {w: i for i, w in enumerate(words)}
-        from ._kernels import supervised as ks
-
-        clf._kind = {"softmax": ks.SOFTMAX, "ova": ks.OVA, "hs": ks.HS}[doc["loss"]]
-        if doc["loss"] == "hs":
-            # the tree is rebuilt from the label counts, as at training
-            clf._tree = tuple(np.asarray(a, np.int64) for a in huffman_tree(np.array(lc, dtype=np.int64)))
-        else:
-            clf._tree = (np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), np.zeros(1, np.int64))
+        clf._set_loss()
         return clf
 
 
