@@ -116,14 +116,7 @@ class ExactIndex:
             b_ids, b_sc = ids_out[s : s + qb], sc_out[s : s + qb]
             for c0 in range(0, n, chunk):
                 c1 = min(n, c0 + chunk)
-                scores = buf[: q.shape[0] * (c1 - c0)].reshape(q.shape[0], c1 - c0)
-                np.matmul(q, self.matrix[c0:c1].T, out=scores)  # (b, c): one BLAS call
-                if exclude is not None:
-                    for r, ex in enumerate(exclude[s : s + qb]):
-                        local = [i - c0 for i in ex if c0 <= i < c1]
-                        if local:
-                            scores[r, local] = -np.inf
-                scale = np.ones(c1 - c0, np.float32) if self.inv_norms is None else self.inv_norms[c0:c1]
+                scores, scale = self._chunk(q, None if exclude is None else exclude[s : s + qb], c0, c1, buf)
                 if compiled:  # fold the chunk into the running best in one compiled pass
                     from ._kernels.topk import topk_rows_scaled
 
@@ -135,6 +128,18 @@ class ExactIndex:
                     b_ids[:], b_sc[:] = _merge((b_ids, b_sc), (ids, sc), k)
         return ids_out, sc_out
 
+    def _chunk(self, q, exclude, c0: int, c1: int, buf: np.ndarray):
+        """``(scores, scale)`` of queries ``q`` against keys ``c0:c1``: the dot products in ``buf``
+        (one BLAS call), excluded rows at -inf, and the keys' inverse lengths."""
+        scores = buf[: q.shape[0] * (c1 - c0)].reshape(q.shape[0], c1 - c0)
+        np.matmul(q, self.matrix[c0:c1].T, out=scores)
+        if exclude is not None:
+            for r, ex in enumerate(exclude):
+                local = [i - c0 for i in ex if c0 <= i < c1]
+                if local:
+                    scores[r, local] = -np.inf
+        scale = np.ones(c1 - c0, np.float32) if self.inv_norms is None else self.inv_norms[c0:c1]
+        return scores, scale
 
     def _query_lanes(self, queries, k, n, exclude, lanes, ids_out, sc_out):
         """:meth:`query` on ``lanes`` threads of our own, each taking every ``lanes``-th chunk of
@@ -152,21 +157,12 @@ class ExactIndex:
         qb = min(nq, QUERY_BLOCK)
         chunk = max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // (qb * lanes))
         bufs = [np.empty(qb * chunk, dtype=np.float32) for _ in range(lanes)]
-        ones = np.ones(min(n, chunk), np.float32) if self.inv_norms is None else None
         failed = []
 
         def lane(t, q, excl, b_ids, b_sc):
             try:
                 for c0 in range(t * chunk, n, lanes * chunk):
-                    c1 = min(n, c0 + chunk)
-                    scores = bufs[t][: q.shape[0] * (c1 - c0)].reshape(q.shape[0], c1 - c0)
-                    np.matmul(q, self.matrix[c0:c1].T, out=scores)
-                    if excl is not None:
-                        for r, ex in enumerate(excl):
-                            local = [i - c0 for i in ex if c0 <= i < c1]
-                            if local:
-                                scores[r, local] = -np.inf
-                    scale = ones[: c1 - c0] if ones is not None else self.inv_norms[c0:c1]
+                    scores, scale = self._chunk(q, excl, c0, min(n, c0 + chunk), bufs[t])
                     topk_rows_scaled_serial(scores, scale, c0, b_ids, b_sc)
             except BaseException as exc:  # re-raised by the caller's thread
                 failed.append(exc)
@@ -198,13 +194,8 @@ LANES_FROM = 1 << 24
 
 
 def _lanes(nq: int, n: int, k: int) -> int:
-    """Threads of our own for a batch: one per Numba thread for large batches when
-    ``threadpoolctl`` can hold BLAS to one thread, else 1."""
+    """Threads of our own for a batch: one per Numba thread for large batches, else 1."""
     if nq * n < LANES_FROM or k > COMPILED_MAX_K:
-        return 1
-    try:
-        import threadpoolctl  # noqa: F401
-    except ImportError:
         return 1
     import numba
 
