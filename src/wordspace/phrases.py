@@ -184,7 +184,7 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
         scores = _score(encoded, uniq, cnt, min_count, scoring)
         chosen = np.flatnonzero(scores > threshold)
         words = encoded.words
-        pairs = [(a, b) for a, b in zip((uniq[chosen] // n).tolist(), (uniq[chosen] % n).tolist())]
+        pairs = list(zip((uniq[chosen] // n).tolist(), (uniq[chosen] % n).tolist()))
         found = {(words[a], words[b]): s for (a, b), s in zip(pairs, scores[chosen].tolist())}
         model.passes.append(found)
         if not found:

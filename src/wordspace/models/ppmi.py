@@ -94,7 +94,8 @@ def randomized_svd(indptr, indices, data, n_cols: int, k: int, n_iter: int = 6, 
         if passes == 0:
             return out
         q = _orthonormal(out, spares[n_out], passes)
-        outs[n_out], spares[n_out] = (spares[n_out], out) if q is spares[n_out] else (out, spares[n_out])
+        if q is spares[n_out]:  # the result went to the spare: it becomes the next output buffer's pair
+            outs[n_out], spares[n_out] = q, out
         return q
 
     # the sketches between products only need well-conditioned columns (one Cholesky QR pass);
