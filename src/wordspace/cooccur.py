@@ -95,11 +95,12 @@ class _Sink:
     """Where merged entries go: arrays in RAM, or three temporary files when the result may
     exceed the budget (memory-mapped when complete, and unlinked at once)."""
 
-    def __init__(self, upper: int, budget: int, tmp_dir):
+    def __init__(self, upper: int, budget: int, tmp_dir, dtype=np.float32):
         self.n = 0
-        self.in_ram = upper * 12 <= budget
+        self.dtype = np.dtype(dtype)
+        self.in_ram = upper * (8 + self.dtype.itemsize) <= budget
         if self.in_ram:
-            self.arrays = (np.empty(upper, np.int32), np.empty(upper, np.int32), np.empty(upper, np.float32))
+            self.arrays = (np.empty(upper, np.int32), np.empty(upper, np.int32), np.empty(upper, self.dtype))
         else:
             self.files = []
             for suffix in (".rows", ".cols", ".vals"):
@@ -120,7 +121,7 @@ class _Sink:
         if self.in_ram:
             return tuple(a[: self.n] for a in self.arrays)
         out = []
-        for (fh, path), dtype in zip(self.files, (np.int32, np.int32, np.float32)):
+        for (fh, path), dtype in zip(self.files, (np.int32, np.int32, self.dtype)):
             fh.close()
             out.append(np.memmap(path, dtype=dtype, mode="r+", shape=(self.n,)) if self.n else np.zeros(0, dtype))
             os.unlink(path)  # the mapping stays valid; nothing is left on disk
@@ -134,18 +135,21 @@ class _Sink:
                     os.unlink(path)
 
 
-def _output(n: int, budget: int, tmp_dir):
+def _output(n: int, budget: int, tmp_dir, dtype=np.float32):
     """rows, cols, values arrays for ``n`` entries: in RAM within the budget, else mapped from a
     temporary file (used when nothing spilled: the merge input is then in RAM too)."""
-    if n * 12 <= budget:
-        return np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.float32), False
+    dtype = np.dtype(dtype)
+    size = dtype.itemsize
+    if n * (8 + size) <= budget:
+        return np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, dtype), False
     fd, path = tempfile.mkstemp(prefix="wordspace-cooccur-", suffix=".coo", dir=tmp_dir)
     os.close(fd)
     try:
-        mm = np.memmap(path, dtype=np.uint8, mode="w+", shape=(max(n, 1) * 12,))
+        mm = np.memmap(path, dtype=np.uint8, mode="w+", shape=(max(n, 1) * (8 + size),))
     finally:
         os.unlink(path)
-    return mm[: 4 * n].view(np.int32), mm[4 * n : 8 * n].view(np.int32), mm[8 * n : 12 * n].view(np.float32), True
+    return (mm[: 4 * n].view(np.int32), mm[4 * n : 8 * n].view(np.int32), mm[8 * n : (8 + size) * n].view(dtype),
+            True)
 
 
 def _start_heap(win_k: np.ndarray, live) -> tuple:
@@ -158,7 +162,7 @@ def _start_heap(win_k: np.ndarray, live) -> tuple:
     return heap_key, heap_run, np.array([len(order), -1], np.int64), np.zeros(1, np.float64)
 
 
-def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
+def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir, dtype=np.float32):
     """k-way merge of the spilled runs through windows: half the budget for the runs' windows,
     a quarter for the output buffer, so the merge stays within the budget however large the
     matrix (the GloVe tool merges its overflow files the same way)."""
@@ -192,8 +196,8 @@ def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
         live = [r for r in range(k) if refill(r)]
         heap_key, heap_run, state, acc = _start_heap(win_k, live)
         out_cap = max(1 << 14, int(budget * 0.25) // 12)
-        out_r, out_c, out_v = np.empty(out_cap, np.int32), np.empty(out_cap, np.int32), np.empty(out_cap, np.float32)
-        sink = _Sink(int(ends[-1]) if k else 0, budget, tmp_dir)
+        out_r, out_c, out_v = np.empty(out_cap, np.int32), np.empty(out_cap, np.int32), np.empty(out_cap, dtype)
+        sink = _Sink(int(ends[-1]) if k else 0, budget, tmp_dir, dtype)
         pending = -1
         try:
             while True:
@@ -213,7 +217,8 @@ def _merge_spilled(spill: _Spill, n_words: int, budget: int, tmp_dir):
 
 
 def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic", memory: float = 1024,
-                        workers: int | None = None, tmp_dir: str | None = None, bar=None) -> Cooccurrence:
+                        workers: int | None = None, tmp_dir: str | None = None, bar=None,
+                        dtype=np.float32) -> Cooccurrence:
     """Count weighted co-occurrences of an encoded corpus over a symmetric window.
 
     Parameters
@@ -235,6 +240,9 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
         Where temporary files go (default: the system temporary directory).
     bar : tqdm or None
         Progress bar to advance by tokens counted.
+    dtype : float32 or float64
+        Of the values (sums are always taken in float64; a cluster keeps its partial counts in
+        float64 so that their total rounds exactly as one machine's).
     """
     if weighting not in kc.WEIGHTINGS:
         raise InvalidParameterError(f"The 'weighting' parameter must be one of {', '.join(map(repr, WEIGHTINGS))}. Got {weighting!r} instead.")
@@ -300,10 +308,10 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
             for t in range(workers):
                 spill.add(out_k[t, : counts[t]], out_v[t, : counts[t]])
             del out_k, out_v
-            (rows, cols, values), on_disk = _merge_spilled(spill, n_words, budget, tmp_dir)
+            (rows, cols, values), on_disk = _merge_spilled(spill, n_words, budget, tmp_dir, dtype)
             n_runs = len(spill.starts)
         else:  # the runs are the drained tables, in RAM: each is one whole window
-            rows, cols, values, on_disk = _output(int(counts.sum()), budget, tmp_dir)
+            rows, cols, values, on_disk = _output(int(counts.sum()), budget, tmp_dir, dtype)
             heap = _start_heap(out_k, [t for t in range(workers) if counts[t] > 0])
             n, need = kc.merge_windows(out_k, out_v, np.zeros(workers, np.int64), counts, np.ones(workers, np.bool_),
                                        *heap, -1, n_words, rows, cols, values)

@@ -500,6 +500,59 @@ def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: 
     return out, new_offsets
 
 
+def _feed(enc, blocks) -> None:
+    """Feed one file's (or one piece's) blocks; the last one ends the file's last line."""
+    pending = None
+    for data, _ in blocks:
+        if pending is not None:
+            enc.feed(pending, False)
+        pending = data
+    if pending is not None:
+        enc.feed(pending, True)
+
+
+def count_pieces(pieces, *, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH, preparation=None):
+    """Count the words of ``pieces`` (iterables of ``(bytes, ends_line)`` blocks, each piece
+    ending its last line): ``(words, counts, raw_tokens, invalid_bytes)`` with every word that
+    occurs, in no particular order. Summing these over disjoint pieces of a corpus gives exactly
+    the counts :func:`encode_corpus` sees (the cluster's counting; ``wordspace.cluster``)."""
+    sink = _TokenSink(1 << 62, None)
+    enc = _ByteEncoder(max_sentence_length, None, sink, preparation)
+    for blocks in pieces:
+        _feed(enc, blocks)
+        sink.chunks.clear()  # only the counts are wanted
+        enc.sent_lens.clear()
+    n = enc.n_ids
+    ids = np.arange(n, dtype=np.int64)
+    return enc.words(ids), enc.counts[:n].copy(), int(sink.n), enc.invalid
+
+
+def encode_pieces(pieces, words, counts, *, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                  preparation=None, spill_bytes: int = 1 << 30, tmp_dir: str | None = None) -> EncodedCorpus:
+    """Encode ``pieces`` (as for :func:`count_pieces`) with a vocabulary chosen elsewhere:
+    ``words`` (id -> word) and their corpus-wide ``counts``; other words are dropped from the
+    stream as :func:`encode_corpus` drops them."""
+    sink = _TokenSink(spill_bytes, tmp_dir)
+    enc = _ByteEncoder(max_sentence_length, None, sink, preparation)
+    for blocks in pieces:
+        _feed(enc, blocks)
+    tokens = sink.finish()
+    lens = enc.sentence_lengths()
+    offsets = np.zeros(lens.shape[0] + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    index = {w: i for i, w in enumerate(words)}
+    remap = np.array([index.get(w, -1) for w in enc.words(np.arange(enc.n_ids, dtype=np.int64))] or [-1],
+                     dtype=np.int32)
+    n_raw = int(tokens.shape[0])
+    n_kept, new_offsets = _compact(tokens, offsets, remap)
+    lens = np.diff(new_offsets)
+    if (lens == 0).any():
+        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=list(words),
+                         counts=np.asarray(counts, dtype=np.int64), raw_tokens=n_raw, invalid_bytes=enc.invalid,
+                         spilled=isinstance(tokens, np.memmap), _keep=[tokens])
+
+
 def _is_path_list(corpus) -> bool:
     if isinstance(corpus, (str, os.PathLike)):
         return True
@@ -559,13 +612,7 @@ def encode_corpus(
         where = ", ".join(f"'{f}'" for f in files[:3]) + (" ..." if len(files) > 3 else "")
         enc = _ByteEncoder(max_sentence_length, prune_at, sink, preparation)
         for path in files:
-            pending = None
-            for data, ends in textfiles.iter_blocks(path):
-                if pending is not None:
-                    enc.feed(pending, False)
-                pending = data
-            if pending is not None:
-                enc.feed(pending, True)
+            _feed(enc, textfiles.iter_blocks(path))
         tokens = sink.finish()
     else:
         where = "the given corpus"

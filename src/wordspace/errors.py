@@ -16,6 +16,7 @@ __all__ = [
     "CorpusError",
     "TrainingError",
     "DuplicateKeyError",
+    "ClusterError",
 ]
 
 
@@ -105,3 +106,8 @@ class DuplicateKeyError(InvalidParameterError):
     def __init__(self, message: str, *, key=None, position: int | None = None):
         super().__init__(message)
         self.key, self.position = key, position
+
+
+class ClusterError(WordspaceError, RuntimeError):
+    """A job on a cluster could not finish: the scheduler cannot be reached, or workers died
+    more often than the job retries. Nothing is written."""

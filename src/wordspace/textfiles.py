@@ -1,14 +1,22 @@
-"""Reading text files: finding them (files, directories), opening them whatever their
+"""Reading text files: finding them (files, directories, globs), opening them whatever their
 compression (detected from the content), and streaming their bytes in bounded blocks cut at line
 or token boundaries, with an exact count of invalid UTF-8.
 
+A path may also be a URL (``s3://bucket/key``, ``gs://...``, ``hdfs://...``, ``https://...``),
+opened through ``fsspec`` (extra ``[cluster]``; ``s3fs``/``gcsfs`` for their schemes) with the
+credentials those libraries find in the usual places (environment, profiles) plus the options
+given to :func:`set_storage_options` (the command line's ``--storage-options JSON``). A URL to a
+prefix ("directory") or with glob characters is expanded like a local directory or glob.
+
 Tokenising and encoding live in ``wordspace.corpus``; vocabulary policy in ``wordspace.vocab``.
-Nothing here keeps state between calls or registers anything with Python at import.
+Nothing here registers anything with Python at import.
 """
 
 from __future__ import annotations
 
 import bz2
+import contextlib
+import glob
 import gzip
 import lzma
 import os
@@ -20,7 +28,8 @@ from typing import Iterator
 from .errors import CorpusError
 
 __all__ = ["BLOCK_BYTES", "open_binary", "looks_binary", "expand_paths", "iter_blocks",
-           "count_invalid_utf8", "decode"]
+           "count_invalid_utf8", "decode", "is_url", "set_storage_options", "get_storage_options",
+           "storage_options", "file_size", "is_compressed", "iter_range_blocks"]
 
 #: Bytes read from a file at a time. A line longer than this is streamed in pieces cut at
 #: whitespace, so a single 100 MB line never needs more than about this much text in memory.
@@ -37,14 +46,150 @@ _BOM = b"\xef\xbb\xbf"
 _ESCAPED = re.compile("[\udc80-\udcff]")  # an invalid byte decoded with 'surrogateescape'
 
 
-def open_binary(path: str):
-    """Open ``path`` for binary reading, decompressing by its magic bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(6)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB = re.compile(r"[*?\[]")
+_storage_options: dict = {}
+
+
+def is_url(path) -> bool:
+    """Whether ``path`` names an object through a URL scheme (``s3://``, ``https://``...)."""
+    return isinstance(path, str) and _URL.match(path) is not None
+
+
+def set_storage_options(options: dict | None) -> None:
+    """Options passed to ``fsspec`` for every URL opened afterwards in this process (for
+    example ``{"anon": True}``, ``{"endpoint_url": "http://127.0.0.1:5000"}`` for S3)."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"storage options must be a dict, got {type(options).__name__}")
+    _storage_options.clear()
+    _storage_options.update(options or {})
+
+
+def get_storage_options() -> dict:
+    return dict(_storage_options)
+
+
+@contextlib.contextmanager
+def storage_options(options: dict | None):
+    """:func:`set_storage_options` for the enclosed block only."""
+    old = get_storage_options()
+    set_storage_options(options)
+    try:
+        yield
+    finally:
+        set_storage_options(old)
+
+
+def _fs(url: str):
+    """``(filesystem, path)`` of a URL through fsspec, with one clear error for each way it fails."""
+    try:
+        import fsspec
+    except ImportError:
+        raise CorpusError(f"'{url}' is a URL; reading URLs needs fsspec: pip install 'wordspace[cluster]'") from None
+    try:
+        return fsspec.core.url_to_fs(url, **_storage_options)
+    except ImportError as exc:
+        raise CorpusError(f"cannot open '{url}': {exc} (for example pip install s3fs for s3://, gcsfs for gs://)") from None
+    except (ValueError, TypeError) as exc:
+        raise CorpusError(f"cannot open '{url}': {exc}; check the URL and --storage-options") from None
+
+
+def _url_error(url: str, exc: BaseException) -> CorpusError:
+    if isinstance(exc, FileNotFoundError):
+        return CorpusError(f"corpus path '{url}' does not exist; check the spelling or pass an existing object or prefix")
+    if isinstance(exc, PermissionError):
+        return CorpusError(f"access to '{url}' was refused: {exc}; check the credentials (environment, profile) or "
+                           "--storage-options")
+    return CorpusError(f"cannot read '{url}': {type(exc).__name__}: {exc}")
+
+
+class _Stream:
+    """A decompressing reader over a file object that closes both when closed."""
+
+    def __init__(self, outer, inner):
+        self._outer, self._inner = outer, inner
+
+    def read(self, n: int = -1) -> bytes:
+        return self._outer.read(n)
+
+    def readline(self, n: int = -1) -> bytes:
+        return self._outer.readline(n)
+
+    def __iter__(self):
+        return iter(self._outer)
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._outer.closed
+
+    def close(self) -> None:
+        try:
+            self._outer.close()
+        finally:
+            if self._inner is not self._outer:
+                self._inner.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _open_raw(path: str):
+    """The undecompressed bytes of a local file or a URL."""
+    if not is_url(path):
+        return open(path, "rb")
+    fs, p = _fs(path)
+    try:
+        return fs.open(p, "rb")
+    except Exception as exc:  # noqa: BLE001 (each storage library raises its own errors)
+        raise _url_error(path, exc) from None
+
+
+def _decompressor(head: bytes):
     for magic, opener in _MAGIC:
         if head.startswith(magic):
-            return opener(path, "rb")
-    return open(path, "rb")
+            return opener
+    return None
+
+
+def is_compressed(path: str) -> bool:
+    """Whether the file or object starts with gzip, bzip2 or xz magic bytes."""
+    with _open_raw(path) as fh:
+        return _decompressor(fh.read(6)) is not None
+
+
+def file_size(path: str) -> int:
+    """Size in bytes of a local file or an object."""
+    if not is_url(path):
+        return os.path.getsize(path)
+    fs, p = _fs(path)
+    try:
+        return int(fs.size(p))
+    except Exception as exc:  # noqa: BLE001
+        raise _url_error(path, exc) from None
+
+
+def open_binary(path: str):
+    """Open ``path`` (a file or a URL) for binary reading, decompressing by its magic bytes."""
+    if not is_url(path):
+        with open(path, "rb") as fh:
+            head = fh.read(6)
+        opener = _decompressor(head)
+        return opener(path, "rb") if opener else open(path, "rb")
+    raw = _open_raw(path)
+    try:
+        head = raw.read(6)
+        raw.seek(0)
+        opener = _decompressor(head)
+    except BaseException:
+        raw.close()
+        raise
+    return _Stream(opener(raw, "rb"), raw) if opener else raw
 
 
 def looks_binary(path: str) -> bool:
@@ -58,8 +203,34 @@ def looks_binary(path: str) -> bool:
     return b"\x00" in head
 
 
+def _expand_url(p: str) -> list[str]:
+    fs, root = _fs(p)
+    try:
+        if _GLOB.search(root):
+            found = sorted(x for x in fs.glob(root) if not x.rsplit("/", 1)[-1].startswith(".") and fs.isfile(x))
+            if not found:
+                raise CorpusError(f"no object matches '{p}'; check the pattern")
+        elif fs.isdir(root):
+            found = sorted(x for x in fs.find(root) if not any(part.startswith(".") for part in
+                                                               x[len(root.rstrip("/")):].split("/")))
+            found = [x for x in found if not looks_binary(fs.unstrip_protocol(x))]
+            if not found:
+                raise CorpusError(f"corpus prefix '{p}' contains no text objects; put plain text (optionally "
+                                  ".gz/.bz2/.xz) objects with one sentence per line under it")
+        elif fs.isfile(root):
+            found = [root]
+        else:
+            raise FileNotFoundError(p)
+    except CorpusError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _url_error(p, exc) from None
+    return [p if x == root and not _GLOB.search(root) else fs.unstrip_protocol(x) for x in found]
+
+
 def expand_paths(paths) -> list[str]:
-    """Return the corpus files named by ``paths`` (files, or directories searched recursively).
+    """Return the corpus files named by ``paths`` (files, directories searched recursively,
+    globs, and URLs of objects, prefixes or globs).
 
     Hidden files and files that are clearly binary are skipped inside directories. Raises
     :class:`CorpusError` for a missing path or a directory without text files.
@@ -68,6 +239,15 @@ def expand_paths(paths) -> list[str]:
         paths = [paths]
     files: list[str] = []
     for p in map(os.fspath, paths):
+        if is_url(p):
+            files.extend(_expand_url(p))
+            continue
+        if not os.path.exists(p) and _GLOB.search(p):
+            matches = sorted(m for m in glob.glob(p, recursive=True) if os.path.isfile(m))
+            if not matches:
+                raise CorpusError(f"no file matches '{p}'; check the pattern")
+            files.extend(expand_paths(matches))
+            continue
         if os.path.isdir(p):
             found = []
             for root, dirs, names in os.walk(p):
@@ -110,39 +290,81 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
     except OSError as exc:
         raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
     with fh:
-        rest = b""
-        first, offset = True, 0
-        while True:
-            try:
-                data = fh.read(block_bytes)
-            except READ_ERRORS as exc:
-                raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
-            if not data:
-                break
-            if first:
-                first = False
-                if data.startswith(_BOM):  # a byte-order mark is not part of the first word
-                    data = data[len(_BOM):]
-            buf = rest + data if rest else data
-            cut = buf.rfind(b"\n")
+        yield from _cut(_chunks(fh, path, block_bytes, None), path, block_bytes)
+
+
+def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None = None) -> Iterator[tuple[bytes, bool]]:
+    """:func:`iter_blocks` for the lines of an uncompressed file (or object) that start at a byte
+    in ``[start, end)``: consecutive ranges cover every line exactly once."""
+    block_bytes = block_bytes or BLOCK_BYTES
+    try:
+        fh = _open_raw(path)
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
+    with fh:
+        try:
+            if start > 0:
+                fh.seek(start - 1)
+                if fh.read(1) != b"\n":
+                    fh.readline()  # the rest of a line that began before this range
+            pos = fh.tell()
+        except READ_ERRORS as exc:
+            raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
+        if pos >= end:
+            return
+        yield from _cut(_chunks(fh, path, block_bytes, end - pos), path, block_bytes, strip_bom=start == 0)
+
+
+def _chunks(fh, path: str, block_bytes: int, limit: int | None) -> Iterator[bytes]:
+    """Raw reads of ``block_bytes``; with ``limit``, up to that many bytes and then the rest of
+    the line they end in."""
+    done = 0
+    while limit is None or done < limit:
+        try:
+            data = fh.read(block_bytes if limit is None else min(block_bytes, limit - done))
+        except READ_ERRORS as exc:
+            raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
+        if not data:
+            return
+        done += len(data)
+        yield data
+    if limit is not None and not data.endswith(b"\n"):
+        try:
+            tail = fh.readline()
+        except READ_ERRORS as exc:
+            raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
+        if tail:
+            yield tail
+
+
+def _cut(chunks, path: str, block_bytes: int, strip_bom: bool = True) -> Iterator[tuple[bytes, bool]]:
+    rest = b""
+    first, offset = strip_bom, 0
+    for data in chunks:
+        if first:
+            first = False
+            if data.startswith(_BOM):  # a byte-order mark is not part of the first word
+                data = data[len(_BOM):]
+        buf = rest + data if rest else data
+        cut = buf.rfind(b"\n")
+        if cut >= 0:
+            piece, rest, ends = buf[: cut + 1], buf[cut + 1 :], True
+        else:
+            cut = max(buf.rfind(c) for c in (b" ", b"\t", b"\r", b"\x0b", b"\x0c"))
             if cut >= 0:
-                piece, rest, ends = buf[: cut + 1], buf[cut + 1 :], True
+                piece, rest = buf[: cut + 1], buf[cut + 1 :]
+            elif len(buf) > 4 * block_bytes:  # one absurd token: cut it rather than grow
+                warnings.warn(f"corpus file '{path}': a token of more than {len(buf):,} bytes (from byte "
+                              f"{offset:,}) was cut into pieces; is this really text?", RuntimeWarning, stacklevel=3)
+                piece, rest = buf, b""
             else:
-                cut = max(buf.rfind(c) for c in (b" ", b"\t", b"\r", b"\x0b", b"\x0c"))
-                if cut >= 0:
-                    piece, rest = buf[: cut + 1], buf[cut + 1 :]
-                elif len(buf) > 4 * block_bytes:  # one absurd token: cut it rather than grow
-                    warnings.warn(f"corpus file '{path}': a token of more than {len(buf):,} bytes (from byte "
-                                  f"{offset:,}) was cut into pieces; is this really text?", RuntimeWarning, stacklevel=2)
-                    piece, rest = buf, b""
-                else:
-                    rest = buf
-                    continue
-                ends = False
-            offset += len(piece)
-            yield piece, ends
-        if rest:
-            yield rest, True
+                rest = buf
+                continue
+            ends = False
+        offset += len(piece)
+        yield piece, ends
+    if rest:
+        yield rest, True
 
 
 def count_invalid_utf8(data: bytes) -> int:

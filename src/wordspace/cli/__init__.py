@@ -53,6 +53,27 @@ def _message(exc, args) -> str:
     return exc.render(shown, setting, short=True)
 
 
+def _storage(args):
+    """The ``--storage-options JSON`` of a command that reads corpora, for its whole run."""
+    import contextlib
+    import json
+
+    from ..errors import InvalidParameterError
+    from ..textfiles import storage_options
+
+    text = getattr(args, "storage_options", None)
+    if text is None:
+        return contextlib.nullcontext()
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameterError(f"--storage-options must be a JSON object such as "
+                                    f"'{{\"anon\": true}}': {exc.msg} at character {exc.pos}") from None
+    if not isinstance(options, dict):
+        raise InvalidParameterError(f"--storage-options must be a JSON object (key: value), got {type(options).__name__}")
+    return storage_options(options)
+
+
 def run() -> None:
     """The ``wordspace`` command and ``python -m wordspace.cli``: :func:`main`, then a quick exit.
 
@@ -89,7 +110,8 @@ def main(argv=None) -> int:
     warnings.simplefilter("default")  # show library warnings (pruning, invalid UTF-8) once
     warnings.formatwarning = lambda msg, cat, *a, **k: f"wordspace: warning: {msg}\n"
     try:
-        return args.func(args)
+        with _storage(args):
+            return args.func(args)
     except WordspaceError as exc:
         print(f"wordspace: error: {_message(exc, args)}", file=sys.stderr)
         return 1

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-__all__ = ["Parser", "add_vectors_argument", "load_vectors", "print_neighbors", "print_json", "extra_import"]
+__all__ = ["Parser", "add_vectors_argument", "add_storage_argument", "load_vectors", "print_neighbors", "print_json", "extra_import"]
 
 VECTORS_HELP = "a vectors file, a model directory, or the name of published vectors ('wordspace models')"
 
@@ -46,6 +46,14 @@ class Parser(argparse.ArgumentParser):
             if close:
                 message += f". Did you mean '{close[0]}'?"
         super().error(message)
+
+
+def add_storage_argument(p) -> None:
+    """``--storage-options JSON``, for commands whose corpus may be a URL."""
+    p.add_argument("--storage-options", default=None, metavar="JSON",
+                   help="options for reading URLs (s3://, gs://, hdfs://, https://) through fsspec, as a JSON object, "
+                        "for example '{\"anon\": true}' or '{\"endpoint_url\": \"http://host:9000\"}'; credentials "
+                        "otherwise come from the usual places (environment, profiles)")
 
 
 def load_vectors(path, **kwargs):

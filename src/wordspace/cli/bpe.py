@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._common import Parser
+from ._common import Parser, add_storage_argument
 
 
 def add_parsers(sub) -> None:
@@ -16,7 +16,8 @@ def add_parsers(sub) -> None:
     bsub = p.add_subparsers(dest="bpe_command", metavar="ACTION", parser_class=Parser)
     bsub.required = True
     t = bsub.add_parser("train", help="learn merges from text files")
-    t.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files or directories")
+    t.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
+    add_storage_argument(t)
     t.add_argument("--vocab-size", type=int, required=True, help="256 bytes + merges + special tokens")
     t.add_argument("--out", required=True, metavar="FILE", help="the tokenizer (JSON)")
     t.add_argument("--special-token", nargs="+", action="extend", default=[], metavar="TOKEN",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ._common import extra_import, print_json
+from ._common import add_storage_argument, extra_import, print_json
 
 
 def add_parsers(sub) -> None:
@@ -14,7 +14,8 @@ def add_parsers(sub) -> None:
                        description="Train forward and backward LSTM language models over word tokens (BPE-encoded "
                                    "text works too). Shows held-out perplexity per epoch and checkpoints to DIR after "
                                    "each epoch; --resume continues from DIR.")
-    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files or directories")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
+    add_storage_argument(p)
     p.add_argument("--out", required=True, metavar="DIR", help="the model directory (checkpointed after each epoch)")
     p.add_argument("--dim", type=int, default=128, help="embedding and projection size (default 128)")
     p.add_argument("--hidden", type=int, default=256, help="LSTM cell size (default 256)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from ._common import add_storage_argument
+
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("phrases", help="join frequent collocations (new york -> new_york)",
@@ -12,7 +14,8 @@ def add_parsers(sub) -> None:
                                    "the corpus with them joined to --out, one sentence per line. --passes 2 also joins "
                                    "phrases of phrases (new_york times -> new_york_times). --save-model keeps the "
                                    "phrases for 'wordspace train --phrases'.")
-    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files or directories")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
+    add_storage_argument(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the corpus with phrases joined")
     p.add_argument("--min-count", type=int, default=5, help="ignore words and pairs seen fewer times (default 5)")
     p.add_argument("--threshold", type=float, default=10.0,

@@ -3,7 +3,7 @@ extra ``[classify]``; transformers need ``[contextual]``, the language model ``[
 
 from __future__ import annotations
 
-from ._common import extra_import, print_json
+from ._common import add_storage_argument, extra_import, print_json
 
 
 def add_parsers(sub) -> None:
@@ -22,6 +22,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--corpus", nargs="+", metavar="FILE", default=None,
                    help="text for contextual models' examples (default: the bundled demo corpus; the sense task needs "
                         "text where both senses occur, such as Wikipedia)")
+    add_storage_argument(p)
     p.add_argument("--kind", choices=["auto", "static", "transformer", "lm"], default="auto",
                    help="what MODEL is (default: detected)")
     p.add_argument("--format", dest="vectors_format", default=None, help="read static vectors as this format")

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-
-from ._common import add_vectors_argument, load_vectors, print_json, print_neighbors, warn
+from ._common import add_vectors_argument, extra_import, load_vectors, print_json, print_neighbors, warn
 
 
 def add_parsers(sub) -> None:
@@ -16,6 +15,9 @@ def add_parsers(sub) -> None:
     p.add_argument("words", nargs="+", metavar="WORD", help="words to look up")
     p.add_argument("-k", type=int, default=10, help="neighbours per word (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="search a native model too large for one machine with its rows spread over a Dask cluster "
+                        "(tcp://HOST:PORT or local:N; extra [cluster]); every worker must be able to read VECTORS")
     p.set_defaults(func=cmd_neighbors)
 
     p = sub.add_parser("analogy", help="A : B :: C : ?")
@@ -48,8 +50,14 @@ def add_parsers(sub) -> None:
 
 
 def cmd_neighbors(args) -> int:
-    v = load_vectors(args.vectors, format=args.vectors_format)
-    answers = v.most_similar_batch(args.words, k=args.k)
+    if args.cluster is not None:
+        from ..cluster import ShardedIndex
+
+        with extra_import(lambda: ShardedIndex(args.vectors, args.cluster)) as index:
+            answers = index.most_similar_batch(args.words, k=args.k)
+    else:
+        v = load_vectors(args.vectors, format=args.vectors_format)
+        answers = v.most_similar_batch(args.words, k=args.k)
     results = dict(zip(args.words, answers))
     if args.json:
         print_json({w: [{"key": a.key, "score": a.score} for a in ans] for w, ans in results.items()})

@@ -9,10 +9,11 @@ import os
 import time
 
 from ..errors import InvalidParameterError
-from ._common import print_neighbors
+from ._common import add_storage_argument, extra_import, print_neighbors
 
 #: train options that are not trainer parameters
-_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet", "resume")
+_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet", "resume", "cluster", "sync_words",
+               "storage_options")
 #: what may be given with --resume (the model keeps its other parameters)
 _RESUME_OPTIONS = ("epochs", "alpha", "min_alpha", "workers")
 
@@ -57,7 +58,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("train", help="train word vectors on text files",
                        description="Train word vectors on CORPUS (files or directories; .gz/.bz2/.xz read directly). "
                                    "Options left out take the algorithm's own default.")
-    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files or directories, one sentence per line")
+    p.add_argument("corpus", nargs="+", metavar="CORPUS",
+                   help="text files, directories, globs or URLs (s3://, gs://, hdfs://, https://), one sentence per line")
     p.add_argument("--out", required=True, metavar="PATH",
                    help="output: .bin word2vec binary, .txt/.vec word2vec text, anything else the native format")
     p.add_argument("--algorithm", choices=list(ALGORITHMS), default="word2vec", help="what to train (default word2vec)")
@@ -77,6 +79,12 @@ def add_parsers(sub) -> None:
                    help="continue training MODEL (a native model written by wordspace train) on CORPUS: its words "
                         "keep their rows, new words reaching its min_count are added; with --epochs, --alpha, "
                         "--min-alpha and --workers only")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS",
+                   help="count and train on a Dask cluster (extra [cluster]): tcp://HOST:PORT of a running scheduler, "
+                        "or local:N to start N local worker processes; the corpus must be readable by every worker")
+    p.add_argument("--sync-words", type=int, default=None, metavar="N",
+                   help="with --cluster: words trained across the cluster between synchronisations (default 500000)")
+    add_storage_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
@@ -100,6 +108,8 @@ def cmd_train(args) -> int:
     given = {k: v for k, v in vars(args).items() if k not in _NOT_PARAMS and not k.startswith("_")
              and k != "func" and k != "command" and v is not None}
     if args.resume is not None:
+        if args.cluster is not None:
+            raise InvalidParameterError("--resume continues a model on this machine; it does not take --cluster")
         return _resume(args, fmt, given)
     cls = ALGORITHMS[args.algorithm]
     accepted = set(cls.parameters())
@@ -113,8 +123,13 @@ def cmd_train(args) -> int:
     model.validate_params()  # parameter errors before reading a large corpus
     if args.kind is not None:
         model.check_export(args.kind)
+    if args.sync_words is not None and args.cluster is None:
+        raise InvalidParameterError("--sync-words applies to training on a cluster; give --cluster too")
     t0 = time.perf_counter()
-    model.fit(args.corpus)
+    if args.cluster is not None:
+        extra_import(lambda: model.fit(args.corpus, cluster=args.cluster, sync_words=args.sync_words))
+    else:
+        model.fit(args.corpus)
     _write(model, args, fmt, t0)
     return 0
 
@@ -130,6 +145,11 @@ def _write(model, args, fmt: str, t0: float) -> None:
     print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
           f"{st.get('raw_tokens', st.get('tokens', 0)):,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
           f"final loss {model.loss_history_[-1]:.4f}")
+    c = st.get("cluster")
+    if c and "syncs" in c:
+        lost = f"; {len(c['recovered'])} lost worker(s) replaced" if c.get("recovered") else ""
+        print(f"cluster: {c['workers']} workers, {c['syncs']} synchronisations of {c['bytes_per_sync'] / 1e6:.1f} MB "
+              f"on average (both ways){lost}")
 
 
 def _resume(args, fmt: str, given: dict) -> int:

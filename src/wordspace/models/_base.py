@@ -112,7 +112,7 @@ class Trainer:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     # -- the life cycle --------------------------------------------------------------------
-    def fit(self, corpus, *, encoded=None):
+    def fit(self, corpus, *, encoded=None, cluster=None, sync_words: int | None = None):
         """Build the vocabulary from ``corpus`` and train.
 
         Parameters
@@ -122,6 +122,13 @@ class Trainer:
         encoded : EncodedCorpus, optional
             A corpus already encoded by :func:`wordspace.corpus.encode_corpus` (``corpus`` is
             then ignored): lets several models share one read.
+        cluster : str or distributed.Client, optional
+            Count and train on a Dask cluster (extra ``[cluster]``): ``"local:N"`` starts N
+            local worker processes, ``"tcp://HOST:PORT"`` joins a running scheduler. ``corpus``
+            must then be files or URLs every worker can read. See :mod:`wordspace.cluster`.
+        sync_words : int, optional
+            With ``cluster``: words trained across the cluster between two synchronisations
+            of the workers' replicas (default 500,000).
 
         Returns
         -------
@@ -137,14 +144,24 @@ class Trainer:
             Training diverged (the loss or the vectors became NaN or infinite).
         """
         self.validate_params()
-        encoded = self._read_corpus(corpus, encoded)
-        workers = self._resolve_workers()
+        if cluster is not None and encoded is not None:
+            raise InvalidParameterError("give either encoded (a corpus read here) or cluster, not both", param="cluster")
+        if sync_words is not None:
+            validate_params({"sync_words": sync_words}, {"sync_words": [Interval(int, 1, None)]}, type(self).__name__)
+        if cluster is None:
+            encoded = self._read_corpus(corpus, encoded)
+            workers = self._resolve_workers()
         self.loss_history_, self.history_ = [], []
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
-            with numba_threads(workers):
-                self._fit(encoded, workers)
+            if cluster is not None:
+                from ..cluster import SYNC_WORDS, fit_on_cluster
+
+                fit_on_cluster(self, corpus, cluster, sync_words or SYNC_WORDS)
+            else:
+                with numba_threads(workers):
+                    self._fit(encoded, workers)
         except (ZeroDivisionError, FloatingPointError, OverflowError) as exc:
             raise self._diverged(f"the arithmetic failed ({exc})") from None
         vectors = self.current_vectors()

@@ -1,0 +1,360 @@
+"""Past one machine, against real components: a Dask LocalCluster of worker processes,
+`dask scheduler` and `dask worker` started as commands, moto's S3 server and an HTTP server on
+loopback ports, worker processes killed during training. Vocabulary and co-occurrences are
+compared exactly with one machine's; training quality with a margin."""
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("fsspec")
+
+from wordspace import FastText, GloVe, Word2Vec, load  # noqa: E402
+from wordspace.callbacks import Callback  # noqa: E402
+from wordspace.cluster import (ShardedIndex, count_vocabulary, cooccurrences_on_cluster, plan_pieces,  # noqa: E402
+                               _workers)
+from wordspace.cooccur import count_cooccurrences  # noqa: E402
+from wordspace.corpus import count_pieces, encode_corpus, encode_pieces  # noqa: E402
+from wordspace.errors import ClusterError, CorpusError, InvalidParameterError  # noqa: E402
+from wordspace.textfiles import storage_options  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _local_cluster(n=2):
+    import logging
+
+    lc = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.CRITICAL, host="127.0.0.1")
+    return distributed.Client(lc)
+
+
+@pytest.fixture(scope="module")
+def client():
+    c = _local_cluster(2)
+    yield c
+    cl = c.cluster
+    c.close()
+    cl.close()
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory, demo_corpus):
+    """The demo corpus as a plain file, a gzip file and a directory of both (with awkward bytes
+    at the edges: a byte-order mark, CRLF line ends, a last line without a newline)."""
+    d = tmp_path_factory.mktemp("cluster")
+    with gzip.open(demo_corpus, "rt") as fh:
+        lines = fh.read().splitlines()
+    plain = d / "corpus" / "a.txt"
+    plain.parent.mkdir()
+    plain.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines[:18000]).encode() + b"\r\nlast line without newline")
+    with gzip.open(d / "corpus" / "b.txt.gz", "wt") as fh:
+        fh.write("\n".join(lines[18000:]) + "\n")
+    return {"dir": str(plain.parent), "plain": str(plain), "gz": str(d / "corpus" / "b.txt.gz"), "root": d}
+
+
+def test_pieces_cover_every_line_exactly_once(texts):
+    files = [texts["plain"], texts["gz"]]
+    one = encode_corpus(files, min_count=1)
+    for n_parts, piece_bytes in ((3, 997), (2, 1 << 20), (5, 40_000)):
+        pieces = plan_pieces(files, n_parts, piece_bytes)
+        assert len(pieces) >= n_parts
+        total: dict = {}
+        raw = 0
+        for p in pieces:
+            words, counts, r, _ = count_pieces([p.blocks()])
+            raw += r
+            for w, c in zip(words, counts.tolist()):
+                total[w] = total.get(w, 0) + c
+        assert raw == one.raw_tokens
+        assert total == dict(zip(one.words, one.counts.tolist()))
+    # the byte ranges of the plain file, encoded in order, are the file's token stream
+    ranges = [p for p in plan_pieces([texts["plain"]], 4, 1 << 14)]
+    assert all(p.end >= 0 for p in ranges) and len(ranges) > 4
+    whole = encode_corpus(texts["plain"], min_count=1)
+    parts = encode_pieces([p.blocks() for p in ranges], whole.words, whole.counts)
+    np.testing.assert_array_equal(parts.tokens, whole.tokens)
+    np.testing.assert_array_equal(parts.offsets, whole.offsets)
+
+
+def test_vocabulary_counted_on_the_cluster_is_identical(client, texts):
+    for min_count, max_vocab in ((1, None), (3, 2000)):
+        pieces = plan_pieces([texts["plain"], texts["gz"]], 2, 1 << 18)
+        got = count_vocabulary(client, pieces, min_count=min_count, max_vocab=max_vocab, max_sentence_length=10_000)
+        want = encode_corpus(texts["dir"], min_count=min_count, max_vocab=max_vocab)
+        assert got["words"] == want.words
+        np.testing.assert_array_equal(got["counts"], want.counts)
+        assert got["raw_tokens"] == want.raw_tokens
+
+
+def test_cooccurrences_on_the_cluster_equal_one_machine(client, texts):
+    files = [texts["plain"], texts["gz"]]
+    pieces = plan_pieces(files, 2, 1 << 18)
+    vocab = count_vocabulary(client, pieces, min_count=5, max_vocab=None, max_sentence_length=10_000)
+    enc = encode_corpus(files, min_count=5)
+    for weighting in ("uniform", "harmonic"):
+        # a small budget: each worker and the single machine spill runs to disk and merge them
+        co, stats = cooccurrences_on_cluster(client, pieces, vocab, _workers(client), window=8, weighting=weighting,
+                                             memory=2, max_sentence_length=10_000)
+        one = count_cooccurrences(enc, window=8, weighting=weighting, memory=2, workers=2)
+        assert one.spilled and stats["tokens"] == enc.n_tokens
+        np.testing.assert_array_equal(co.rows, one.rows)
+        np.testing.assert_array_equal(co.cols, one.cols)
+        np.testing.assert_array_equal(co.values, one.values)
+    g = GloVe(dim=20, epochs=3, min_count=5, window=8, progress=False).fit(files, cluster=client)
+    assert g.corpus_stats_["cooccurrences"] == one.nnz and len(g.vectors_) == len(enc.words)
+
+
+def _agreement(a, b, words) -> float:
+    """Spearman correlation of the pairwise cosines of ``words`` in two models."""
+    from wordspace.evaluate import spearman
+
+    ua = np.stack([a[w] / np.linalg.norm(a[w]) for w in words])
+    ub = np.stack([b[w] / np.linalg.norm(b[w]) for w in words])
+    iu = np.triu_indices(len(words), 1)
+    return spearman((ua @ ua.T)[iu], (ub @ ub.T)[iu])
+
+
+def test_word2vec_on_the_cluster_learns_what_one_machine_learns(client, texts):
+    """Two replicas synchronised every 100k words against one machine: the final loss within
+    5%, and the geometry of the 300 most frequent words agrees with one machine's about as well
+    as a second single-machine run with another seed does."""
+    kw = dict(dim=50, epochs=3, window=5, min_count=5, progress=False)
+    one = Word2Vec(workers=2, seed=1, **kw).fit(texts["dir"])
+    two = Word2Vec(workers=2, seed=2, **kw).fit(texts["dir"])
+    dist = Word2Vec(seed=1, **kw).fit(texts["dir"], cluster=client, sync_words=100_000)
+    assert dist.vectors_.keys == one.vectors_.keys
+    assert abs(dist.loss_history_[-1] - one.loss_history_[-1]) < 0.05 * one.loss_history_[-1]
+    assert dist.loss_history_[-1] < dist.loss_history_[0]
+    words = list(one.vectors_.keys[20:320])
+    assert _agreement(dist.vectors_, one.vectors_, words) > _agreement(two.vectors_, one.vectors_, words) - 0.08
+    info = dist.corpus_stats_["cluster"]
+    assert info["workers"] == 2 and info["syncs"] >= 3 * 7 and info["bytes_per_sync"] > 0
+    assert sum(info["words_per_worker"]) == one.corpus_stats_["tokens"]
+    # random vectors agree far less: the comparison can fail
+    rnd = type(one.vectors_)(list(one.vectors_.keys), np.random.default_rng(0).normal(size=one.vectors_.matrix.shape))
+    assert _agreement(rnd, one.vectors_, words) < 0.2
+
+
+def test_fasttext_on_the_cluster(client, texts):
+    m = FastText(dim=20, epochs=2, buckets=20_000, min_count=5, progress=False).fit(texts["plain"], cluster=client,
+                                                                                  sync_words=100_000)
+    assert m.loss_history_[-1] < 3.5 and m.corpus_stats_["cluster"]["workers"] == 2
+    assert np.isfinite(m.vectors_["kingdomz"]).all()  # subwords of an unseen word
+
+
+class _Kill(Callback):
+    """Kills a worker process (SIGKILL, as a crash or the out-of-memory killer would) at the end
+    of the given epochs."""
+
+    def __init__(self, client, epochs):
+        self.client, self.epochs, self.killed = client, set(epochs), []
+
+    def on_epoch_end(self, model, epoch, logs):
+        if epoch in self.epochs:
+            addr, pid = sorted(self.client.run(os.getpid).items())[0]
+            os.kill(pid, signal.SIGKILL)
+            self.killed.append(addr)
+
+
+def test_a_worker_killed_during_training_is_replaced(texts):
+    c = _local_cluster(2)
+    try:
+        kill = _Kill(c, [1])
+        m = Word2Vec(dim=30, epochs=3, min_count=5, progress=False, callbacks=[kill]).fit(
+            texts["plain"], cluster=c, sync_words=100_000)
+        assert kill.killed and m.corpus_stats_["cluster"]["recovered"][0]["lost"] == kill.killed[0]
+        assert len(m.loss_history_) == 3 and np.isfinite(m.vectors_.matrix).all()
+        assert m.loss_history_[-1] < 3.0
+    finally:
+        cl = c.cluster
+        c.close()
+        cl.close()
+
+
+def test_workers_dying_too_often_stop_the_job_and_nothing_is_written(texts, tmp_path, monkeypatch):
+    import wordspace.cluster as wc
+
+    monkeypatch.setattr(wc, "RETRIES", 1)
+    c = _local_cluster(2)
+    out = tmp_path / "never.bin"
+    try:
+        model = Word2Vec(dim=20, epochs=3, min_count=5, progress=False, callbacks=[_Kill(c, [1, 2])])
+        with pytest.raises(ClusterError, match="workers died 2 times during training.*nothing was written"):
+            model.fit(texts["plain"], cluster=c, sync_words=100_000)
+        assert not out.exists()
+    finally:
+        cl = c.cluster
+        c.close()
+        cl.close()
+
+
+def test_dask_scheduler_and_workers_as_separate_processes(texts, tmp_path):
+    """`dask scheduler` and `dask worker` (two processes) on loopback; `wordspace train
+    --cluster tcp://...` in a third; the vocabulary equals one machine's."""
+    sched_file = tmp_path / "scheduler.json"
+    env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
+    procs = [subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(_free_port()),
+                               "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        for _ in range(300):
+            if sched_file.exists() and sched_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(subprocess.Popen(["dask", "worker", "--scheduler-file", str(sched_file), "--nworkers", "2",
+                                       "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        assert address.startswith("tcp://127.0.0.1:")
+        with distributed.Client(address, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        out = tmp_path / "v.bin"
+        r = subprocess.run([sys.executable, "-m", "wordspace.cli", "train", texts["dir"], "--out", str(out),
+                            "--cluster", address, "--dim", "20", "--epochs", "1", "--min-count", "5", "--quiet"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        v = load(str(out))
+        want = encode_corpus(texts["dir"], min_count=5)
+        assert list(v.keys) == want.words
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def s3(texts):
+    """moto's S3 server on a loopback port, with the corpus uploaded under s3://corpus/text/."""
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto")
+    port = _free_port()
+    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        import s3fs
+
+        opts = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "testing", "secret": "testing"}
+        fs = s3fs.S3FileSystem(**opts)
+        fs.mkdir("corpus")
+        fs.put(texts["plain"], "corpus/text/a.txt")
+        fs.put(texts["gz"], "corpus/text/b.txt.gz")
+        fs.put(texts["gz"], "corpus/text/.hidden.gz")
+        yield opts
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_corpora_in_s3(s3, texts, client):
+    want = encode_corpus(texts["dir"], min_count=2)
+    with storage_options(s3):
+        got = encode_corpus("s3://corpus/text/", min_count=2)  # a prefix, read like a directory
+        np.testing.assert_array_equal(got.tokens, want.tokens)
+        assert got.words == want.words
+        gz = encode_corpus("s3://corpus/text/*.gz", min_count=2)  # a glob of objects
+        assert gz.raw_tokens == encode_corpus(texts["gz"], min_count=2).raw_tokens
+        with pytest.raises(CorpusError, match="'s3://corpus/missing.txt' does not exist"):
+            encode_corpus("s3://corpus/missing.txt")
+        m = Word2Vec(dim=20, epochs=1, min_count=2, progress=False).fit("s3://corpus/text/", cluster=client)
+        assert m.vectors_.keys == want.words  # the workers read S3 with the same options
+    with pytest.raises(CorpusError):  # without the endpoint: real AWS is not reachable, or refuses
+        with storage_options({"endpoint_url": "http://127.0.0.1:9", "key": "x", "secret": "y"}):
+            encode_corpus("s3://corpus/text/a.txt")
+
+
+def test_cli_reads_s3_with_storage_options(s3, tmp_path, run):
+    out = tmp_path / "v.txt"
+    code, stdout, err = run(["train", "s3://corpus/text/a.txt", "--out", str(out), "--dim", "10", "--epochs", "1",
+                             "--storage-options", json.dumps(s3), "--quiet"])
+    assert code == 0, err
+    assert out.read_text().split("\n", 1)[0].split()[1] == "10"
+    for bad, msg in (("{oops", "--storage-options must be a JSON object"), ("[1, 2]", "must be a JSON object")):
+        code, _, err = run(["train", "s3://corpus/text/a.txt", "--out", str(tmp_path / "x.bin"),
+                            "--storage-options", bad])
+        assert code == 1 and msg in err and len(err.strip().splitlines()) == 1
+
+
+def test_corpus_over_http(texts, tmp_path):
+    """An https-style URL served by a real HTTP server on loopback (fsspec's HTTP filesystem)."""
+    pytest.importorskip("aiohttp")
+    import functools
+    import http.server
+
+    shutil.copy(texts["gz"], tmp_path / "b.txt.gz")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def copyfile(self, src, dst):
+            try:
+                shutil.copyfileobj(src, dst)
+            except (BrokenPipeError, ConnectionResetError):  # the client read what it needed
+                self.close_connection = True
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/b.txt.gz"
+        got = encode_corpus(url, min_count=1)
+        want = encode_corpus(texts["gz"], min_count=1)
+        np.testing.assert_array_equal(got.tokens, want.tokens)
+        with pytest.raises(CorpusError, match="does not exist"):
+            encode_corpus(f"http://127.0.0.1:{server.server_address[1]}/nothing.txt")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_sharded_neighbours_equal_one_machine(client, texts, tmp_path, run):
+    m = Word2Vec(dim=30, epochs=1, min_count=3, progress=False, workers=2).fit(texts["plain"])
+    path = tmp_path / "native"
+    m.vectors_.save(path, format="native")
+    words = list(m.vectors_.keys[:400:7])
+    want = load(path).most_similar_batch(words, k=8)
+    with ShardedIndex(path, client) as index:
+        assert len(index.shards) == 2
+        got = index.most_similar_batch(words, k=8)
+    assert [[a.key for a in row] for row in got] == [[a.key for a in row] for row in want]
+    np.testing.assert_allclose([[a.score for a in row] for row in got], [[a.score for a in row] for row in want],
+                               atol=1e-5)
+    code, out, err = run(["neighbors", str(path), words[3], "-k", "3", "--json", "--cluster", client.scheduler.address])
+    assert code == 0, err
+    assert [a["key"] for a in json.loads(out)[words[3]]] == [a.key for a in want[3][:3]]
+
+
+def test_bad_cluster_input(texts, tmp_path, run):
+    out = str(tmp_path / "v.bin")
+    for argv, msg in ((["--cluster", "local:0"], "'local:N' needs N >= 1"),
+                      (["--cluster", "somewhere"], "cluster must be 'local:N' or a scheduler address"),
+                      (["--sync-words", "1000"], "--sync-words applies to training on a cluster"),
+                      (["--cluster", "local:1", "--sync-words", "0"], "--sync-words")):
+        code, _, err = run(["train", texts["plain"], "--out", out] + argv)
+        assert code == 1 and msg in err and len(err.strip().splitlines()) == 1, (argv, err)
+    assert not os.path.exists(out)
+    with pytest.raises(InvalidParameterError, match="pass paths, not sentences in memory"):
+        Word2Vec(progress=False).fit([["a", "b"]], cluster="local:1")
