@@ -94,46 +94,105 @@ class Subwords:
 
     Parameters
     ----------
-    matrix : ndarray of shape (buckets, dim)
-        One row per hash bucket.
+    matrix : ndarray of shape (buckets, dim), or (len(ids), dim) with ``ids``
+        One row per hash bucket; or, compact, the rows of the buckets ``ids`` only.
     min_n, max_n : int
         n-gram lengths, in characters, of ``<word>``.
+    ids : ndarray of int, optional
+        Sorted, distinct bucket numbers of the rows of a compact table; every other bucket's
+        row is zero. wordspace's trainer keeps the rows no vocabulary word uses at zero, so its
+        models are stored this way, their size following the n-grams that occur.
+    buckets : int, optional
+        The number of buckets of a compact table (required with ``ids``).
 
     The vector of a word outside the vocabulary is the mean of its n-gram rows (fastText's
     ``getWordVector``); a word with no n-gram (``max_n == 0``) gets a zero vector.
     """
 
-    def __init__(self, matrix: np.ndarray, min_n: int = 3, max_n: int = 6):
+    def __init__(self, matrix: np.ndarray, min_n: int = 3, max_n: int = 6, *, ids=None, buckets: int | None = None):
         matrix = matrix if isinstance(matrix, np.ndarray) and matrix.dtype == np.float32 else np.asarray(matrix, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] < 1:
-            raise InvalidParameterError(f"the n-gram matrix must be 2-D with at least one row, got shape {matrix.shape}")
-        _check(min_n, max_n, matrix.shape[0])
+        if matrix.ndim != 2:
+            raise InvalidParameterError(f"the n-gram matrix must be 2-D, got shape {matrix.shape}")
+        if ids is None:
+            if matrix.shape[0] < 1:
+                raise InvalidParameterError(f"the n-gram matrix must have at least one row, got shape {matrix.shape}")
+            buckets = matrix.shape[0]
+        else:
+            ids = np.asarray(ids)
+            if buckets is None or isinstance(buckets, bool) or int(buckets) < 1:
+                raise InvalidParameterError("a compact n-gram table needs buckets >= 1")
+            if ids.ndim != 1 or ids.shape[0] != matrix.shape[0] or not np.issubdtype(ids.dtype, np.integer):
+                raise InvalidParameterError(f"a compact n-gram table needs one integer bucket per row: {ids.shape[0] if ids.ndim else 0} "
+                                            f"ids for {matrix.shape[0]} rows")
+            ids = ids.astype(np.int64)
+            if ids.shape[0] and (ids[0] < 0 or ids[-1] >= int(buckets) or (np.diff(ids) <= 0).any()):
+                raise InvalidParameterError(f"the bucket ids of a compact n-gram table must be sorted, distinct and in "
+                                            f"[0, {int(buckets)})")
+        _check(min_n, max_n, int(buckets))
         self.matrix = matrix
+        self.ids = ids
+        self._buckets = int(buckets)
         self.min_n = int(min_n)
         self.max_n = int(max_n)
 
+    @classmethod
+    def compact_of(cls, matrix: np.ndarray, used, min_n: int = 3, max_n: int = 6) -> "Subwords":
+        """The rows ``used`` (bucket numbers, any order, repeats allowed) of a full ``matrix``."""
+        ids = np.unique(np.asarray(used, dtype=np.int64))
+        return cls(np.ascontiguousarray(matrix[ids], dtype=np.float32), min_n, max_n, ids=ids, buckets=matrix.shape[0])
+
     @property
     def buckets(self) -> int:
-        return int(self.matrix.shape[0])
+        return self._buckets
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def is_compact(self) -> bool:
+        return self.ids is not None
+
+    def rows(self, buckets: np.ndarray) -> np.ndarray:
+        """``(len(buckets), dim)`` float32: the rows of these bucket numbers (zero for a bucket a
+        compact table does not hold)."""
+        buckets = np.asarray(buckets, dtype=np.int64)
+        if self.ids is None:
+            return np.asarray(self.matrix[buckets], dtype=np.float32)
+        out = np.zeros((buckets.shape[0], self.dim), dtype=np.float32)
+        if self.ids.shape[0]:
+            pos = np.minimum(np.searchsorted(self.ids, buckets), self.ids.shape[0] - 1)
+            hit = self.ids[pos] == buckets
+            out[hit] = self.matrix[pos[hit]]
+        return out
+
+    def full(self) -> np.ndarray:
+        """The ``(buckets, dim)`` matrix (allocated for a compact table)."""
+        if self.ids is None:
+            return self.matrix
+        out = np.zeros((self._buckets, self.dim), dtype=np.float32)
+        out[self.ids] = self.matrix
+        return out
 
     def ngrams(self, word: str) -> list[str]:
         """The n-grams of ``word`` under these settings."""
         return ngrams(word, self.min_n, self.max_n)
 
     def buckets_of(self, word: str) -> np.ndarray:
-        """The matrix row of each n-gram of ``word``."""
+        """The bucket of each n-gram of ``word``."""
         return ngram_buckets(word, self.min_n, self.max_n, self.buckets)
 
     def vector(self, word: str) -> np.ndarray:
         """The mean of the n-gram rows of ``word`` (float32, shape (dim,))."""
         rows = self.buckets_of(word)
         if rows.shape[0] == 0:
-            return np.zeros(self.matrix.shape[1], dtype=np.float32)
-        return np.asarray(self.matrix[rows], dtype=np.float32).mean(axis=0, dtype=np.float64).astype(np.float32)
+            return np.zeros(self.dim, dtype=np.float32)
+        return self.rows(rows).mean(axis=0, dtype=np.float64).astype(np.float32)
 
     def config(self) -> dict:
         """The settings stored beside the matrix in files."""
         return {"min_n": self.min_n, "max_n": self.max_n, "buckets": self.buckets, "hash": "fnv1a32-fasttext"}
 
     def __repr__(self) -> str:
-        return f"Subwords({self.buckets:,} buckets x {self.matrix.shape[1]} dims, n={self.min_n}..{self.max_n})"
+        held = f", {self.matrix.shape[0]:,} held" if self.ids is not None else ""
+        return f"Subwords({self.buckets:,} buckets{held} x {self.dim} dims, n={self.min_n}..{self.max_n})"

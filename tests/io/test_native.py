@@ -97,3 +97,35 @@ def test_limit_on_a_native_model(tmp_path, vecs):
     np.testing.assert_array_equal(head.matrix, vecs.matrix[:3])
     with pytest.raises(ValueError, match="'limit' parameter must be an int in the range \\[1, inf\\)"):
         wordspace.load(tmp_path / "m", limit=0)
+
+
+@pytest.mark.parametrize(
+    "damage,match",
+    [
+        (lambda p: np.save(p / "ngram_ids.npy", np.array([0, 3, 2], "<i8")), "sorted, distinct"),
+        (lambda p: np.save(p / "ngram_ids.npy", np.array([0, 2, 5], "<i8")), "sorted, distinct and in \\[0, 5\\)"),
+        (lambda p: np.save(p / "ngram_ids.npy", np.array([0, 2], "<i8")), r"expects int64 \(3,\)"),
+        (lambda p: np.save(p / "ngram_ids.npy", np.array([0, 2, 3], "<f8")), "expects int64"),
+        (lambda p: (p / "ngram_ids.npy").write_bytes((p / "ngram_ids.npy").read_bytes()[:-8]), "truncated"),
+        (lambda p: (p / "ngram_ids.npy").unlink(), "ngram_ids.npy is missing"),
+        (lambda p: _header(p, rows=9), "'rows' is 9"),
+        (lambda p: _header(p, rows=True), "'rows' is True"),
+        (lambda p: np.save(p / "ngrams.npy", np.zeros((5, 3), np.float32)), r"expects float32 \(3, 3\)"),
+    ],
+)
+def test_damaged_compact_ngram_tables(tmp_path, damage, match):
+    import os
+    import shutil
+
+    golden = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "native_v3")
+    path = tmp_path / "model"
+    shutil.copytree(golden, path)
+    damage(path)
+    with pytest.raises(FormatError, match=match):
+        wordspace.load(path)
+
+
+def _header(path, **subwords):
+    h = json.loads((path / "wordspace.json").read_text())
+    h["subwords"].update(subwords)
+    (path / "wordspace.json").write_text(json.dumps(h))

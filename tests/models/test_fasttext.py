@@ -2,6 +2,8 @@
 inflections of words removed from the corpus), determinism, saving, and quality on real text."""
 
 
+import os
+
 import numpy as np
 import pytest
 from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
@@ -136,7 +138,21 @@ def test_native_round_trip_keeps_subwords(model, tmp_path):
     import json
 
     header = json.loads((path / "wordspace.json").read_text())
-    assert header["version"] == 2 and header["subwords"]["buckets"] == 200_000
+    assert header["version"] == 3 and header["subwords"]["buckets"] == 200_000
+    # only the buckets the vocabulary's n-grams fall in are stored; the others are zero in the
+    # trainer's matrix, so the compact table and the full one give the same vectors
+    sub = model.vectors_.subwords
+    rows = header["subwords"]["rows"]
+    assert sub.is_compact and rows == sub.matrix.shape[0] < 200_000
+    full = model.input_matrix_[len(model.vocab_.words):]
+    assert not full[np.setdiff1d(np.arange(200_000), sub.ids)].any()
+    np.testing.assert_array_equal(sub.full(), full)
+    from wordspace.subwords import Subwords
+
+    whole = Subwords(full, sub.min_n, sub.max_n)
+    for w in ("zerubbabelz", "qqqq", "lordship", "x"):
+        np.testing.assert_array_equal(back.subwords.vector(w), whole.vector(w))
+    assert os.path.getsize(path / "ngrams.npy") < rows * model.dim * 4 + 1024
     model.vectors_.save(tmp_path / "ft.vec")  # word2vec text: known words only
     vec = Vectors.load(tmp_path / "ft.vec")
     assert len(vec) == len(model.vectors_) and vec.subwords is None

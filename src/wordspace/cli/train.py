@@ -83,7 +83,8 @@ def add_parsers(sub) -> None:
                    help="count and train on a Dask cluster (extra [cluster]): tcp://HOST:PORT of a running scheduler, "
                         "or local:N to start N local worker processes; the corpus must be readable by every worker")
     p.add_argument("--sync-words", type=int, default=None, metavar="N",
-                   help="with --cluster: words trained across the cluster between synchronisations (default 500000)")
+                   help="with --cluster: words trained across the cluster between synchronisations (default 500000; "
+                        "250000 for CBOW)")
     add_storage_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)

@@ -16,6 +16,14 @@ vectors have them, so plain vectors stay readable by readers of version 1::
                                                       "hash": "fnv1a32-fasttext"}
       ngrams.npy       (B, D) float32: row ``fnv1a32(ngram) % B`` (see wordspace.subwords)
 
+Version 3 is version 2 with a compact n-gram table, written when the subword vectors are compact
+(wordspace's own fastText trainer keeps the rows no vocabulary word uses at zero, so only the
+rows that occur are stored; vectors are identical)::
+
+      wordspace.json   ... "version": 3, "subwords": {..., "buckets": B, "rows": R}
+      ngrams.npy       (R, D) float32: the rows of the buckets in ngram_ids.npy, in that order
+      ngram_ids.npy    (R,) int64: sorted, distinct bucket numbers in [0, B); other buckets are zero
+
 No pickle anywhere: .npy files are loaded with ``allow_pickle=False``.
 """
 
@@ -32,7 +40,7 @@ from ..atomic import atomic_dir
 __all__ = ["save_native", "load_native", "load_extra_array", "is_native", "FORMAT_VERSION"]
 
 FORMAT_NAME = "wordspace-vectors"
-FORMAT_VERSION = 2  # the newest version this module reads and writes
+FORMAT_VERSION = 3  # the newest version this module reads and writes
 SUBWORD_HASH = "fnv1a32-fasttext"
 HEADER = "wordspace.json"
 
@@ -80,9 +88,11 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
         subwords = getattr(vectors, "subwords", None)
         if subwords is not None:
             np.save(os.path.join(tmp, "ngrams.npy"), np.ascontiguousarray(subwords.matrix, dtype=np.float32))
+            if subwords.is_compact:
+                np.save(os.path.join(tmp, "ngram_ids.npy"), np.ascontiguousarray(subwords.ids, dtype="<i8"))
         header = {
             "format": FORMAT_NAME,
-            "version": 1 if subwords is None else 2,
+            "version": 1 if subwords is None else 3 if subwords.is_compact else 2,
             "n_keys": len(vectors),
             "dim": vectors.dim,
             "dtype": "float32",
@@ -92,6 +102,8 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
         }
         if subwords is not None:
             header["subwords"] = subwords.config()
+            if subwords.is_compact:
+                header["subwords"]["rows"] = int(subwords.matrix.shape[0])
         with open(os.path.join(tmp, HEADER), "w", encoding="utf-8") as fh:
             json.dump(header, fh, indent=2, sort_keys=True, default=_json_default)
             fh.write("\n")
@@ -274,8 +286,36 @@ def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
             or (ints["max_n"] and ints["min_n"] > ints["max_n"]):
         raise FormatError(f"'{hpath}': bad subword settings {conf!r} (min_n 1..{MAX_NGRAM}, max_n 0 or min_n..{MAX_NGRAM}, "
                           "buckets >= 1)")
-    grams = _open_npy(_member(path, "ngrams.npy"), (ints["buckets"], dim), mmap)
-    return Subwords(grams, ints["min_n"], ints["max_n"])
+    if header["version"] < 3 or "rows" not in conf:
+        grams = _open_npy(_member(path, "ngrams.npy"), (ints["buckets"], dim), mmap)
+        return Subwords(grams, ints["min_n"], ints["max_n"])
+    rows = conf["rows"]
+    if not isinstance(rows, int) or isinstance(rows, bool) or not 0 <= rows <= ints["buckets"]:
+        raise FormatError(f"'{hpath}': 'rows' is {rows!r}; a compact n-gram table holds 0..{ints['buckets']} rows")
+    grams = _open_npy(_member(path, "ngrams.npy"), (rows, dim), mmap)
+    ids = _open_ids(_member(path, "ngram_ids.npy"), rows, ints["buckets"])
+    return Subwords(grams, ints["min_n"], ints["max_n"], ids=ids, buckets=ints["buckets"])
+
+
+def _open_ids(path: str, n: int, buckets: int) -> np.ndarray:
+    """The bucket numbers of a compact n-gram table: ``n`` little-endian int64, sorted, distinct,
+    in ``[0, buckets)``; checked against the file's size before reading."""
+    try:
+        with open(path, "rb") as fh:
+            got, fortran, dtype, offset = npy_header(fh)
+    except Exception as exc:  # noqa: BLE001
+        raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file ({type(exc).__name__}: {exc})") from None
+    if dtype != np.dtype("<i8") or fortran or tuple(got) != (n,):
+        raise FormatError(f"'{path}' holds {dtype} {tuple(got)}; the header expects int64 ({n},)")
+    if os.path.getsize(path) != offset + 8 * n:
+        raise FormatError(f"'{path}' is {os.path.getsize(path):,} bytes; {n:,} bucket ids take {offset + 8 * n:,}: the "
+                          "file is truncated or damaged")
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        ids = np.fromfile(fh, dtype="<i8", count=n)
+    if n and (ids[0] < 0 or ids[-1] >= buckets or (np.diff(ids) <= 0).any()):
+        raise FormatError(f"'{path}': the bucket ids must be sorted, distinct and in [0, {buckets}); the file is damaged")
+    return ids
 
 
 def load_extra_array(path: str, name: str, shape: tuple) -> np.ndarray:

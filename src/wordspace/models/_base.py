@@ -128,7 +128,8 @@ class Trainer:
             must then be files or URLs every worker can read. See :mod:`wordspace.cluster`.
         sync_words : int, optional
             With ``cluster``: words trained across the cluster between two synchronisations
-            of the workers' replicas (default 500,000).
+            of the workers' replicas (default 500,000; 250,000 for CBOW, whose learning rate
+            is three times skip-gram's).
 
         Returns
         -------
@@ -156,9 +157,9 @@ class Trainer:
             cb.on_train_begin(self)
         try:
             if cluster is not None:
-                from ..cluster import SYNC_WORDS, fit_on_cluster
+                from ..cluster import fit_on_cluster
 
-                fit_on_cluster(self, corpus, cluster, sync_words or SYNC_WORDS)
+                fit_on_cluster(self, corpus, cluster, sync_words)
             else:
                 with numba_threads(workers):
                     self._fit(encoded, workers)

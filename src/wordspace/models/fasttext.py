@@ -120,17 +120,32 @@ class FastText(Word2Vec):
         from ..io.native import load_extra_array
 
         n = len(self.vocab_)
-        if vectors.subwords is None or vectors.subwords.matrix.shape[0] != self.buckets:
+        if vectors.subwords is None or vectors.subwords.buckets != self.buckets:
             raise FormatError(f"'{path}': the n-gram rows of the fastText trainer are missing or of another size")
         words = load_extra_array(path, "word_rows", (n, self.dim))
-        self.input_matrix_ = np.concatenate([words, np.asarray(vectors.subwords.matrix, dtype=REAL)])
+        self.input_matrix_ = np.concatenate([words, np.asarray(vectors.subwords.full(), dtype=REAL)])
         self.output_matrix_ = load_extra_array(path, "output_matrix", (n, self.dim))
         self._sub_off, self._sub_ids = subword_table(self.vocab_.words, self.min_n, self.max_n, self.buckets)
 
     def _kernel_tables(self, enc) -> tuple:
         thr, alias = alias_table(noise_distribution(enc.counts, self.ns_exponent))
         self._sub_off, self._sub_ids = subword_table(enc.words, self.min_n, self.max_n, self.buckets)
+        self._zero_unused_buckets()
         return thr, alias, self._sub_off, self._sub_ids
+
+    def _zero_unused_buckets(self) -> None:
+        """Rows of buckets no vocabulary word's n-gram falls in are never read nor written by
+        training; they are set to zero (not left at their random start), so the model is the
+        compact table of the rows that occur, exactly (an unknown word's n-grams in such buckets
+        add nothing instead of noise)."""
+        n = len(self.vocab_.words) if hasattr(self, "vocab_") else None
+        m = getattr(self, "input_matrix_", None)
+        if m is None or n is None or m.shape[0] != n + self.buckets:
+            return
+        used = np.zeros(self.buckets, dtype=bool)
+        grams = self._sub_ids[self._sub_ids >= n] - n
+        used[grams] = True
+        m[n:][~used] = 0.0
 
     def _kernel(self, parallel: bool):
         return kft.select(parallel)
@@ -161,4 +176,6 @@ class FastText(Word2Vec):
     def _subwords(self):
         if not self.max_n:  # no n-grams: unknown words have no vector
             return None
-        return Subwords(self.input_matrix_[len(self.vocab_.words):], self.min_n, self.max_n)
+        n = len(self.vocab_.words)
+        grams = self._sub_ids[self._sub_ids >= n] - n  # the buckets the vocabulary's n-grams use
+        return Subwords.compact_of(self.input_matrix_[n:], grams, self.min_n, self.max_n)
