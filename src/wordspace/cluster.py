@@ -148,7 +148,7 @@ def connect(cluster):
 
         threads = max(1, (os.cpu_count() or 1) // n)
         lc = LocalCluster(n_workers=n, threads_per_worker=threads, processes=True, dashboard_address=":0",
-                          silence_logs=logging.ERROR)
+                          silence_logs=logging.CRITICAL)
         return Client(lc), True
     if "://" not in cluster:
         raise InvalidParameterError(f"cluster must be 'local:N' or a scheduler address such as tcp://HOST:PORT; got "
@@ -197,7 +197,7 @@ def _count_piece(piece: Piece, max_sentence_length: int, preparation, options: d
 
 def _merge_counts(a: dict, b: dict) -> dict:
     big, small = (a, b) if len(a["counts"]) >= len(b["counts"]) else (b, a)
-    counts = big["counts"]
+    counts = dict(big["counts"])  # a task never changes its inputs (Dask may hold them for a retry)
     for w, c in small["counts"].items():
         counts[w] = counts.get(w, 0) + c
     return {"counts": counts, "raw": a["raw"] + b["raw"], "invalid": a["invalid"] + b["invalid"]}
@@ -540,8 +540,8 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
                                 f"words/s per worker: {rates}", refresh=False)
             bar.update(int(round_words))
         online = loss_sum / max(count_sum, 1)
-        # the model's loss on a fixed sample of the first shard, as one machine measures it
-        slot = job.slots[0]
+        # the model's loss on a fixed sample of the largest shard, as one machine measures it
+        slot = max(job.slots, key=lambda s: len(s.info["block_offsets"]))
         nb = len(slot.info["block_offsets"]) - 1
         n_eval = max(1, min(EVAL_BLOCKS, nb // 20))
         eval_blocks = np.arange(0, nb, max(1, nb // n_eval))[:n_eval]

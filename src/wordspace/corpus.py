@@ -474,7 +474,8 @@ def _grown(arr: np.ndarray, size: int) -> np.ndarray:
 
 
 def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 20):
-    """Map provisional ids to final ids and drop dropped words, in place, block by block.
+    """Map provisional ids to final ids and drop dropped words, in place, block by block;
+    return the tokens kept and the new sentence offsets (sentences left empty are dropped).
 
     Writes never overtake reads (the output position is at most the input position), so the
     same buffer (or memory map) is reused and memory stays at 4 bytes per token. Negative ids
@@ -497,7 +498,10 @@ def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: 
         tokens[out : out + kept.shape[0]] = kept
         out += kept.shape[0]
     new_offsets[j:] = out
-    return out, new_offsets
+    lens = np.diff(new_offsets)
+    if (lens == 0).any():  # sentences made only of dropped words: kernels never see them
+        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
+    return out, new_offsets.astype(np.int64)
 
 
 def _feed(enc, blocks) -> None:
@@ -545,10 +549,7 @@ def encode_pieces(pieces, words, counts, *, max_sentence_length: int = DEFAULT_M
                      dtype=np.int32)
     n_raw = int(tokens.shape[0])
     n_kept, new_offsets = _compact(tokens, offsets, remap)
-    lens = np.diff(new_offsets)
-    if (lens == 0).any():
-        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
-    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=list(words),
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets, words=list(words),
                          counts=np.asarray(counts, dtype=np.int64), raw_tokens=n_raw, invalid_bytes=enc.invalid,
                          spilled=isinstance(tokens, np.memmap), _keep=[tokens])
 
@@ -656,12 +657,9 @@ def encode_corpus(
             f"frequent occurs {top} times); lower --min-count or use a larger corpus"
         )
     n_kept, new_offsets = _compact(tokens, offsets, remap)
-    lens = np.diff(new_offsets)
-    if (lens == 0).any():  # sentences made only of dropped words: kernels never see them
-        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
     return EncodedCorpus(
         tokens=tokens[:n_kept],
-        offsets=new_offsets.astype(np.int64),
+        offsets=new_offsets,
         words=words,
         counts=counts,
         raw_tokens=n_raw,
@@ -681,10 +679,7 @@ def restrict_vocabulary(encoded: EncodedCorpus, min_count: int, max_vocab: int |
         raise CorpusError(f"no word occurs at least min_count={min_count} times; lower --min-count or use a larger corpus")
     tokens = encoded.tokens
     n_kept, new_offsets = _compact(tokens, encoded.offsets, remap)
-    lens = np.diff(new_offsets)
-    if (lens == 0).any():
-        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
-    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=words, counts=counts,
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets, words=words, counts=counts,
                          raw_tokens=encoded.raw_tokens, invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned,
                          spilled=encoded.spilled, _keep=[tokens, *encoded._keep])
 
@@ -695,9 +690,6 @@ def remap_corpus(encoded: EncodedCorpus, remap: np.ndarray, words: list, counts:
     vocabulary."""
     tokens = np.array(encoded.tokens, dtype=np.int32)  # a copy: the mapping happens in place
     n_kept, new_offsets = _compact(tokens, encoded.offsets, np.asarray(remap, dtype=np.int32))
-    lens = np.diff(new_offsets)
-    if (lens == 0).any():
-        new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
-    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets.astype(np.int64), words=list(words),
+    return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets, words=list(words),
                          counts=np.asarray(counts, dtype=np.int64), raw_tokens=encoded.raw_tokens,
                          invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned)
