@@ -167,6 +167,9 @@ class Vectors:
                 f"the n-gram matrix has {subwords.matrix.shape[1]} dimensions, the vectors {matrix.shape[1]}; they must match"
             )
         self.subwords = subwords
+        #: ``(Codebooks, codes, n-gram codes or None)`` when the rows were rebuilt from product
+        #: quantisation (``wordspace.quantize``): the native writer then stores the codes.
+        self.quantized = None
         self.oov = oov if oov is not None else ("subwords" if subwords is not None else "error")
         if check_keys:
             self.key_to_index  # duplicate keys are refused here, not at the first query

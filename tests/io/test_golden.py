@@ -1,4 +1,4 @@
-"""Frozen native formats: versions 1, 2 and 3 as committed golden files (tests/data/native_v*),
+"""Frozen native formats: versions 1 to 4 as committed golden files (tests/data/native_v*),
 written by hand from the layout in wordspace.io.native. Every future wordspace must read them
 with these values, and today's writer must still produce the same bytes for the same vectors."""
 
@@ -55,3 +55,34 @@ def test_writer_still_produces_the_golden_bytes(tmp_path, version):
             assert json.loads(a) == json.loads(b)
         else:
             assert a == b, name
+
+
+# version 4: product-quantised (3 subspaces of 1 dimension, 4 centres each), with a compact table
+CENTROIDS = (np.arange(12, dtype=np.float32).reshape(3, 4, 1) - 6) / 4
+CODES = np.array([[0, 1, 2], [3, 3, 0], [1, 0, 1], [2, 2, 3]])
+GRAM_CODES = np.array([[3, 0, 1], [0, 0, 0], [2, 1, 3]])
+
+
+def test_golden_quantised_file_reads_with_its_values():
+    v = wordspace.load(os.path.join(DATA, "native_v4"))
+    assert list(v.keys) == KEYS and v.counts.tolist() == COUNTS
+    rebuilt = np.stack([CENTROIDS[j, CODES[:, j], 0] for j in range(3)], axis=1)
+    np.testing.assert_array_equal(v.matrix, rebuilt)
+    grams = np.zeros((5, 3), np.float32)
+    grams[[0, 2, 3]] = np.stack([CENTROIDS[j, GRAM_CODES[:, j], 0] for j in range(3)], axis=1)
+    np.testing.assert_array_equal(v.subwords.full(), grams)
+    rows = [ref_hash(g) % 5 for g in ref_ngrams("queen", 3, 4)]
+    np.testing.assert_allclose(v["queen"], grams[rows].mean(axis=0), rtol=1e-6)
+
+
+def test_writer_still_produces_the_golden_quantised_bytes(tmp_path):
+    golden = os.path.join(DATA, "native_v4")
+    v = wordspace.load(golden)
+    out = tmp_path / "again"
+    v.save(out)
+    names = sorted(os.listdir(golden))
+    assert sorted(os.listdir(out)) == names
+    for name in names:
+        with open(os.path.join(golden, name), "rb") as fa, open(out / name, "rb") as fb:
+            a, b = fa.read(), fb.read()
+        assert (json.loads(a) == json.loads(b)) if name.endswith(".json") else a == b, name

@@ -1,5 +1,6 @@
-"""``wordspace neighbors``, ``analogy``, ``similarity`` and ``convert``: queries answered by
-``Vectors`` and conversions by ``wordspace.io``."""
+"""``wordspace neighbors``, ``analogy``, ``similarity``, ``convert`` and ``quantize``: queries
+answered by ``Vectors``, conversions by ``wordspace.io``, product quantisation by
+``wordspace.quantize``."""
 
 from __future__ import annotations
 
@@ -48,6 +49,20 @@ def add_parsers(sub) -> None:
                    help="output format (default: from OUT's extension)")
     p.set_defaults(func=cmd_convert)
 
+    p = sub.add_parser("quantize", help="product-quantise vectors into a small native model (as fastText's quantize)",
+                       description="Cut every vector into DIM/DSUB subvectors, find CENTROIDS centres per subspace by "
+                                   "k-means on a sample of the rows, and store each row as one byte per subspace "
+                                   "(with a fastText model's n-gram rows). OUT is a native model directory that "
+                                   "'wordspace' reads as ordinary vectors; it is for querying, not further training.")
+    add_vectors_argument(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="the quantised native model directory")
+    p.add_argument("--dsub", type=int, default=2, help="dimensions per subvector (default 2, as fastText); must divide dim")
+    p.add_argument("--centroids", type=int, default=256, help="centres per subspace, at most 256 (default 256)")
+    p.add_argument("--sample", type=int, default=65_536, help="rows k-means is trained on (default 65536)")
+    p.add_argument("--iterations", type=int, default=15, help="k-means rounds (default 15)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample and the starting centres (default 0)")
+    p.set_defaults(func=cmd_quantize)
+
 
 def cmd_neighbors(args) -> int:
     if args.cluster is not None:
@@ -85,6 +100,30 @@ def cmd_similarity(args) -> int:
         print_json({"word1": args.word1, "word2": args.word2, "similarity": s})
     else:
         print(f"{s:.4f}")
+    return 0
+
+
+def cmd_quantize(args) -> int:
+    import os
+
+    from ..atomic import check_writable
+    from ..errors import InvalidParameterError
+    from ..io import format_for_path, replaceable_by
+    from ..quantize import quantize
+
+    if format_for_path(args.out) != "native":
+        raise InvalidParameterError(f"--out: quantised vectors are written as a native model directory; '{args.out}' "
+                                    "names another format (drop the .bin/.txt/.vec extension)")
+    check_writable(args.out, "dir", replaceable_by("native"))
+    v = load_vectors(args.vectors, format=args.vectors_format)
+    q = quantize(v, dsub=args.dsub, centroids=args.centroids, sample=args.sample, iterations=args.iterations,
+                 seed=args.seed)
+    q.save(args.out, format="native")
+    size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    err = q.metadata["quantized"]["relative_error"]
+    print(f"wrote {args.out}: {len(q):,} vectors x {q.dim} dims as {q.dim // args.dsub} bytes each"
+          + (f" (+ {q.subwords.matrix.shape[0]:,} n-gram rows)" if q.subwords is not None else "")
+          + f", {size / 1e6:.1f} MB; relative error of the word vectors {err:.4f}")
     return 0
 
 

@@ -24,6 +24,14 @@ rows that occur are stored; vectors are identical)::
       ngrams.npy       (R, D) float32: the rows of the buckets in ngram_ids.npy, in that order
       ngram_ids.npy    (R,) int64: sorted, distinct bucket numbers in [0, B); other buckets are zero
 
+Version 4 holds product-quantised vectors (``wordspace.quantize``): codes instead of floats, read
+back as the rows they stand for (in memory, not mapped)::
+
+      wordspace.json   ... "version": 4, "quantized": {"dsub": S, "centroids": K, "subspaces": M}
+      centroids.npy    (M, K, S) float32: the centres of each subspace (M * S = D)
+      codes.npy        (N, M) uint8: each row's centre in every subspace (no vectors.npy)
+      ngram_codes.npy  (R or B, M) uint8, with subwords: the n-gram rows' codes (no ngrams.npy)
+
 No pickle anywhere: .npy files are loaded with ``allow_pickle=False``.
 """
 
@@ -40,7 +48,7 @@ from ..atomic import atomic_dir
 __all__ = ["save_native", "load_native", "load_extra_array", "is_native", "FORMAT_VERSION"]
 
 FORMAT_NAME = "wordspace-vectors"
-FORMAT_VERSION = 3  # the newest version this module reads and writes
+FORMAT_VERSION = 4  # the newest version this module reads and writes
 SUBWORD_HASH = "fnv1a32-fasttext"
 HEADER = "wordspace.json"
 
@@ -76,8 +84,13 @@ def is_native(path: str) -> bool:
 def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
     """Write ``vectors`` (and optional named extra arrays) as a native model directory."""
     counts = vectors.counts
+    pq = getattr(vectors, "quantized", None)
     with atomic_dir(path) as tmp:
-        np.save(os.path.join(tmp, "vectors.npy"), np.ascontiguousarray(vectors.matrix, dtype=np.float32))
+        if pq is None:
+            np.save(os.path.join(tmp, "vectors.npy"), np.ascontiguousarray(vectors.matrix, dtype=np.float32))
+        else:
+            np.save(os.path.join(tmp, "centroids.npy"), np.ascontiguousarray(pq[0].centroids, dtype="<f4"))
+            np.save(os.path.join(tmp, "codes.npy"), np.ascontiguousarray(pq[1], dtype=np.uint8))
         with open(os.path.join(tmp, "vocab.tsv"), "w", encoding="utf-8", newline="\n") as fh:
             if counts is None:
                 fh.write("".join(escape_key(k) + "\t\n" for k in vectors.keys))
@@ -87,12 +100,15 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
             np.save(os.path.join(tmp, f"{name}.npy"), np.ascontiguousarray(arr, dtype=np.float32))
         subwords = getattr(vectors, "subwords", None)
         if subwords is not None:
-            np.save(os.path.join(tmp, "ngrams.npy"), np.ascontiguousarray(subwords.matrix, dtype=np.float32))
+            if pq is None:
+                np.save(os.path.join(tmp, "ngrams.npy"), np.ascontiguousarray(subwords.matrix, dtype=np.float32))
+            else:
+                np.save(os.path.join(tmp, "ngram_codes.npy"), np.ascontiguousarray(pq[2], dtype=np.uint8))
             if subwords.is_compact:
                 np.save(os.path.join(tmp, "ngram_ids.npy"), np.ascontiguousarray(subwords.ids, dtype="<i8"))
         header = {
             "format": FORMAT_NAME,
-            "version": 1 if subwords is None else 3 if subwords.is_compact else 2,
+            "version": 4 if pq is not None else 1 if subwords is None else 3 if subwords.is_compact else 2,
             "n_keys": len(vectors),
             "dim": vectors.dim,
             "dtype": "float32",
@@ -100,6 +116,9 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
             "extra_arrays": sorted(extra_arrays or {}),
             "metadata": vectors.metadata,
         }
+        if pq is not None:
+            c = pq[0].centroids
+            header["quantized"] = {"dsub": int(c.shape[2]), "centroids": int(c.shape[1]), "subspaces": int(c.shape[0])}
         if subwords is not None:
             header["subwords"] = subwords.config()
             if subwords.is_compact:
@@ -215,28 +234,30 @@ def npy_header(fh) -> tuple:
     return shape, fortran, dtype, fh.tell()
 
 
-def _open_npy(path: str, shape: tuple, mmap: bool) -> np.ndarray:
-    """A float32 C-order .npy matrix of exactly ``shape``, its header checked against the file's
-    size before anything is mapped or allocated."""
+def _open_npy(path: str, shape: tuple, mmap: bool, dtype: str = "<f4") -> np.ndarray:
+    """A C-order .npy array of ``dtype`` (float32 unless said) and exactly ``shape``, its header
+    checked against the file's size before anything is mapped or allocated."""
     name = os.path.basename(path)
     try:
         with open(path, "rb") as fh:
-            got, fortran, dtype, offset = npy_header(fh)
+            got, fortran, got_dtype, offset = npy_header(fh)
     except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
         raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file "
                           f"({type(exc).__name__}: {exc})") from None
-    if dtype != np.dtype("<f4") or fortran or tuple(got) != tuple(shape):
-        raise FormatError(f"'{path}' holds {dtype} {tuple(got)}{' (Fortran order)' if fortran else ''}; the header "
-                          f"expects float32 {tuple(shape)} in C order")
-    need = offset + 4 * int(np.prod(shape, dtype=object))
+    want = np.dtype(dtype)
+    if got_dtype != want or fortran or tuple(got) != tuple(shape):
+        kind = "float32" if want == np.dtype("<f4") else str(want)
+        raise FormatError(f"'{path}' holds {got_dtype} {tuple(got)}{' (Fortran order)' if fortran else ''}; the header "
+                          f"expects {kind} {tuple(shape)} in C order")
+    need = offset + want.itemsize * int(np.prod(shape, dtype=object))
     if os.path.getsize(path) != need:
         raise FormatError(f"'{path}' is {os.path.getsize(path):,} bytes; {name} of shape {tuple(shape)} takes {need:,}: "
                           "the file is truncated or damaged")
     if mmap:
-        return np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=tuple(shape))
+        return np.memmap(path, dtype=want, mode="r", offset=offset, shape=tuple(shape))
     with open(path, "rb") as fh:
         fh.seek(offset)
-        return np.fromfile(fh, dtype="<f4", count=int(np.prod(shape))).reshape(shape)
+        return np.fromfile(fh, dtype=want, count=int(np.prod(shape))).reshape(shape)
 
 
 def load_native(path: str, mmap: bool = True):
@@ -250,16 +271,21 @@ def load_native(path: str, mmap: bool = True):
 
     header = _read_header(path)
     n, dim = header["n_keys"], header["dim"]
-    matrix = _open_npy(_member(path, "vectors.npy"), (n, dim), mmap)
     version = header["version"]
-    subwords = _load_subwords(path, header, dim, mmap) if version >= 2 and "subwords" in header else None
+    books = _codebooks(path, header, dim) if version >= 4 and "quantized" in header else None
+    if books is None:
+        matrix = _open_npy(_member(path, "vectors.npy"), (n, dim), mmap)
+    else:
+        matrix = books.decode(_open_codes(path, "codes.npy", n, books))
+    subwords = _load_subwords(path, header, dim, mmap, books) if version >= 2 and "subwords" in header else None
     vpath = _member(path, "vocab.tsv")
     if os.path.getsize(vpath) > 64 * n + MAX_HEADER_BYTES:  # keys would be absurdly long
         raise FormatError(f"'{vpath}' is {os.path.getsize(vpath):,} bytes for {n:,} keys: the file is damaged")
     meta = header.get("metadata", {})
     keylist = None if header.get("has_counts") else _read_keylist(vpath, n)
     if keylist is not None:
-        return Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path)
+        return _quantized(Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path),
+                          path, books)
     keys, counts = _read_vocab(vpath, n)
     cnt = None
     if header.get("has_counts"):
@@ -269,10 +295,49 @@ def load_native(path: str, mmap: bool = True):
             raise FormatError(f"'{vpath}': a count is not an integer") from None
         if (cnt < 0).any():
             raise FormatError(f"'{vpath}' line {int(np.flatnonzero(cnt < 0)[0]) + 1}: a count is negative")
-    return Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
+    return _quantized(Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False,
+                              source=path), path, books)
 
 
-def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
+def _quantized(vectors, path: str, books):
+    """Keep a version-4 model's codes on the vectors it was read as, so that saving it again
+    writes the codes, not floats."""
+    if books is not None:
+        grams = _open_codes(path, "ngram_codes.npy", vectors.subwords.matrix.shape[0], books) \
+            if vectors.subwords is not None else None
+        vectors.quantized = (books, np.array(_open_codes(path, "codes.npy", len(vectors), books)),
+                             None if grams is None else np.array(grams))
+    return vectors
+
+
+def _codebooks(path: str, header: dict, dim: int):
+    """The product-quantisation codebooks of a version-4 model, checked against the header."""
+    from ..quantize import Codebooks
+
+    conf = header["quantized"]
+    hpath = os.path.join(path, HEADER)
+    vals = {k: conf.get(k) if isinstance(conf, dict) else None for k in ("dsub", "centroids", "subspaces")}
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in vals.values()) \
+            or vals["centroids"] > 256 or vals["dsub"] * vals["subspaces"] != dim:
+        raise FormatError(f"'{hpath}': bad quantisation settings {conf!r} (dsub x subspaces must equal dim={dim}, "
+                          "centroids 1..256)")
+    cents = _open_npy(_member(path, "centroids.npy"), (vals["subspaces"], vals["centroids"], vals["dsub"]), mmap=False)
+    if not np.isfinite(cents).all():
+        raise FormatError(f"'{os.path.join(path, 'centroids.npy')}' holds NaN or infinite values: the file is damaged")
+    return Codebooks(cents)
+
+
+def _open_codes(path: str, name: str, n: int, books) -> np.ndarray:
+    """``(n, subspaces)`` uint8 codes, each below the number of centroids."""
+    codes = _open_npy(_member(path, name), (n, books.centroids.shape[0]), mmap=True, dtype="|u1")
+    ks = books.centroids.shape[1]
+    if ks < 256 and codes.size and int(codes.max()) >= ks:
+        raise FormatError(f"'{os.path.join(path, name)}' holds code {int(codes.max())} but there are {ks} centroids: the "
+                          "file is damaged")
+    return codes
+
+
+def _load_subwords(path: str, header: dict, dim: int, mmap: bool, books=None):
     from ..subwords import Subwords
 
     conf = header["subwords"]
@@ -286,13 +351,17 @@ def _load_subwords(path: str, header: dict, dim: int, mmap: bool):
             or (ints["max_n"] and ints["min_n"] > ints["max_n"]):
         raise FormatError(f"'{hpath}': bad subword settings {conf!r} (min_n 1..{MAX_NGRAM}, max_n 0 or min_n..{MAX_NGRAM}, "
                           "buckets >= 1)")
+    def table(n_rows):
+        if books is not None:
+            return books.decode(_open_codes(path, "ngram_codes.npy", n_rows, books))
+        return _open_npy(_member(path, "ngrams.npy"), (n_rows, dim), mmap)
+
     if header["version"] < 3 or "rows" not in conf:
-        grams = _open_npy(_member(path, "ngrams.npy"), (ints["buckets"], dim), mmap)
-        return Subwords(grams, ints["min_n"], ints["max_n"])
+        return Subwords(table(ints["buckets"]), ints["min_n"], ints["max_n"])
     rows = conf["rows"]
     if not isinstance(rows, int) or isinstance(rows, bool) or not 0 <= rows <= ints["buckets"]:
         raise FormatError(f"'{hpath}': 'rows' is {rows!r}; a compact n-gram table holds 0..{ints['buckets']} rows")
-    grams = _open_npy(_member(path, "ngrams.npy"), (rows, dim), mmap)
+    grams = table(rows)
     ids = _open_ids(_member(path, "ngram_ids.npy"), rows, ints["buckets"])
     return Subwords(grams, ints["min_n"], ints["max_n"], ids=ids, buckets=ints["buckets"])
 

@@ -1,0 +1,113 @@
+"""Product quantisation of vectors (fastText's ``quantize``): smaller files, approximate vectors.
+
+Each vector of ``dim`` floats is cut into ``dim / dsub`` subvectors; in each subspace, k-means
+(trained on a sample of the rows) finds ``centroids`` (at most 256) centres, and a row is stored
+as the byte of its nearest centre in every subspace. With ``dsub=2`` (fastText's default) a
+100-dimensional float32 vector takes 50 bytes instead of 400. The words' vectors and, for
+fastText models, the n-gram rows are quantised with one set of codebooks; a quantised model is
+written as a native model (format version 4) and read back as ordinary vectors rebuilt from the
+codes. What it costs in quality is measured in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import Interval, validate_params
+from .errors import InvalidParameterError
+
+__all__ = ["Codebooks", "train_codebooks", "quantize"]
+
+
+@dataclass
+class Codebooks:
+    """``centroids`` (m, ks, dsub) float32: the centres of every subspace."""
+
+    centroids: np.ndarray
+
+    @property
+    def dsub(self) -> int:
+        return int(self.centroids.shape[2])
+
+    @property
+    def dim(self) -> int:
+        return int(self.centroids.shape[0] * self.centroids.shape[2])
+
+    def encode(self, matrix) -> np.ndarray:
+        """``(n, m)`` uint8 codes of the rows of ``matrix`` (n, dim)."""
+        from ._kernels.pq import encode
+
+        x = np.ascontiguousarray(matrix, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.dim:
+            raise InvalidParameterError(f"rows of {self.dim} dimensions are needed, got shape {x.shape}")
+        codes = np.empty((x.shape[0], self.centroids.shape[0]), dtype=np.uint8)
+        if x.shape[0]:
+            encode(x, self.dsub, self.centroids, codes)
+        return codes
+
+    def decode(self, codes) -> np.ndarray:
+        """``(n, dim)`` float32 rows rebuilt from ``codes`` (n, m)."""
+        from ._kernels.pq import decode
+
+        codes = np.ascontiguousarray(codes, dtype=np.uint8)
+        out = np.empty((codes.shape[0], self.dim), dtype=np.float32)
+        if codes.shape[0]:
+            decode(codes, self.centroids, out)
+        return out
+
+
+def train_codebooks(matrix, dsub: int = 2, centroids: int = 256, sample: int = 65_536, iterations: int = 15,
+                    seed: int = 0) -> Codebooks:
+    """k-means codebooks for the rows of ``matrix`` (n, dim): ``dim / dsub`` subspaces of
+    ``centroids`` centres each, trained on ``sample`` random rows (all when fewer)."""
+    from ._kernels.pq import kmeans_subspaces
+
+    validate_params({"dsub": dsub, "centroids": centroids, "sample": sample, "iterations": iterations, "seed": seed},
+                    {"dsub": [Interval(int, 1, None)], "centroids": [Interval(int, 1, 256)],
+                     "sample": [Interval(int, 1, None)], "iterations": [Interval(int, 1, None)],
+                     "seed": [Interval(int, 0, None)]}, "train_codebooks")
+    x = np.asarray(matrix, dtype=np.float32)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise InvalidParameterError(f"product quantisation needs a non-empty 2-D matrix, got shape {x.shape}")
+    if x.shape[1] % dsub:
+        raise InvalidParameterError(f"dsub={dsub} must divide the dimension ({x.shape[1]})", param="dsub")
+    rng = np.random.default_rng(seed)
+    if x.shape[0] > sample:
+        x = x[np.sort(rng.choice(x.shape[0], size=sample, replace=False))]
+    x = np.ascontiguousarray(x)
+    ks = min(centroids, x.shape[0])
+    m = x.shape[1] // dsub
+    init = np.stack([rng.choice(x.shape[0], size=ks, replace=False) for _ in range(m)]).astype(np.int64)
+    cents = np.empty((m, ks, dsub), dtype=np.float32)
+    kmeans_subspaces(x, dsub, init, iterations, cents)
+    return Codebooks(cents)
+
+
+def quantize(vectors, dsub: int = 2, centroids: int = 256, sample: int = 65_536, iterations: int = 15, seed: int = 0):
+    """``vectors`` (and their n-gram rows) product-quantised: a new :class:`~wordspace.Vectors`
+    whose rows are rebuilt from the codes and which remembers them, so that saving it writes
+    the codes (native format version 4). Trained on a sample of the words' and n-grams' rows."""
+    from .subwords import Subwords
+    from .vectors import Vectors
+
+    rows = np.asarray(vectors.matrix, dtype=np.float32)
+    sub = vectors.subwords
+    pool = rows if sub is None else np.concatenate([rows, np.asarray(sub.matrix, dtype=np.float32)])
+    books = train_codebooks(pool, dsub, centroids, sample, iterations, seed)
+    codes = books.encode(rows)
+    grams = None
+    gram_codes = None
+    if sub is not None:
+        gram_codes = books.encode(sub.matrix)
+        kw = {"ids": sub.ids, "buckets": sub.buckets} if sub.is_compact else {}
+        grams = Subwords(books.decode(gram_codes), sub.min_n, sub.max_n, **kw)
+    rebuilt = books.decode(codes)
+    error = float(np.linalg.norm(rebuilt - rows) / max(float(np.linalg.norm(rows)), 1e-30))
+    meta = dict(vectors.metadata or {})
+    meta["quantized"] = {"dsub": books.dsub, "centroids": int(books.centroids.shape[1]), "sample": sample,
+                         "iterations": iterations, "seed": seed, "relative_error": error}
+    out = Vectors(list(vectors.keys), rebuilt, counts=vectors.counts, metadata=meta, subwords=grams)
+    out.quantized = (books, codes, gram_codes)
+    return out
