@@ -156,6 +156,8 @@ def test_fasttext_on_the_cluster(client, texts):
                                                                                   sync_words=100_000)
     assert m.loss_history_[-1] < 3.5 and m.corpus_stats_["cluster"]["workers"] == 2
     assert np.isfinite(m.vectors_["kingdomz"]).all()  # subwords of an unseen word
+    sub = m.vectors_.subwords  # the rows no word's n-grams use stay zero on a cluster too
+    np.testing.assert_array_equal(sub.full(), m.input_matrix_[len(m.vocab_.words):])
 
 
 class _Kill(Callback):
@@ -323,6 +325,12 @@ def test_corpus_over_http(texts, tmp_path):
         got = encode_corpus(url, min_count=1)
         want = encode_corpus(texts["gz"], min_count=1)
         np.testing.assert_array_equal(got.tokens, want.tokens)
+        import io
+
+        from wordspace.textfiles import open_binary
+
+        with io.TextIOWrapper(open_binary(url), encoding="utf-8") as fh, gzip.open(texts["gz"], "rt") as local:
+            assert [fh.readline() for _ in range(3)] == [local.readline() for _ in range(3)]  # what probe reads
         with pytest.raises(CorpusError, match="does not exist"):
             encode_corpus(f"http://127.0.0.1:{server.server_address[1]}/nothing.txt")
     finally:

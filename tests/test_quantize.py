@@ -11,7 +11,7 @@ import pytest
 import wordspace
 from wordspace import FastText, FormatError, InvalidParameterError
 from wordspace._kernels.pq import decode, encode, kmeans_subspaces
-from wordspace.quantize import Codebooks, quantize, train_codebooks
+from wordspace.quantize import quantize, train_codebooks
 
 
 def _ref_kmeans(x, dsub, init, iterations):

@@ -319,22 +319,19 @@ class _Job:
         self.retries = 0
         self.recovered: list = []
 
-    def _make(self, slot: _Slot, threads: int) -> None:
+    def _submit(self, slot: _Slot, threads: int):
+        """A replica of ``slot``'s pieces on ``slot.worker`` (a future of the actor)."""
         t = self.trainer
-        fut = self.client.submit(Replica, slot.pieces, self.vocab["words"], self.vocab["counts"],
-                                 t.max_sentence_length, t.text_preparation(), _options(), threads, self.block_tokens,
-                                 actor=True, workers=[slot.worker], allow_other_workers=False, pure=False)
-        slot.actor = fut.result()
+        return self.client.submit(Replica, slot.pieces, self.vocab["words"], self.vocab["counts"],
+                                  t.max_sentence_length, t.text_preparation(), _options(), threads, self.block_tokens,
+                                  actor=True, workers=[slot.worker], allow_other_workers=False, pure=False)
+
+    def _make(self, slot: _Slot, threads: int) -> None:
+        slot.actor = self._submit(slot, threads).result()
         slot.info = slot.actor.info().result()
 
     def start(self, workers: dict) -> None:
-        futs = []
-        t = self.trainer
-        for slot in self.slots:
-            futs.append(self.client.submit(Replica, slot.pieces, self.vocab["words"], self.vocab["counts"],
-                                           t.max_sentence_length, t.text_preparation(), _options(), workers[slot.worker],
-                                           self.block_tokens, actor=True, workers=[slot.worker],
-                                           allow_other_workers=False, pure=False))
+        futs = [self._submit(slot, workers[slot.worker]) for slot in self.slots]  # encoded in parallel
         for slot, f in zip(self.slots, futs):
             slot.actor = f.result()
         infos = [s.actor.info() for s in self.slots]
@@ -430,8 +427,6 @@ def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None) -> N
 
 
 def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> None:
-    merge = MERGE
-    from ._kernels import word2vec as kw
     from .models.word2vec import BLOCK_TOKENS, EVAL_BLOCKS, EVAL_EPOCH
     from .vocab import keep_probabilities
 
@@ -452,10 +447,11 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
     enc.words, enc.counts = words, counts
     keep = keep_probabilities(counts, t.sample)
     keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
-    tables = tuple(t._kernel_tables(enc))
+    w_in, w_out = t._init_matrices(v)
+    t.input_matrix_, t.output_matrix_ = w_in, w_out
+    tables = tuple(t._kernel_tables(enc))  # (fastText's also zeroes the rows no word's n-grams use)
     kernel = t._kernel(parallel=True)
     cbow = t.architecture == "cbow"
-    w_in, w_out = t._init_matrices(v)
     setup_args = (keep, tables, kernel, cbow)
     job.setup(w_in, w_out, *setup_args)
     initial_bytes = job.bytes_sent
@@ -478,7 +474,6 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
         block0.append(first)
         first += len(bo) - 1
     t.epochs_trained_ = 0
-    t.input_matrix_, t.output_matrix_ = w_in, w_out
     sync_log: list = []
     per_worker = np.zeros(len(job.slots))
     done = [0.0]
@@ -511,8 +506,8 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
                 job.rebuild(dead, w_in, w_out, setup_args)
             rows_in, rows_out = [], []
             received = 0
-            _combine(w_in, [res["rows_in"] for res in results], [res["delta_in"] for res in results], merge)
-            _combine(w_out, [res["rows_out"] for res in results], [res["delta_out"] for res in results], merge)
+            _combine(w_in, [res["rows_in"] for res in results], [res["delta_in"] for res in results], MERGE)
+            _combine(w_out, [res["rows_out"] for res in results], [res["delta_out"] for res in results], MERGE)
             for k, res in zip(live_k, results):
                 rows_in.append(res["rows_in"])
                 rows_out.append(res["rows_out"])

@@ -18,6 +18,7 @@ import bz2
 import contextlib
 import glob
 import gzip
+import io
 import lzma
 import os
 import re
@@ -103,40 +104,35 @@ def _url_error(url: str, exc: BaseException) -> CorpusError:
     return CorpusError(f"cannot read '{url}': {type(exc).__name__}: {exc}")
 
 
-class _Stream:
-    """A decompressing reader over a file object that closes both when closed."""
+class _Stream(io.BufferedIOBase):
+    """A decompressing reader over a file object that closes both when closed (a binary
+    stream like any other: ``io.TextIOWrapper`` takes it)."""
 
     def __init__(self, outer, inner):
+        super().__init__()
         self._outer, self._inner = outer, inner
 
-    def read(self, n: int = -1) -> bytes:
-        return self._outer.read(n)
+    def read(self, n: int | None = -1) -> bytes:
+        return self._outer.read(-1 if n is None else n)
 
-    def readline(self, n: int = -1) -> bytes:
-        return self._outer.readline(n)
+    def read1(self, n: int = -1) -> bytes:
+        return self._outer.read(n if n and n > 0 else io.DEFAULT_BUFFER_SIZE)
 
-    def __iter__(self):
-        return iter(self._outer)
+    def readline(self, n: int | None = -1) -> bytes:
+        return self._outer.readline(-1 if n is None else n)
 
     def readable(self) -> bool:
         return True
 
-    @property
-    def closed(self) -> bool:
-        return self._outer.closed
-
     def close(self) -> None:
+        if self.closed:
+            return
         try:
             self._outer.close()
         finally:
             if self._inner is not self._outer:
                 self._inner.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+            super().close()
 
 
 def _open_raw(path: str):
@@ -324,6 +320,10 @@ def _chunks(fh, path: str, block_bytes: int, limit: int | None) -> Iterator[byte
             data = fh.read(block_bytes if limit is None else min(block_bytes, limit - done))
         except READ_ERRORS as exc:
             raise CorpusError(f"corpus file '{path}' is damaged or truncated: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 (a storage library's own error while streaming a URL)
+            if is_url(path):
+                raise _url_error(path, exc) from None
+            raise
         if not data:
             return
         done += len(data)
