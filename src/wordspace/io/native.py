@@ -369,19 +369,7 @@ def _load_subwords(path: str, header: dict, dim: int, mmap: bool, books=None):
 def _open_ids(path: str, n: int, buckets: int) -> np.ndarray:
     """The bucket numbers of a compact n-gram table: ``n`` little-endian int64, sorted, distinct,
     in ``[0, buckets)``; checked against the file's size before reading."""
-    try:
-        with open(path, "rb") as fh:
-            got, fortran, dtype, offset = npy_header(fh)
-    except Exception as exc:  # noqa: BLE001
-        raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file ({type(exc).__name__}: {exc})") from None
-    if dtype != np.dtype("<i8") or fortran or tuple(got) != (n,):
-        raise FormatError(f"'{path}' holds {dtype} {tuple(got)}; the header expects int64 ({n},)")
-    if os.path.getsize(path) != offset + 8 * n:
-        raise FormatError(f"'{path}' is {os.path.getsize(path):,} bytes; {n:,} bucket ids take {offset + 8 * n:,}: the "
-                          "file is truncated or damaged")
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        ids = np.fromfile(fh, dtype="<i8", count=n)
+    ids = _open_npy(path, (n,), mmap=False, dtype="<i8")
     if n and (ids[0] < 0 or ids[-1] >= buckets or (np.diff(ids) <= 0).any()):
         raise FormatError(f"'{path}': the bucket ids must be sorted, distinct and in [0, {buckets}); the file is damaged")
     return ids
