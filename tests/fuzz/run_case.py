@@ -11,7 +11,8 @@ import os
 import sys
 import tempfile
 
-VECTOR_KINDS = ("word2vec-text", "glove-text", "word2vec-binary", "fasttext-bin", "native")
+VECTOR_KINDS = ("word2vec-text", "glove-text", "word2vec-binary", "fasttext-bin", "native", "native-compact",
+                "native-quantized")
 
 
 def use_vectors(path: str) -> None:
@@ -23,6 +24,8 @@ def use_vectors(path: str) -> None:
         key = v.keys[0]
         v[key]
         v.most_similar(key, k=min(3, len(v) - 1))
+    if v.subwords is not None:
+        v.subwords.vector("unseenword")
     with tempfile.TemporaryDirectory() as d:
         v.save(os.path.join(d, "again"))
         wordspace.load(os.path.join(d, "again")).norms()

@@ -75,6 +75,32 @@ def native(d: str) -> str:
     return p
 
 
+def native_compact(d: str) -> str:
+    """Version 3: a compact n-gram table (buckets 0, 2, 3 of 5 held)."""
+    import wordspace
+    from wordspace.subwords import Subwords
+
+    p = os.path.join(d, "native")
+    grams = Subwords(_matrix(3, 4, 6), 3, 4, ids=np.array([0, 2, 3]), buckets=5)
+    wordspace.Vectors(KEYS, _matrix(len(KEYS), 4, 4), counts=np.arange(len(KEYS), 0, -1), metadata={"algorithm": "seed"},
+                      subwords=grams).save(p)
+    return p
+
+
+def native_quantized(d: str) -> str:
+    """Version 4: product-quantised vectors and n-gram rows."""
+    import wordspace
+    from wordspace.quantize import quantize
+    from wordspace.subwords import Subwords
+
+    p = os.path.join(d, "native")
+    grams = Subwords(_matrix(3, 4, 6), 3, 4, ids=np.array([0, 2, 3]), buckets=5)
+    v = wordspace.Vectors(KEYS, _matrix(len(KEYS), 4, 4), counts=np.arange(len(KEYS), 0, -1),
+                          metadata={"algorithm": "seed"}, subwords=grams)
+    quantize(v, dsub=2, centroids=4).save(p)
+    return p
+
+
 def bpe(d: str) -> str:
     from wordspace.bpe import BPE
 
@@ -111,7 +137,8 @@ def similarity(d: str) -> str:
 
 
 SEEDS = {"word2vec-text": word2vec_text, "glove-text": glove_text, "word2vec-binary": word2vec_binary,
-         "fasttext-bin": fasttext_bin, "native": native, "bpe": bpe, "lm": lm_checkpoint,
+         "fasttext-bin": fasttext_bin, "native": native, "native-compact": native_compact,
+         "native-quantized": native_quantized, "bpe": bpe, "lm": lm_checkpoint,
          "analogies": analogies, "similarity": similarity}
 
 
