@@ -20,7 +20,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("fsspec")
 
-from wordspace import FastText, GloVe, Word2Vec, load  # noqa: E402
+from wordspace import PPMISVD, FastText, GloVe, Word2Vec, load  # noqa: E402
 from wordspace.callbacks import Callback  # noqa: E402
 from wordspace.cluster import (ShardedIndex, count_vocabulary, cooccurrences_on_cluster, plan_pieces,  # noqa: E402
                                _workers)
@@ -118,6 +118,11 @@ def test_cooccurrences_on_the_cluster_equal_one_machine(client, texts):
         np.testing.assert_array_equal(co.values, one.values)
     g = GloVe(dim=20, epochs=3, min_count=5, window=8, progress=False).fit(files, cluster=client)
     assert g.corpus_stats_["cooccurrences"] == one.nnz and len(g.vectors_) == len(enc.words)
+    # PPMI+SVD from the cluster's matrix is one machine's model (up to the signs of the singular vectors)
+    a = PPMISVD(dim=10, min_count=5, progress=False).fit(files, cluster=client)
+    b = PPMISVD(dim=10, min_count=5, progress=False).fit(files)
+    np.testing.assert_array_equal(a.cooccurrence_.values, b.cooccurrence_.values)
+    np.testing.assert_allclose(np.abs(a.vectors_.matrix), np.abs(b.vectors_.matrix), atol=1e-5)
 
 
 def _agreement(a, b, words) -> float:
