@@ -111,22 +111,13 @@ def bench_lm(args, tmp: str) -> dict:
 
 
 # -- MiniLM --------------------------------------------------------------------------------------
-def sense_examples(per_sense: int = 8, window: int = 10, max_lines: int = 400_000):
-    """(word, sense, context) triples: occurrences whose window holds cues of one sense only."""
-    found = {(w, s): [] for w, senses in SENSES.items() for s in senses}
-    with gzip.open(WIKI, "rt") as fh:
-        for n, line in enumerate(fh):
-            toks = line.split()
-            for i, t in enumerate(toks):
-                if t not in SENSES:
-                    continue
-                ctx = set(toks[max(0, i - window) : i + window + 1])
-                hits = [s for s, cues in SENSES[t].items() if cues & ctx]
-                if len(hits) == 1 and len(found[(t, hits[0])]) < per_sense:
-                    found[(t, hits[0])].append(toks[max(0, i - window) : i + window + 1])
-            if n >= max_lines or all(len(v) >= per_sense for v in found.values()):
-                break
-    return [(w, s, ctx) for (w, s), ctxs in found.items() for ctx in ctxs]
+def sense_examples(per_sense: int = 8, window: int = 10):
+    """(word, sense, context) triples: occurrences whose window holds cues of one sense only
+    (``wordspace.probe.sense_examples`` on wiki.txt.gz)."""
+    from wordspace.probe import sense_examples as scan
+
+    d = scan(WIKI, per_sense=per_sense, window=window)
+    return [(w, lab.split(":", 1)[1], d.sentences[s]) for w, lab, s in zip(d.words, d.labels, d.sentence)]
 
 
 def bench_minilm(args) -> dict:

@@ -36,6 +36,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -236,17 +237,16 @@ class Replica:
     """One worker's copy of a word2vec/fastText model and its shard of the corpus (a Dask
     actor: its methods run on the worker that holds it)."""
 
-    def __init__(self, pieces, words, counts, max_sentence_length, preparation, options, threads, block_tokens):
+    def __init__(self, pieces, words, counts, max_sentence_length, preparation, options, threads):
         from .corpus import encode_pieces
+        from .models.word2vec import sentence_blocks
         from .textfiles import storage_options
 
         with storage_options(options):
             self.enc = encode_pieces([p.blocks() for p in pieces], words, counts,
                                      max_sentence_length=max_sentence_length, preparation=preparation)
         self.threads = max(1, int(threads))
-        enc = self.enc
-        starts = np.searchsorted(enc.offsets, np.arange(0, enc.n_tokens, block_tokens), side="right") - 1
-        self.blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
+        self.blocks = sentence_blocks(self.enc.offsets, self.enc.n_tokens)
 
     def info(self) -> dict:
         enc = self.enc
@@ -309,9 +309,8 @@ class _Slot:
 class _Job:
     """The replicas of one training job and what it costs to keep them in step."""
 
-    def __init__(self, client, trainer, vocab, shards, workers: dict, block_tokens: int):
+    def __init__(self, client, trainer, vocab, shards, workers: dict):
         self.client, self.trainer, self.vocab = client, trainer, vocab
-        self.block_tokens = block_tokens
         self.slots = [_Slot(s, w) for s, w in zip(shards, workers)]
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -323,7 +322,7 @@ class _Job:
         """A replica of ``slot``'s pieces on ``slot.worker`` (a future of the actor)."""
         t = self.trainer
         return self.client.submit(Replica, slot.pieces, self.vocab["words"], self.vocab["counts"],
-                                  t.max_sentence_length, t.text_preparation(), _options(), threads, self.block_tokens,
+                                  t.max_sentence_length, t.text_preparation(), _options(), threads,
                                   actor=True, workers=[slot.worker], allow_other_workers=False, pure=False)
 
     def _make(self, slot: _Slot, threads: int) -> None:
@@ -427,12 +426,11 @@ def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None) -> N
 
 
 def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> None:
-    from .models.word2vec import BLOCK_TOKENS, EVAL_BLOCKS, EVAL_EPOCH
-    from .vocab import keep_probabilities
+    from .models.word2vec import EVAL_EPOCH, eval_sample, keep_table
 
     addrs = list(workers)
     shards = [s for s in _shards(pieces, len(addrs)) if s]
-    job = _Job(client, trainer, vocab, shards, addrs[: len(shards)], BLOCK_TOKENS)
+    job = _Job(client, trainer, vocab, shards, addrs[: len(shards)])
     job.start(workers)
     t = trainer
     words, counts = vocab["words"], vocab["counts"]
@@ -440,13 +438,8 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
     if t.loss == "softmax" and v > 10_000:
         raise InvalidParameterError(f"loss='softmax' is limited to 10,000 words; the vocabulary has {v:,}", param="loss")
 
-    class _Counts:  # what the trainers' table hooks read
-        pass
-
-    enc = _Counts()
-    enc.words, enc.counts = words, counts
-    keep = keep_probabilities(counts, t.sample)
-    keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+    enc = SimpleNamespace(words=words, counts=counts)  # what the trainers' table hooks read
+    keep = keep_table(counts, t.sample)
     w_in, w_out = t._init_matrices(v)
     t.input_matrix_, t.output_matrix_ = w_in, w_out
     tables = tuple(t._kernel_tables(enc))  # (fastText's also zeroes the rows no word's n-grams use)
@@ -537,9 +530,7 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
         online = loss_sum / max(count_sum, 1)
         # the model's loss on a fixed sample of the largest shard, as one machine measures it
         slot = max(job.slots, key=lambda s: len(s.info["block_offsets"]))
-        nb = len(slot.info["block_offsets"]) - 1
-        n_eval = max(1, min(EVAL_BLOCKS, nb // 20))
-        eval_blocks = np.arange(0, nb, max(1, nb // n_eval))[:n_eval]
+        eval_blocks = eval_sample(len(slot.info["block_offsets"]) - 1)
         ep = np.array([0.0, 0.0, 0.0, total, t.window, t.negative, t.seed, EVAL_EPOCH, t.max_sentence_length, 0.0])
         ev, cnt = slot.actor.evaluate(eval_blocks.tolist(), ep).result()
         return ev / max(cnt, 1), {"alpha": float(lr_now()), "online_loss": online}
@@ -646,13 +637,7 @@ def cooccurrences_on_cluster(client, pieces, vocab, workers: dict, *, window: in
 
 def _fit_cooccurrence(trainer, client, pieces, vocab, workers) -> None:
     t = trainer
-
-    class _Vocab:  # what the trainers' corpus checks read
-        pass
-
-    enc = _Vocab()
-    enc.words, enc.counts = vocab["words"], vocab["counts"]
-    t._check_corpus(enc)
+    t._check_corpus(SimpleNamespace(words=vocab["words"], counts=vocab["counts"]))  # what the checks read
     t0 = time.perf_counter()
     co, stats = cooccurrences_on_cluster(client, pieces, vocab, workers, window=t.window, weighting=t.weighting,
                                          memory=t.memory, max_sentence_length=t.max_sentence_length,

@@ -281,11 +281,7 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
     final block of a file always ends its line.
     """
     block_bytes = block_bytes or BLOCK_BYTES
-    try:
-        fh = open_binary(path)
-    except OSError as exc:
-        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
-    with fh:
+    with _opened(open_binary, path) as fh:
         yield from _cut(_chunks(fh, path, block_bytes, None), path, block_bytes)
 
 
@@ -293,11 +289,7 @@ def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None =
     """:func:`iter_blocks` for the lines of an uncompressed file (or object) that start at a byte
     in ``[start, end)``: consecutive ranges cover every line exactly once."""
     block_bytes = block_bytes or BLOCK_BYTES
-    try:
-        fh = _open_raw(path)
-    except OSError as exc:
-        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
-    with fh:
+    with _opened(_open_raw, path) as fh:
         try:
             if start > 0:
                 fh.seek(start - 1)
@@ -309,6 +301,14 @@ def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None =
         if pos >= end:
             return
         yield from _cut(_chunks(fh, path, block_bytes, end - pos), path, block_bytes, strip_bom=start == 0)
+
+
+def _opened(opener, path: str):
+    """``opener(path)``, a failure to open being a corpus error that names the file."""
+    try:
+        return opener(path)
+    except OSError as exc:
+        raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
 
 
 def _chunks(fh, path: str, block_bytes: int, limit: int | None) -> Iterator[bytes]:

@@ -276,37 +276,30 @@ def load_native(path: str, mmap: bool = True):
     if books is None:
         matrix = _open_npy(_member(path, "vectors.npy"), (n, dim), mmap)
     else:
-        matrix = books.decode(_open_codes(path, "codes.npy", n, books))
-    subwords = _load_subwords(path, header, dim, mmap, books) if version >= 2 and "subwords" in header else None
+        codes = np.array(_open_codes(path, "codes.npy", n, books))
+        matrix = books.decode(codes)
+    subwords, gram_codes = (_load_subwords(path, header, dim, mmap, books) if version >= 2 and "subwords" in header
+                            else (None, None))
     vpath = _member(path, "vocab.tsv")
     if os.path.getsize(vpath) > 64 * n + MAX_HEADER_BYTES:  # keys would be absurdly long
         raise FormatError(f"'{vpath}' is {os.path.getsize(vpath):,} bytes for {n:,} keys: the file is damaged")
     meta = header.get("metadata", {})
     keylist = None if header.get("has_counts") else _read_keylist(vpath, n)
     if keylist is not None:
-        return _quantized(Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path),
-                          path, books)
-    keys, counts = _read_vocab(vpath, n)
-    cnt = None
-    if header.get("has_counts"):
-        try:
-            cnt = np.array(counts, dtype=np.int64)
-        except (ValueError, OverflowError):
-            raise FormatError(f"'{vpath}': a count is not an integer") from None
-        if (cnt < 0).any():
-            raise FormatError(f"'{vpath}' line {int(np.flatnonzero(cnt < 0)[0]) + 1}: a count is negative")
-    return _quantized(Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False,
-                              source=path), path, books)
-
-
-def _quantized(vectors, path: str, books):
-    """Keep a version-4 model's codes on the vectors it was read as, so that saving it again
-    writes the codes, not floats."""
-    if books is not None:
-        grams = _open_codes(path, "ngram_codes.npy", vectors.subwords.matrix.shape[0], books) \
-            if vectors.subwords is not None else None
-        vectors.quantized = (books, np.array(_open_codes(path, "codes.npy", len(vectors), books)),
-                             None if grams is None else np.array(grams))
+        vectors = Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path)
+    else:
+        keys, counts = _read_vocab(vpath, n)
+        cnt = None
+        if header.get("has_counts"):
+            try:
+                cnt = np.array(counts, dtype=np.int64)
+            except (ValueError, OverflowError):
+                raise FormatError(f"'{vpath}': a count is not an integer") from None
+            if (cnt < 0).any():
+                raise FormatError(f"'{vpath}' line {int(np.flatnonzero(cnt < 0)[0]) + 1}: a count is negative")
+        vectors = Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
+    if books is not None:  # the codes stay with the vectors, so that saving them again writes codes
+        vectors.quantized = (books, codes, gram_codes)
     return vectors
 
 
@@ -338,6 +331,7 @@ def _open_codes(path: str, name: str, n: int, books) -> np.ndarray:
 
 
 def _load_subwords(path: str, header: dict, dim: int, mmap: bool, books=None):
+    """``(Subwords, their codes or None)`` of a model with subword vectors."""
     from ..subwords import Subwords
 
     conf = header["subwords"]
@@ -352,18 +346,20 @@ def _load_subwords(path: str, header: dict, dim: int, mmap: bool, books=None):
         raise FormatError(f"'{hpath}': bad subword settings {conf!r} (min_n 1..{MAX_NGRAM}, max_n 0 or min_n..{MAX_NGRAM}, "
                           "buckets >= 1)")
     def table(n_rows):
-        if books is not None:
-            return books.decode(_open_codes(path, "ngram_codes.npy", n_rows, books))
-        return _open_npy(_member(path, "ngrams.npy"), (n_rows, dim), mmap)
+        if books is None:
+            return _open_npy(_member(path, "ngrams.npy"), (n_rows, dim), mmap), None
+        codes = np.array(_open_codes(path, "ngram_codes.npy", n_rows, books))
+        return books.decode(codes), codes
 
     if header["version"] < 3 or "rows" not in conf:
-        return Subwords(table(ints["buckets"]), ints["min_n"], ints["max_n"])
+        grams, codes = table(ints["buckets"])
+        return Subwords(grams, ints["min_n"], ints["max_n"]), codes
     rows = conf["rows"]
     if not isinstance(rows, int) or isinstance(rows, bool) or not 0 <= rows <= ints["buckets"]:
         raise FormatError(f"'{hpath}': 'rows' is {rows!r}; a compact n-gram table holds 0..{ints['buckets']} rows")
-    grams = table(rows)
+    grams, codes = table(rows)
     ids = _open_ids(_member(path, "ngram_ids.npy"), rows, ints["buckets"])
-    return Subwords(grams, ints["min_n"], ints["max_n"], ids=ids, buckets=ints["buckets"])
+    return Subwords(grams, ints["min_n"], ints["max_n"], ids=ids, buckets=ints["buckets"]), codes
 
 
 def _open_ids(path: str, n: int, buckets: int) -> np.ndarray:

@@ -143,9 +143,13 @@ class FastText(Word2Vec):
         if m is None or n is None or m.shape[0] != n + self.buckets:
             return
         used = np.zeros(self.buckets, dtype=bool)
-        grams = self._sub_ids[self._sub_ids >= n] - n
-        used[grams] = True
+        used[self._used_buckets()] = True
         m[n:][~used] = 0.0
+
+    def _used_buckets(self) -> np.ndarray:
+        """The buckets the vocabulary's n-grams fall in (repeats included)."""
+        n = len(self.vocab_.words)
+        return self._sub_ids[self._sub_ids >= n] - n
 
     def _kernel(self, parallel: bool):
         return kft.select(parallel)
@@ -177,5 +181,4 @@ class FastText(Word2Vec):
         if not self.max_n:  # no n-grams: unknown words have no vector
             return None
         n = len(self.vocab_.words)
-        grams = self._sub_ids[self._sub_ids >= n] - n  # the buckets the vocabulary's n-grams use
-        return Subwords.compact_of(self.input_matrix_[n:], grams, self.min_n, self.max_n)
+        return Subwords.compact_of(self.input_matrix_[n:], self._used_buckets(), self.min_n, self.max_n)

@@ -35,6 +35,26 @@ EVAL_EPOCH = 1 << 30
 MAX_SOFTMAX_VOCAB = 10_000
 
 
+def keep_table(counts, sample: float) -> np.ndarray:
+    """Subsampling thresholds as the kernels read them: keep a token of word ``w`` when a random
+    32-bit number is below ``table[w]``."""
+    keep = keep_probabilities(counts, sample)
+    return np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+
+
+def sentence_blocks(offsets: np.ndarray, n_tokens: int) -> np.ndarray:
+    """Block boundaries (sentence numbers) of about ``BLOCK_TOKENS`` tokens each."""
+    starts = np.searchsorted(offsets, np.arange(0, n_tokens, BLOCK_TOKENS), side="right") - 1
+    return np.unique(np.concatenate((starts, [offsets.shape[0] - 1]))).astype(np.int64)
+
+
+def eval_sample(n_blocks: int) -> np.ndarray:
+    """The blocks the per-epoch loss is measured on: up to ``EVAL_BLOCKS``, at most a twentieth
+    of them (5% of an epoch's work), spread evenly."""
+    n_eval = max(1, min(EVAL_BLOCKS, n_blocks // 20))
+    return np.arange(0, n_blocks, max(1, n_blocks // n_eval))[:n_eval]
+
+
 class Word2Vec(Trainer):
     """Word2vec embeddings: skip-gram or CBOW, with negative sampling or (hierarchical) softmax.
 
@@ -214,15 +234,13 @@ class Word2Vec(Trainer):
         """Train ``epochs`` passes over ``enc`` from the current matrices, the learning rate going
         linearly from ``alpha`` to ``min_alpha``; random streams continue after the epochs already
         trained (``epochs_trained_``), so training in two calls equals one where the rates do."""
-        keep = keep_probabilities(enc.counts, self.sample)
-        keep = np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
+        keep = keep_table(enc.counts, self.sample)
         tables = self._kernel_tables(enc)
         w_in, w_out = self.input_matrix_, self.output_matrix_
         first_epoch = self.epochs_trained_
 
         n = enc.n_tokens
-        starts = np.searchsorted(enc.offsets, np.arange(0, n, BLOCK_TOKENS), side="right") - 1
-        blocks = np.unique(np.concatenate((starts, [enc.n_sentences]))).astype(np.int64)
+        blocks = sentence_blocks(enc.offsets, n)
         n_blocks = blocks.shape[0] - 1
         kernel = self._kernel(parallel=workers > 1)
         total = float(epochs) * n
@@ -260,8 +278,7 @@ class Word2Vec(Trainer):
         # rate it rewards tracking the current text, so it can rise as the rate decays even while
         # the model's loss falls (fastText on 2M words: online 1.98 -> 2.14, fixed sample 2.87 ->
         # 2.24 over 5 epochs; docs/design.md).
-        n_eval = max(1, min(EVAL_BLOCKS, n_blocks // 20))  # at most 5% of an epoch's work
-        eval_blocks = np.arange(0, n_blocks, max(1, n_blocks // n_eval))[:n_eval]
+        eval_blocks = eval_sample(n_blocks)
         eval_params = params.copy()
         eval_params[kw.P_ALPHA] = eval_params[kw.P_MIN_ALPHA] = 0.0
         eval_params[kw.P_EPOCH] = EVAL_EPOCH
