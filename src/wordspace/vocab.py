@@ -172,26 +172,27 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         parent[mins[1]] = v + a
         binary[mins[1]] = 1
     root = 2 * v - 2
-    paths = []
-    max_len = 0
-    par = parent.tolist()
-    bits = binary.tolist()
-    for w in range(v):
-        code, point = [], []
-        b = w
-        while b != root:
-            code.append(bits[b])
-            point.append(par[b] - v)
-            b = par[b]
-        code.reverse()
-        point.reverse()
-        paths.append((code, point))
-        max_len = max(max_len, len(code))
-    codes = np.zeros((v, max_len), dtype=np.uint8)
-    points = np.zeros((v, max_len), dtype=np.int32)
+    # Every word's path, one level per step for all words at once (a few dozen NumPy steps, not
+    # a Python loop per word): climbing from the leaves gives each path bottom-up; it is then
+    # turned around so that it reads from the root.
+    node = np.arange(v)
     lengths = np.zeros(v, dtype=np.int32)
-    for w, (code, point) in enumerate(paths):
-        lengths[w] = len(code)
-        codes[w, : len(code)] = code
-        points[w, : len(point)] = point
+    up_codes, up_points = [], []
+    while True:
+        climbing = node != root
+        if not climbing.any():
+            break
+        up_codes.append(np.where(climbing, binary[node], 0))
+        up_points.append(np.where(climbing, parent[node] - v, 0))
+        lengths += climbing
+        node = np.where(climbing, parent[node], root)
+    max_len = len(up_codes)
+    up_codes = np.stack(up_codes, axis=1) if max_len else np.zeros((v, 0), np.uint8)
+    up_points = np.stack(up_points, axis=1) if max_len else np.zeros((v, 0), np.int64)
+    # entry i (from the root) of word w is entry lengths[w] - 1 - i of its bottom-up path
+    step = lengths[:, None] - 1 - np.arange(max_len)[None, :]
+    inside = step >= 0
+    rows = np.arange(v)[:, None]
+    codes = np.where(inside, up_codes[rows, np.maximum(step, 0)], 0).astype(np.uint8)
+    points = np.where(inside, up_points[rows, np.maximum(step, 0)], 0).astype(np.int32)
     return codes, points, lengths
