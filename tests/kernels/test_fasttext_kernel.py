@@ -45,13 +45,16 @@ def ref_window(w_in, w_out, rows, targets, labels, alpha):
 def ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha, total, cbow):
     off, ids = sub
     w_in, w_out = w_in.astype(np.float64), w_out.astype(np.float64)
-    pos, loss = 0, 0.0
+    pos, loss, windows, predictions = 0, 0.0, 0, 0
     for sent in sentences:
         alpha = max(min_alpha, alpha0 - (alpha0 - min_alpha) * pos / total)
         for i, center in enumerate(sent):
             ctx = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
             if not ctx:
                 continue
+            counted = windows % kw.LOSS_EVERY == 0  # the online loss is sampled while training
+            windows += 1
+            predictions += (1 if cbow else len(ctx)) if counted else 0
             if cbow:
                 rows = np.concatenate([ids[off[c] : off[c + 1]] for c in ctx])
                 targets = [center] + [noise_word] * neg
@@ -62,9 +65,10 @@ def ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha, t
                 for c in ctx:
                     targets += [c] + [noise_word] * neg
                     labels += [1] + [-1 if noise_word == c else 0] * neg
-            loss += ref_window(w_in, w_out, rows, targets, labels, alpha)
+            window_loss = ref_window(w_in, w_out, rows, targets, labels, alpha)
+            loss += window_loss if counted else 0.0
         pos += len(sent)
-    return w_in, w_out, loss
+    return w_in, w_out, loss, predictions
 
 
 def _setup(seed=0, buckets=17, dim=5):
@@ -88,20 +92,23 @@ def test_epoch_matches_numpy_replay(cbow, noise_word):
     keep = np.full(len(WORDS), 2**32, dtype=np.uint64)  # keep every word
     neg, alpha0, min_alpha, total = 2, 0.2, 0.01, float(tokens.shape[0])
     params = np.array([alpha0, min_alpha, 0, total, 1, neg, 3, 0, 1000, 0], dtype=np.float64)
-    exp_in, exp_out, exp_loss = ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha, total, cbow)
+    exp_in, exp_out, exp_loss, exp_count = ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha,
+                                                     total, cbow)
     lo, co = np.zeros(1), np.zeros(1, np.int64)
     kft.ft_ns_epoch(w_in, w_out, tokens, offsets, np.array([0, len(sentences)], np.int64), keep, thr, alias,
                     sub[0], sub[1], params, lo, co, cbow)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-4, atol=1e-5)
-    assert lo[0] == pytest.approx(exp_loss, rel=1e-4)
-    windows = sum(len(s) for s in sentences if len(s) > 1)
-    contexts = sum(2 * len(s) - 2 for s in sentences if len(s) > 1)
-    assert co[0] == (windows if cbow else contexts)
+    assert lo[0] == pytest.approx(exp_loss, rel=1e-4) and exp_loss > 0
+    assert co[0] == exp_count > 0
 
 
 @pytest.mark.parametrize("cbow", [False, True])
-def test_compiled_epoch_equals_plain_python(cbow):
+@pytest.mark.parametrize("dim", [5, 50])
+def test_compiled_epoch_equals_plain_python(cbow, dim):
+    """At dim 50 the compiled kernel is the copy compiled for that width (``SPECIALISED_DIMS``);
+    the plain-Python function reads the width from the matrices."""
+    assert (dim in kw.SPECIALISED_DIMS) == (kft.select(parallel=False, dim=dim) is not kft.ft_ns_epoch)
     sub, _, _, _, _, _ = _setup()
     rng = np.random.default_rng(5)
     tokens = rng.integers(0, len(WORDS), size=300).astype(np.int32)
@@ -111,8 +118,8 @@ def test_compiled_epoch_equals_plain_python(cbow):
     keep = np.full(len(WORDS), 3 << 30, dtype=np.uint64)  # keep 3/4 of the words
     params = np.array([0.05, 0.001, 0, 300, 3, 3, 9, 0, 1000, 0], dtype=np.float64)
     results = []
-    for fn in (kft._ft_ns_epoch, kft.select(parallel=False)):
-        _, w_in, w_out, _, _, _ = _setup(seed=4)
+    for fn in (kft._ft_ns_epoch, kft.select(parallel=False, dim=dim)):
+        _, w_in, w_out, _, _, _ = _setup(seed=4, dim=dim)
         lo, co = np.zeros(2), np.zeros(2, np.int64)
         fn(w_in, w_out, tokens, offsets, np.array([0, 2, 4], np.int64), keep, thr, alias, sub[0], sub[1],
            params, lo, co, cbow)
@@ -121,6 +128,16 @@ def test_compiled_epoch_equals_plain_python(cbow):
     assert a_co.tolist() == b_co.tolist() and a_co.sum() > 0
     np.testing.assert_allclose(a_in, b_in, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(a_out, b_out, rtol=1e-4, atol=1e-6)
+
+
+def test_width_specialised_kernel_refuses_other_widths():
+    sub, w_in, w_out, _, tokens, offsets = _setup(dim=5)
+    thr, alias = alias_table(np.full(len(WORDS), 1 / len(WORDS)))
+    params = np.array([0.05, 0.001, 0, 20, 1, 2, 9, 0, 1000, 0], dtype=np.float64)
+    with pytest.raises(ValueError, match="vector width"):
+        kft.select(parallel=False, dim=50)(w_in, w_out, tokens, offsets, np.array([0, 4], np.int64),
+                                           np.full(len(WORDS), 2**32, dtype=np.uint64), thr, alias, sub[0], sub[1],
+                                           params, np.zeros(1), np.zeros(1, np.int64), False)
 
 
 def test_word_vectors_are_mean_of_subword_rows():

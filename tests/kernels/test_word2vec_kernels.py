@@ -85,7 +85,8 @@ CASES = [
 ]
 
 
-def test_saturated_pairs_are_skipped_as_the_reference_says():
+@pytest.mark.parametrize("with_loss", [True, False])
+def test_saturated_pairs_are_skipped_as_the_reference_says(with_loss):
     """Rows scaled so some scores saturate (|error| < MIN_ERROR) and others do not."""
     w_in, w_out = _mats(seed=9)
     w_in *= 6
@@ -95,32 +96,36 @@ def test_saturated_pairs_are_skipped_as_the_reference_says():
     assert (np.abs(labels - s) < kw.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
     exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     bufs = [np.empty((3, 6), np.float32), np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((4, 6), np.float32)]
-    kw.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs)
+    kw.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("with_loss", [True, False])
 @pytest.mark.parametrize("ctx,targets,labels", CASES)
-def test_sg_window_matches_reference(ctx, targets, labels):
+def test_sg_window_matches_reference(ctx, targets, labels, with_loss):
+    """The same updates whether the loss is computed (table sigmoid and log-sigmoid) or not
+    (the branch-free table sigmoid)."""
     w_in, w_out = _mats()
     exp_in, exp_out, exp_loss = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     m, t = len(ctx), len(targets)
     bufs = [np.empty((m, 6), np.float32), np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((t, 6), np.float32)]
-    loss = kw.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs)
+    loss = kw.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
-    assert loss == pytest.approx(exp_loss, rel=1e-5)
+    assert loss == (pytest.approx(exp_loss, rel=1e-5) if with_loss else 0.0)
 
 
+@pytest.mark.parametrize("with_loss", [True, False])
 @pytest.mark.parametrize("ctx,targets,labels", CASES)
-def test_cbow_window_matches_reference(ctx, targets, labels):
+def test_cbow_window_matches_reference(ctx, targets, labels, with_loss):
     w_in, w_out = _mats(seed=1)
     exp_in, exp_out, exp_loss = ref_cbow_window(w_in, w_out, ctx, targets, labels, 0.05)
     loss = kw.cbow_window(w_in, w_out, ctx, len(ctx), targets, labels, len(targets), 0.05,
-                          np.empty(6, np.float32), np.empty(6, np.float32))
+                          np.empty(6, np.float32), np.empty(6, np.float32), with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
-    assert loss == pytest.approx(exp_loss, rel=1e-5)
+    assert loss == (pytest.approx(exp_loss, rel=1e-5) if with_loss else 0.0)
 
 
 @pytest.mark.parametrize("cbow", [False, True])
@@ -143,6 +148,27 @@ def test_sigmoid_and_loss_table_accuracy():
         assert s == pytest.approx(1 / (1 + math.exp(-f64)), abs=2e-6)
         assert l1 == pytest.approx(math.log1p(math.exp(-f64)) if f64 > -30 else -f64, rel=1e-4, abs=2e-6)
         assert l0 == pytest.approx(math.log1p(math.exp(f64)) if f64 < 30 else f64, rel=1e-4, abs=2e-6)
+
+
+def test_branch_free_sigmoid_matches_the_exact_value():
+    """Inside the table's range as accurate as the table; outside it clamped, within 5e-5 of
+    0 or 1, where every pair's error is below MIN_ERROR and is skipped anyway."""
+    from numba import njit
+
+    @njit
+    def many(xs):
+        out = np.empty(xs.shape[0])
+        for i in range(xs.shape[0]):
+            out[i] = kw.sigmoid(xs[i])
+        return out
+
+    inside = np.linspace(-9.999, 9.999, 20001).astype(np.float32)
+    assert np.abs(many(inside) - _sigmoid(inside.astype(np.float64))).max() < 2e-6
+    outside = np.array([-1e30, -50, -10.0, 10.0, 10.5, 80, 1e30], np.float32)
+    got = many(outside)
+    exact = 0.5 * (1 + np.tanh(outside.astype(np.float64) / 2))  # no overflow at +-1e30
+    assert np.abs(got - exact).max() < 5e-5
+    assert np.all(np.abs((outside > 0) - got) < kw.MIN_ERROR)
 
 
 def test_noise_sampler_follows_unigram_power():
@@ -212,3 +238,83 @@ def test_compiled_epoch_equals_plain_python(loss, cbow):
     np.testing.assert_allclose(a_in, b_in, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(a_out, b_out, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(a_lo, b_lo, rtol=1e-4)
+
+
+def _run_epoch(kernel, loss, cbow, dim, seed=4):
+    tokens, offsets, blocks, counts = _tiny_encoded()
+    keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
+    params = np.array([0.05, 0.001, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
+    w_in, w_out = _mats(v=12, dim=dim, seed=seed)
+    if loss == "hs":
+        w_out = w_out[:11].copy()
+    tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
+    lo, co = np.zeros(2), np.zeros(2, np.int64)
+    kernel(w_in, w_out, tokens, offsets, blocks, keep, *tables, params, lo, co, cbow)
+    return w_in, w_out, lo, co
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs"])
+@pytest.mark.parametrize("cbow", [False, True])
+def test_width_specialised_kernel_equals_generic(loss, cbow):
+    """The copy compiled with the vector width as a constant computes what the generic kernel
+    computes (up to float32 summation order); it is the one training at the usual widths."""
+    dim = 50
+    assert dim in kw.SPECIALISED_DIMS
+    special = kw.select(loss, parallel=False, dim=dim)
+    generic = kw.EPOCH_KERNELS[loss][0]
+    assert special is not generic and kw.select(loss, parallel=False, dim=51) is generic
+    a_in, a_out, a_lo, a_co = _run_epoch(special, loss, cbow, dim)
+    b_in, b_out, b_lo, b_co = _run_epoch(generic, loss, cbow, dim)
+    assert a_co.tolist() == b_co.tolist() and a_co.sum() > 0
+    assert not np.array_equal(a_in, _mats(v=12, dim=dim, seed=4)[0])  # it trained
+    np.testing.assert_allclose(a_in, b_in, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a_out, b_out, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a_lo, b_lo, rtol=1e-4)
+
+
+def test_width_specialised_kernel_refuses_other_widths():
+    with pytest.raises(ValueError, match="vector width"):
+        _run_epoch(kw.select("ns", parallel=False, dim=50), "ns", False, dim=8)
+
+
+def test_prefetch_changes_nothing_and_reaches_every_row():
+    """A prefetch is a hint: rows at both ends of a matrix, of widths that end mid cache line,
+    are prefetched without error and without a change to any value."""
+    from numba import njit
+
+    from wordspace._kernels.memory import prefetch_row
+
+    @njit
+    def touch(m):
+        for r in range(m.shape[0]):
+            prefetch_row(m, r)
+        return m.sum()
+
+    for dim in (1, 15, 17, 100):
+        m = np.arange(7 * dim, dtype=np.float32).reshape(7, dim)
+        before = m.copy()
+        assert touch(m) == before.sum()
+        assert np.array_equal(m, before)
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs"])
+def test_online_loss_is_sampled_while_training_and_whole_at_zero_rate(loss):
+    """CBOW makes one prediction per window: at a zero learning rate (the per-epoch loss on a
+    fixed sample) every window is counted; while training one window in LOSS_EVERY, per block."""
+    _, _, _, eval_co = _run_epoch_with_alpha(loss, 0.0)
+    _, _, _, train_co = _run_epoch_with_alpha(loss, 0.05)
+    assert eval_co.min() > kw.LOSS_EVERY
+    assert train_co.tolist() == [-(-c // kw.LOSS_EVERY) for c in eval_co.tolist()]
+
+
+def _run_epoch_with_alpha(loss, alpha):
+    tokens, offsets, blocks, counts = _tiny_encoded()
+    keep = np.full(12, 2**32, dtype=np.uint64)
+    params = np.array([alpha, alpha * 0.01, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
+    w_in, w_out = _mats(v=12, dim=8, seed=4)
+    if loss == "hs":
+        w_out = w_out[:11].copy()
+    tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
+    lo, co = np.zeros(2), np.zeros(2, np.int64)
+    kw.select(loss, parallel=False)(w_in, w_out, tokens, offsets, blocks, keep, *tables, params, lo, co, True)
+    return w_in, w_out, lo, co

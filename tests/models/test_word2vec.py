@@ -57,7 +57,9 @@ def kjv_encoded(demo_corpus):
 
 
 @pytest.mark.parametrize("architecture,loss,alpha,min_pct", [
-    ("skipgram", "ns", None, 0.97), ("cbow", "ns", None, 0.97), ("skipgram", "hs", None, 0.97),
+    # skip-gram NS over seeds 1-4: 0.958-0.979 (the same before and after the prefetching kernels
+    # changed the order of the random draws), so 0.95; CBOW 0.980-0.993, skip-gram HS 0.984-0.990
+    ("skipgram", "ns", None, 0.95), ("cbow", "ns", None, 0.97), ("skipgram", "hs", None, 0.97),
     # CBOW + HS on this small corpus does best at 0.025 (0.974-0.978; gensim 0.977-0.985 there)
     ("cbow", "hs", 0.025, 0.95),
 ])

@@ -15,11 +15,15 @@ Threads, blocks, random numbers and the learning-rate schedule are those of
 ``_kernels.word2vec`` (same ``params`` layout); the Hogwild note there applies here.
 """
 
+import functools
+
 import numpy as np
 from numba import njit, prange
 
+from .memory import prefetch_row
 from .rng import block_seed, draw_alias
 from .word2vec import (
+    DIM,
     P_BLOCK0,
     P_EPOCH,
     P_MAXLEN,
@@ -28,9 +32,12 @@ from .word2vec import (
     P_WINDOW,
     _alpha,
     _context,
+    _loss_every,
     _subsample,
-    _twin,
+    SPECIALISED_DIMS,
+    _variants,
     cbow_window,
+    width_namespace,
 )
 
 
@@ -43,6 +50,12 @@ def max_subwords(sub_off):
     return best
 
 
+@njit(cache=True, inline="always")
+def _prefetch_subwords(W_in, sub_off, sub_ids, word):
+    for q in range(sub_off[word], sub_off[word + 1]):
+        prefetch_row(W_in, sub_ids[q])
+
+
 def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias, sub_off, sub_ids,
                  params, loss_out, count_out, cbow):
     """Negative sampling with subword inputs over ``blocks``.
@@ -50,8 +63,11 @@ def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_al
     ``W_in`` has ``n_words + buckets`` rows; word ``w``'s subword rows are
     ``sub_ids[sub_off[w]:sub_off[w + 1]]``. ``loss_out[b]``/``count_out[b]`` receive block
     ``b``'s summed loss and number of predictions (one per context word in skip-gram, one per
-    window in CBOW). A noise draw equal to its positive target is skipped.
+    window in CBOW) over the windows whose loss was computed (``_kernels.word2vec.LOSS_EVERY``).
+    A noise draw equal to its positive target is skipped.
     """
+    if DIM > 0 and (W_in.shape[1] != DIM or W_out.shape[1] != DIM):
+        raise ValueError("kernel compiled for another vector width")
     dim = W_in.shape[1]
     window = np.int64(params[P_WINDOW])
     neg = np.int64(params[P_NEGATIVE])
@@ -59,6 +75,7 @@ def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_al
     epoch = np.int64(params[P_EPOCH])
     maxlen = np.int64(params[P_MAXLEN])
     most = max_subwords(sub_off)
+    every = _loss_every(params)
     n_blocks = blocks.shape[0] - 1
     for b in prange(n_blocks):
         rng = np.empty(1, dtype=np.uint64)
@@ -72,15 +89,36 @@ def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_al
         dh = np.empty(dim, dtype=np.float32)
         loss = 0.0
         count = 0
+        windows = 0
         for s in range(blocks[b], blocks[b + 1]):
             a = offsets[s]
             alpha = _alpha(params, a)
             n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            if cbow:
+                for j in range(min(n, window + 1)):
+                    _prefetch_subwords(W_in, sub_off, sub_ids, sent[j])
+            elif n > 0:
+                _prefetch_subwords(W_in, sub_off, sub_ids, sent[0])
             for i in range(n):
+                # rows a window ahead (see _kernels.memory): CBOW, the subword rows of the word
+                # entering the next window and the next centre's output row; skip-gram, the
+                # next centre's subword rows and the output row entering its window
+                if cbow:
+                    if i + window + 1 < n:
+                        _prefetch_subwords(W_in, sub_off, sub_ids, sent[i + window + 1])
+                    if i + 1 < n:
+                        prefetch_row(W_out, sent[i + 1])
+                else:
+                    if i + 1 < n:
+                        _prefetch_subwords(W_in, sub_off, sub_ids, sent[i + 1])
+                    if i + window + 1 < n:
+                        prefetch_row(W_out, sent[i + window + 1])
                 m = _context(sent, n, i, window, rng, ctx)
                 if m == 0:
                     continue
                 center = sent[i]
+                with_loss = windows % every == 0
+                windows += 1
                 r = 0
                 t = 0
                 if cbow:
@@ -96,7 +134,8 @@ def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_al
                         targets[t] = w
                         labels[t] = -1 if w == center else 0
                         t += 1
-                    count += 1
+                    if with_loss:
+                        count += 1
                 else:
                     for q in range(sub_off[center], sub_off[center + 1]):
                         rows[r] = sub_ids[q]
@@ -111,19 +150,27 @@ def _ft_ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_al
                             targets[t] = w
                             labels[t] = -1 if w == pos else 0
                             t += 1
-                    count += m
-                loss += cbow_window(W_in, W_out, rows, r, targets, labels, t, alpha, h, dh)
+                    if with_loss:
+                        count += m
+                loss += cbow_window(W_in, W_out, rows, r, targets, labels, t, alpha, h, dh, with_loss)
         loss_out[b] = loss
         count_out[b] = count
 
 
-ft_ns_epoch = njit(_twin(_ft_ns_epoch, "_serial"), cache=True, fastmath=True)
-ft_ns_epoch_parallel = njit(_twin(_ft_ns_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+ft_ns_epoch, ft_ns_epoch_parallel = _variants(_ft_ns_epoch)
 
 
-def select(parallel: bool):
-    """The compiled fastText epoch kernel, threaded or not."""
-    return ft_ns_epoch_parallel if parallel else ft_ns_epoch
+@functools.lru_cache(maxsize=None)
+def _width_kernel(dim: int) -> tuple:
+    """The epoch kernel compiled for vectors of ``dim`` (see ``_kernels.word2vec.DIM``)."""
+    return _variants(_ft_ns_epoch, f"_d{dim}", width_namespace(globals(), dim))
+
+
+def select(parallel: bool, dim: int | None = None):
+    """The compiled fastText epoch kernel, threaded or not; for vectors of ``dim`` in
+    ``SPECIALISED_DIMS``, the copy compiled for that width."""
+    pair = _width_kernel(dim) if dim in SPECIALISED_DIMS else (ft_ns_epoch, ft_ns_epoch_parallel)
+    return pair[1 if parallel else 0]
 
 
 @njit(cache=True, fastmath=True)

@@ -17,13 +17,22 @@ block ``b`` of a call is sentences ``blocks[b]:blocks[b + 1]`` and has the globa
 ``first_block + b``, which seeds its random generator.
 """
 
+import functools
 import math
 import types
 
 import numpy as np
 from numba import njit, prange
 
+from .memory import aligned_rows, prefetch_row
 from .rng import below, block_seed, draw_alias, next_u32
+
+#: The vector width the kernels of this namespace are compiled for; 0 = read it from the matrices.
+#: :func:`select` hands out copies compiled with the width as a constant for the usual widths
+#: (``SPECIALISED_DIMS``): every vector loop then has a known trip count and is unrolled into
+#: whole SIMD registers with no remainder loop or trip-count checks (docs/design.md).
+DIM = 0
+SPECIALISED_DIMS = frozenset((50, 100, 128, 200, 256, 300))
 
 P_ALPHA, P_MIN_ALPHA, P_BEFORE, P_TOTAL, P_WINDOW, P_NEGATIVE, P_SEED, P_EPOCH, P_MAXLEN, P_BLOCK0 = range(10)
 
@@ -67,18 +76,46 @@ def sigmoid_and_loss(f, y):
     return s, l1 + f
 
 
+_T_LAST = np.float32(_T_RANGE - 1.0 / _T_SCALE)
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def sigmoid(f):
+    """``sigmoid(f)`` from the table, with no branch: ``f`` is clamped to the table's range.
+    Beyond it the true value is within 5e-5 of 0 or 1, so the error of every pair there is
+    below ``MIN_ERROR`` either way and it is skipped, as with :func:`sigmoid_and_loss`."""
+    x = min(max(np.float32(f), np.float32(-_T_RANGE)), _T_LAST)
+    p = (x + np.float32(_T_RANGE)) * np.float32(_T_SCALE)
+    i = int(p)
+    frac = p - np.float32(i)
+    lo = SIGMOID_TABLE[i]
+    return lo + frac * (SIGMOID_TABLE[i + 1] - lo)
+
+
+#: While training, the online loss is computed on one window in this many (per block, so the
+#: same windows for any thread count); its table lookups cost a tenth of a skip-gram window.
+#: With a zero learning rate (the per-epoch loss on a fixed sample) every window counts.
+LOSS_EVERY = 8
+
+
+@njit(cache=True, inline="always")
+def _loss_every(params):
+    return 1 if params[P_ALPHA] == 0.0 else LOSS_EVERY
+
+
 @njit(cache=True, fastmath=True)
-def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out):
+def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out, with_loss):
     """One skip-gram window: every context row against every output row, updates added once.
 
     For context rows :math:`u_j` and output rows :math:`v_k` with labels :math:`y_k`
     (1 = the true word, 0 = noise, -1 = skip), :math:`g_{jk} = \\alpha (y_k - \\sigma(u_j
     \\cdot v_k))`, then :math:`u_j \\mathrel{+}= \\sum_k g_{jk} v_k` and
     :math:`v_k \\mathrel{+}= \\sum_j g_{jk} u_j`, all computed from the rows as they were at
-    the start of the window; pairs with :math:`|y_k - \\sigma| <` ``MIN_ERROR`` are skipped. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`.
-    Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,), buffers (>= m or t, dim).
+    the start of the window; pairs with :math:`|y_k - \\sigma| <` ``MIN_ERROR`` are skipped. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`
+    when ``with_loss``, else 0. Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,),
+    buffers (>= m or t, >= dim; the kernels' have cache-line-aligned rows, ``aligned_rows``).
     """
-    dim = W_in.shape[1]
+    dim = DIM if DIM > 0 else W_in.shape[1]
     for j in range(m):
         row = W_in[ctx[j]]
         for d in range(dim):
@@ -98,8 +135,11 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbu
             f = np.float32(0.0)
             for d in range(dim):
                 f += inbuf[j, d] * outbuf[k, d]
-            sig, lo = sigmoid_and_loss(f, y)
-            loss += lo
+            if with_loss:
+                sig, lo = sigmoid_and_loss(f, y)
+                loss += lo
+            else:
+                sig = sigmoid(f)
             err = y - sig
             if abs(err) < MIN_ERROR:
                 continue  # a negligible update: skip its two vector operations
@@ -121,7 +161,7 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbu
 
 
 @njit(cache=True, fastmath=True)
-def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
+def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh, with_loss):
     """One CBOW window: the mean of the context rows predicts each output row in turn.
 
     :math:`h = \\frac{1}{m}\\sum_j u_j`; for each output row :math:`v_k`,
@@ -129,9 +169,9 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
     :math:`v_k \\mathrel{+}= g_k h` (updated in turn, as word2vec.c does); finally every
     context row gets the whole error, :math:`u_j \\mathrel{+}= \\delta`. That is word2vec.c's
     and gensim's rule (not the exact gradient of the mean, :math:`\\delta / m`, which trains
-    visibly worse: see docs/design.md).
+    visibly worse: see docs/design.md). Returns the summed loss when ``with_loss``, else 0.
     """
-    dim = W_in.shape[1]
+    dim = DIM if DIM > 0 else W_in.shape[1]
     for d in range(dim):
         h[d] = 0.0
         dh[d] = 0.0
@@ -151,8 +191,11 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh):
         f = np.float32(0.0)
         for d in range(dim):
             f += h[d] * row[d]
-        sig, lo = sigmoid_and_loss(f, y)
-        loss += lo
+        if with_loss:
+            sig, lo = sigmoid_and_loss(f, y)
+            loss += lo
+        else:
+            sig = sigmoid(f)
         err = y - sig
         if abs(err) < MIN_ERROR:
             continue
@@ -262,17 +305,39 @@ def _alpha(params, position):
     return max(alpha, a1)
 
 
+@njit(cache=True, inline="always")
+def _prefetch_first_context(W_in, sent, n, window):
+    """The input rows of a sentence's first window."""
+    for j in range(min(n, window + 1)):
+        prefetch_row(W_in, sent[j])
+
+
+@njit(cache=True, inline="always")
+def _prefetch_next_context(W_in, sent, n, i, window):
+    """The input row that enters the window after position ``i``'s."""
+    if i + window + 1 < n:
+        prefetch_row(W_in, sent[i + window + 1])
+
+
 def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias, params, loss_out, count_out, cbow):
     """Negative sampling over ``blocks``: one output row for the centre word plus
     ``negative`` noise words, drawn once per window (a noise draw equal to the centre word is
     skipped, as in word2vec.c). ``loss_out[b]``/``count_out[b]`` receive block ``b``'s summed
-    loss and number of predictions (one per context word in skip-gram, one per window in CBOW)."""
+    loss and number of predictions (one per context word in skip-gram, one per window in CBOW)
+    over the windows whose loss was computed (one in ``LOSS_EVERY`` while training).
+
+    Rows are prefetched a window ahead (``_kernels.memory``): the context word that enters the
+    next window, the next centre word's output row, and the noise words, which are drawn one
+    window before they are used for that reason."""
+    if DIM > 0 and (W_in.shape[1] != DIM or W_out.shape[1] != DIM):  # (DIM is read here, not in a helper)
+        raise ValueError("kernel compiled for another vector width")
     dim = W_in.shape[1]
     window = np.int64(params[P_WINDOW])
     neg = np.int64(params[P_NEGATIVE])
     seed = np.int64(params[P_SEED])
     epoch = np.int64(params[P_EPOCH])
     maxlen = np.int64(params[P_MAXLEN])
+    every = _loss_every(params)
     n_blocks = blocks.shape[0] - 1
     for b in prange(n_blocks):
         rng = np.empty(1, dtype=np.uint64)
@@ -281,44 +346,63 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
         ctx = np.empty(2 * window, dtype=np.int32)
         targets = np.empty(neg + 1, dtype=np.int32)
         labels = np.empty(neg + 1, dtype=np.int32)
-        inbuf = np.empty((2 * window, dim), dtype=np.float32)
-        d_in = np.empty((2 * window, dim), dtype=np.float32)
-        outbuf = np.empty((neg + 1, dim), dtype=np.float32)
-        d_out = np.empty((neg + 1, dim), dtype=np.float32)
+        ahead = np.empty(neg + 1, dtype=np.int32)  # the next window's noise words
+        inbuf = aligned_rows(2 * window, dim)
+        d_in = aligned_rows(2 * window, dim)
+        outbuf = aligned_rows(neg + 1, dim)
+        d_out = aligned_rows(neg + 1, dim)
+        for k in range(1, neg + 1):
+            ahead[k] = draw_alias(rng, noise_thr, noise_alias)
         loss = 0.0
         count = 0
+        windows = 0
         for s in range(blocks[b], blocks[b + 1]):
             a = offsets[s]
             alpha = _alpha(params, a)
             n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            _prefetch_first_context(W_in, sent, n, window)
             for i in range(n):
-                m = _context(sent, n, i, window, rng, ctx)
-                if m == 0:
-                    continue
+                _prefetch_next_context(W_in, sent, n, i, window)
+                if i + 1 < n:
+                    prefetch_row(W_out, sent[i + 1])
                 center = sent[i]
                 targets[0] = center
                 labels[0] = 1
                 for k in range(1, neg + 1):
-                    w = draw_alias(rng, noise_thr, noise_alias)
+                    w = ahead[k]
                     targets[k] = w
                     labels[k] = -1 if w == center else 0
+                    ahead[k] = draw_alias(rng, noise_thr, noise_alias)
+                    prefetch_row(W_out, ahead[k])
+                m = _context(sent, n, i, window, rng, ctx)
+                if m == 0:
+                    continue
+                with_loss = windows % every == 0
+                windows += 1
                 if cbow:
-                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf[0], d_in[0])
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf[0], d_in[0],
+                                        with_loss)
                 else:
-                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf, d_in, outbuf, d_out)
-                count += 1 if cbow else m
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf, d_in, outbuf, d_out,
+                                      with_loss)
+                if with_loss:
+                    count += 1 if cbow else m
         loss_out[b] = loss
         count_out[b] = count
 
 
 def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths, params, loss_out, count_out, cbow):
     """Hierarchical softmax over ``blocks``: the output rows of a window are the inner nodes
-    on the centre word's Huffman path, with label ``1 - code`` (word2vec.c's convention)."""
+    on the centre word's Huffman path, with label ``1 - code`` (word2vec.c's convention). The
+    next centre word's path rows are prefetched a window ahead, as are the context rows."""
+    if DIM > 0 and (W_in.shape[1] != DIM or W_out.shape[1] != DIM):  # (DIM is read here, not in a helper)
+        raise ValueError("kernel compiled for another vector width")
     dim = W_in.shape[1]
     window = np.int64(params[P_WINDOW])
     seed = np.int64(params[P_SEED])
     epoch = np.int64(params[P_EPOCH])
     maxlen = np.int64(params[P_MAXLEN])
+    every = _loss_every(params)
     depth = codes.shape[1]
     n_blocks = blocks.shape[0] - 1
     for b in prange(n_blocks):
@@ -328,17 +412,24 @@ def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths
         ctx = np.empty(2 * window, dtype=np.int32)
         targets = np.empty(depth, dtype=np.int32)
         labels = np.empty(depth, dtype=np.int32)
-        inbuf = np.empty((2 * window, dim), dtype=np.float32)
-        d_in = np.empty((2 * window, dim), dtype=np.float32)
-        outbuf = np.empty((depth, dim), dtype=np.float32)
-        d_out = np.empty((depth, dim), dtype=np.float32)
+        inbuf = aligned_rows(2 * window, dim)
+        d_in = aligned_rows(2 * window, dim)
+        outbuf = aligned_rows(depth, dim)
+        d_out = aligned_rows(depth, dim)
         loss = 0.0
         count = 0
+        windows = 0
         for s in range(blocks[b], blocks[b + 1]):
             a = offsets[s]
             alpha = _alpha(params, a)
             n = _subsample(tokens, a, offsets[s + 1], keep, rng, sent)
+            _prefetch_first_context(W_in, sent, n, window)
             for i in range(n):
+                _prefetch_next_context(W_in, sent, n, i, window)
+                if i + 1 < n:
+                    upcoming = sent[i + 1]
+                    for k in range(lengths[upcoming]):
+                        prefetch_row(W_out, points[upcoming, k])
                 m = _context(sent, n, i, window, rng, ctx)
                 if m == 0:
                     continue
@@ -347,11 +438,15 @@ def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths
                 for k in range(t):
                     targets[k] = points[center, k]
                     labels[k] = 1 - codes[center, k]
+                with_loss = windows % every == 0
+                windows += 1
                 if cbow:
-                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], d_in[0])
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], d_in[0], with_loss)
                 else:
-                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out)
-                count += 1 if cbow else m
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out,
+                                      with_loss)
+                if with_loss:
+                    count += 1 if cbow else m
         loss_out[b] = loss
         count_out[b] = count
 
@@ -388,32 +483,67 @@ def _softmax_epoch(W_in, W_out, tokens, offsets, blocks, keep, params, loss_out,
         count_out[b] = count
 
 
-def _twin(fn, suffix):
-    """A copy of ``fn`` under another qualified name. Numba's on-disk cache is keyed by the
-    qualified name, not by compile flags: compiling one function object both serially and in
-    parallel with ``cache=True`` lets either variant load the other's machine code (seen here:
-    the "serial" kernel ran blocks on two threads and lost bit-reproducibility)."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__)
+def _twin(fn, suffix, namespace=None):
+    """A copy of ``fn`` under another qualified name (and, given ``namespace``, with those
+    globals). Numba's on-disk cache is keyed by the qualified name, not by compile flags or
+    globals: compiling one function object both serially and in parallel with ``cache=True``
+    lets either variant load the other's machine code (seen here: the "serial" kernel ran blocks
+    on two threads and lost bit-reproducibility), so every variant gets its own name."""
+    glb = fn.__globals__ if namespace is None else namespace
+    twin = types.FunctionType(fn.__code__, glb, fn.__name__ + suffix, fn.__defaults__, fn.__closure__)
     twin.__qualname__ = fn.__qualname__ + suffix
     twin.__doc__ = fn.__doc__
     return twin
 
 
-# one plain function, two compiled variants each (see docs/design.md)
-ns_epoch = njit(_twin(_ns_epoch, "_serial"), cache=True, fastmath=True)
-ns_epoch_parallel = njit(_twin(_ns_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
-hs_epoch = njit(_twin(_hs_epoch, "_serial"), cache=True, fastmath=True)
-hs_epoch_parallel = njit(_twin(_hs_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
-softmax_epoch = njit(_twin(_softmax_epoch, "_serial"), cache=True, fastmath=True)
-softmax_epoch_parallel = njit(_twin(_softmax_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+def _variants(fn, suffix="", namespace=None):
+    """``fn`` compiled serially and with ``prange`` in parallel (see docs/design.md)."""
+    return (njit(_twin(fn, suffix + "_serial", namespace), cache=True, fastmath=True),
+            njit(_twin(fn, suffix + "_parallel", namespace), cache=True, fastmath=True, parallel=True))
+
 
 EPOCH_KERNELS = {
-    "ns": (ns_epoch, ns_epoch_parallel),
-    "hs": (hs_epoch, hs_epoch_parallel),
-    "softmax": (softmax_epoch, softmax_epoch_parallel),
+    "ns": _variants(_ns_epoch),
+    "hs": _variants(_hs_epoch),
+    "softmax": _variants(_softmax_epoch),
 }
+ns_epoch, ns_epoch_parallel = EPOCH_KERNELS["ns"]
+hs_epoch, hs_epoch_parallel = EPOCH_KERNELS["hs"]
+softmax_epoch, softmax_epoch_parallel = EPOCH_KERNELS["softmax"]
 
 
-def select(loss: str, parallel: bool):
-    """The compiled epoch kernel for ``loss``, threaded or not."""
+@functools.lru_cache(maxsize=None)
+def _width_windows(dim: int) -> dict:
+    """This module's globals with ``DIM`` set to ``dim`` (Numba reads a global as a compile-time
+    constant) and the window updates compiled for it, under names of their own."""
+    namespace = dict(globals())
+    namespace["DIM"] = dim
+    for name in ("sg_window", "cbow_window"):
+        namespace[name] = njit(_twin(globals()[name].py_func, f"_d{dim}", namespace), cache=True, fastmath=True)
+    return namespace
+
+
+def width_namespace(module_globals: dict, dim: int) -> dict:
+    """A copy of ``module_globals`` (a kernel module's) in which ``DIM`` is ``dim`` and the
+    window updates are the copies compiled for that width: epoch functions twinned into it
+    (:func:`_variants`) are compiled for vectors of ``dim``."""
+    windows = _width_windows(dim)
+    namespace = dict(module_globals)
+    namespace.update(DIM=dim, sg_window=windows["sg_window"], cbow_window=windows["cbow_window"])
+    return namespace
+
+
+@functools.lru_cache(maxsize=None)
+def _width_kernels(dim: int) -> dict:
+    """The negative-sampling and hierarchical-softmax kernels compiled for vectors of ``dim``;
+    compiled on first use, then cached on disk under their own names."""
+    namespace = _width_windows(dim)
+    return {"ns": _variants(_ns_epoch, f"_d{dim}", namespace), "hs": _variants(_hs_epoch, f"_d{dim}", namespace)}
+
+
+def select(loss: str, parallel: bool, dim: int | None = None):
+    """The compiled epoch kernel for ``loss``, threaded or not; for vectors of ``dim`` in
+    ``SPECIALISED_DIMS``, the copy compiled for that width."""
+    if dim in SPECIALISED_DIMS and loss in ("ns", "hs"):
+        return _width_kernels(dim)[loss][1 if parallel else 0]
     return EPOCH_KERNELS[loss][1 if parallel else 0]

@@ -152,7 +152,7 @@ class FastText(Word2Vec):
         return self._sub_ids[self._sub_ids >= n] - n
 
     def _kernel(self, parallel: bool):
-        return kft.select(parallel)
+        return kft.select(parallel, dim=self.dim)
 
     def _init_matrices(self, n_words: int):
         """fastText's initialisation: every input row (words and buckets) uniform in

@@ -202,7 +202,7 @@ class Word2Vec(Trainer):
         return ()
 
     def _kernel(self, parallel: bool):
-        return kw.select(self.loss, parallel=parallel)
+        return kw.select(self.loss, parallel=parallel, dim=self.dim)
 
     def _init_matrices(self, n_words: int):
         """``(W_in, W_out)``: inputs uniform in [-1/dim, 1/dim) / 2 as gensim, outputs zero."""
