@@ -95,7 +95,7 @@ def test_saturated_pairs_are_skipped_as_the_reference_says(with_loss):
     s = _sigmoid(w_in[ctx].astype(np.float64) @ w_out[targets].T.astype(np.float64))
     assert (np.abs(labels - s) < kw.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
     exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
-    bufs = [np.empty((3, 6), np.float32), np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((4, 6), np.float32)]
+    bufs = [np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((3, 4), np.float32), np.empty(6, np.float32)]
     kw.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-5)
@@ -109,7 +109,7 @@ def test_sg_window_matches_reference(ctx, targets, labels, with_loss):
     w_in, w_out = _mats()
     exp_in, exp_out, exp_loss = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     m, t = len(ctx), len(targets)
-    bufs = [np.empty((m, 6), np.float32), np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((t, 6), np.float32)]
+    bufs = [np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((m, t), np.float32), np.empty(6, np.float32)]
     loss = kw.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)

@@ -22,9 +22,9 @@ import math
 import types
 
 import numpy as np
-from numba import njit, prange
+from numba import carray, njit, prange
 
-from .memory import aligned_rows, prefetch_row
+from .memory import aligned_rows, prefetch_row, stack_floats
 from .rng import below, block_seed, draw_alias, next_u32
 
 #: The vector width the kernels of this namespace are compiled for; 0 = read it from the matrices.
@@ -32,6 +32,8 @@ from .rng import below, block_seed, draw_alias, next_u32
 #: (``SPECIALISED_DIMS``): every vector loop then has a known trip count and is unrolled into
 #: whole SIMD registers with no remainder loop or trip-count checks (docs/design.md).
 DIM = 0
+#: Floats in a window's stack accumulator: the width rounded up to whole cache lines.
+STACK = 16
 SPECIALISED_DIMS = frozenset((50, 100, 128, 200, 256, 300))
 
 P_ALPHA, P_MIN_ALPHA, P_BEFORE, P_TOTAL, P_WINDOW, P_NEGATIVE, P_SEED, P_EPOCH, P_MAXLEN, P_BLOCK0 = range(10)
@@ -104,64 +106,86 @@ def _loss_every(params):
 
 
 @njit(cache=True, fastmath=True)
-def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out, with_loss):
+def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, accbuf, with_loss):
     """One skip-gram window: every context row against every output row, updates added once.
 
     For context rows :math:`u_j` and output rows :math:`v_k` with labels :math:`y_k`
     (1 = the true word, 0 = noise, -1 = skip), :math:`g_{jk} = \\alpha (y_k - \\sigma(u_j
     \\cdot v_k))`, then :math:`u_j \\mathrel{+}= \\sum_k g_{jk} v_k` and
     :math:`v_k \\mathrel{+}= \\sum_j g_{jk} u_j`, all computed from the rows as they were at
-    the start of the window; pairs with :math:`|y_k - \\sigma| <` ``MIN_ERROR`` are skipped. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)`
-    when ``with_loss``, else 0. Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,),
-    buffers (>= m or t, >= dim; the kernels' have cache-line-aligned rows, ``aligned_rows``).
+    the start of the window; pairs with :math:`|y_k - \\sigma| <` ``MIN_ERROR`` get
+    :math:`g_{jk} = 0`. Returns the summed loss :math:`-\\log \\sigma(\\pm u \\cdot v)` when
+    ``with_loss``, else 0.
+
+    Three passes, each a small matrix product: the scores :math:`u_j \\cdot v_k` into
+    ``grads``, then the gradients in place, then each row's sum of updates accumulated in a
+    stack buffer (``stack_floats``: LLVM keeps it in registers, see docs/design.md) and added to
+    the matrix once. Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,), ``inbuf``/``outbuf``
+    (>= m or t, >= dim; the kernels' rows start on cache lines, ``aligned_rows``), ``grads``
+    (>= m, >= t), ``accbuf`` (>= dim; the accumulator when the width is not a constant).
     """
     dim = DIM if DIM > 0 else W_in.shape[1]
+    if DIM > 0:
+        acc = carray(stack_floats(STACK), (STACK,))
+    else:
+        acc = accbuf
     for j in range(m):
         row = W_in[ctx[j]]
         for d in range(dim):
             inbuf[j, d] = row[d]
-            d_in[j, d] = 0.0
     for k in range(t):
         row = W_out[targets[k]]
         for d in range(dim):
             outbuf[k, d] = row[d]
-            d_out[k, d] = 0.0
+    for j in range(m):
+        for k in range(t):
+            f = np.float32(0.0)
+            for d in range(dim):
+                f += inbuf[j, d] * outbuf[k, d]
+            grads[j, k] = f
     loss = 0.0
+    a32 = np.float32(alpha)
     for j in range(m):
         for k in range(t):
             y = labels[k]
             if y < 0:
+                grads[j, k] = 0.0
                 continue
-            f = np.float32(0.0)
-            for d in range(dim):
-                f += inbuf[j, d] * outbuf[k, d]
+            f = grads[j, k]
             if with_loss:
                 sig, lo = sigmoid_and_loss(f, y)
                 loss += lo
             else:
                 sig = sigmoid(f)
-            err = y - sig
-            if abs(err) < MIN_ERROR:
-                continue  # a negligible update: skip its two vector operations
-            g = np.float32(err * alpha)
-            for d in range(dim):
-                d_in[j, d] += g * outbuf[k, d]
-                d_out[k, d] += g * inbuf[j, d]
+            err = np.float32(y - sig)
+            grads[j, k] = np.float32(0.0) if abs(err) < MIN_ERROR else err * a32
     for j in range(m):
+        for d in range(dim):
+            acc[d] = 0.0
+        for k in range(t):
+            g = grads[j, k]
+            for d in range(dim):
+                acc[d] += g * outbuf[k, d]
         row = W_in[ctx[j]]
         for d in range(dim):
-            row[d] += d_in[j, d]
+            row[d] += acc[d]
     for k in range(t):
         if labels[k] < 0:
             continue
+        for d in range(dim):
+            acc[d] = 0.0
+        for j in range(m):
+            g = grads[j, k]
+            for d in range(dim):
+                acc[d] += g * inbuf[j, d]
         row = W_out[targets[k]]
         for d in range(dim):
-            row[d] += d_out[k, d]
+            row[d] += acc[d]
     return loss
 
 
 @njit(cache=True, fastmath=True)
-def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh, with_loss):
+def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dhbuf, with_loss):
     """One CBOW window: the mean of the context rows predicts each output row in turn.
 
     :math:`h = \\frac{1}{m}\\sum_j u_j`; for each output row :math:`v_k`,
@@ -170,8 +194,13 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dh, with_loss
     context row gets the whole error, :math:`u_j \\mathrel{+}= \\delta`. That is word2vec.c's
     and gensim's rule (not the exact gradient of the mean, :math:`\\delta / m`, which trains
     visibly worse: see docs/design.md). Returns the summed loss when ``with_loss``, else 0.
+    ``h``/``dhbuf``: buffers of >= dim (``dhbuf`` used when the width is not a constant).
     """
     dim = DIM if DIM > 0 else W_in.shape[1]
+    if DIM > 0:  # the summed error in registers (see sg_window)
+        dh = carray(stack_floats(STACK), (STACK,))
+    else:
+        dh = dhbuf
     for d in range(dim):
         h[d] = 0.0
         dh[d] = 0.0
@@ -348,9 +377,9 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
         labels = np.empty(neg + 1, dtype=np.int32)
         ahead = np.empty(neg + 1, dtype=np.int32)  # the next window's noise words
         inbuf = aligned_rows(2 * window, dim)
-        d_in = aligned_rows(2 * window, dim)
         outbuf = aligned_rows(neg + 1, dim)
-        d_out = aligned_rows(neg + 1, dim)
+        grads = np.empty((2 * window, neg + 1), dtype=np.float32)
+        acc = aligned_rows(1, dim)[0]
         for k in range(1, neg + 1):
             ahead[k] = draw_alias(rng, noise_thr, noise_alias)
         loss = 0.0
@@ -380,10 +409,9 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
                 with_loss = windows % every == 0
                 windows += 1
                 if cbow:
-                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf[0], d_in[0],
-                                        with_loss)
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf[0], acc, with_loss)
                 else:
-                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf, d_in, outbuf, d_out,
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, neg + 1, alpha, inbuf, outbuf, grads, acc,
                                       with_loss)
                 if with_loss:
                     count += 1 if cbow else m
@@ -413,9 +441,9 @@ def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths
         targets = np.empty(depth, dtype=np.int32)
         labels = np.empty(depth, dtype=np.int32)
         inbuf = aligned_rows(2 * window, dim)
-        d_in = aligned_rows(2 * window, dim)
         outbuf = aligned_rows(depth, dim)
-        d_out = aligned_rows(depth, dim)
+        grads = np.empty((2 * window, depth), dtype=np.float32)
+        acc = aligned_rows(1, dim)[0]
         loss = 0.0
         count = 0
         windows = 0
@@ -441,9 +469,9 @@ def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths
                 with_loss = windows % every == 0
                 windows += 1
                 if cbow:
-                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], d_in[0], with_loss)
+                    loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], acc, with_loss)
                 else:
-                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, d_in, outbuf, d_out,
+                    loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc,
                                       with_loss)
                 if with_loss:
                     count += 1 if cbow else m
@@ -518,6 +546,7 @@ def _width_windows(dim: int) -> dict:
     constant) and the window updates compiled for it, under names of their own."""
     namespace = dict(globals())
     namespace["DIM"] = dim
+    namespace["STACK"] = -(-dim // 16) * 16
     for name in ("sg_window", "cbow_window"):
         namespace[name] = njit(_twin(globals()[name].py_func, f"_d{dim}", namespace), cache=True, fastmath=True)
     return namespace
@@ -529,7 +558,8 @@ def width_namespace(module_globals: dict, dim: int) -> dict:
     (:func:`_variants`) are compiled for vectors of ``dim``."""
     windows = _width_windows(dim)
     namespace = dict(module_globals)
-    namespace.update(DIM=dim, sg_window=windows["sg_window"], cbow_window=windows["cbow_window"])
+    namespace.update(DIM=dim, STACK=windows["STACK"], sg_window=windows["sg_window"],
+                     cbow_window=windows["cbow_window"])
     return namespace
 
 
