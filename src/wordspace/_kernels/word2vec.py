@@ -34,6 +34,8 @@ from .rng import below, block_seed, draw_alias, next_u32
 DIM = 0
 #: Floats in a window's stack accumulator: the width rounded up to whole cache lines.
 STACK = 16
+#: CBOW windows of at most this many targets score them all before updating any.
+AHEAD = 16
 SPECIALISED_DIMS = frozenset((50, 100, 128, 200, 256, 300))
 
 P_ALPHA, P_MIN_ALPHA, P_BEFORE, P_TOTAL, P_WINDOW, P_NEGATIVE, P_SEED, P_EPOCH, P_MAXLEN, P_BLOCK0 = range(10)
@@ -194,10 +196,12 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dhbuf, with_l
     context row gets the whole error, :math:`u_j \\mathrel{+}= \\delta`. That is word2vec.c's
     and gensim's rule (not the exact gradient of the mean, :math:`\\delta / m`, which trains
     visibly worse: see docs/design.md). Returns the summed loss when ``with_loss``, else 0.
-    ``h``/``dhbuf``: buffers of >= dim (``dhbuf`` used when the width is not a constant).
+    ``h``/``dhbuf``: buffers of >= dim (used when the width is not a constant; otherwise both
+    live on the stack, in registers).
     """
     dim = DIM if DIM > 0 else W_in.shape[1]
-    if DIM > 0:  # the summed error in registers (see sg_window)
+    if DIM > 0:  # the mean and the summed error in registers (see sg_window)
+        h = carray(stack_floats(STACK), (STACK,))
         dh = carray(stack_floats(STACK), (STACK,))
     else:
         dh = dhbuf
@@ -211,15 +215,33 @@ def cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, h, dhbuf, with_l
     inv = np.float32(1.0 / m)
     for d in range(dim):
         h[d] *= inv
+    # Up to AHEAD scores computed before any update (independent dot products); a target whose
+    # row an earlier target of the window shares is scored again after that row's update, so
+    # the rule "in turn" holds exactly.
+    ahead = t if t <= AHEAD else 0
+    scores = carray(stack_floats(AHEAD), (AHEAD,))
+    for k in range(ahead):
+        row = W_out[targets[k]]
+        f = np.float32(0.0)
+        for d in range(dim):
+            f += h[d] * row[d]
+        scores[k] = f
     loss = 0.0
     for k in range(t):
         y = labels[k]
         if y < 0:
             continue
         row = W_out[targets[k]]
-        f = np.float32(0.0)
-        for d in range(dim):
-            f += h[d] * row[d]
+        fresh = k < ahead
+        for q in range(k if fresh else 0):
+            if targets[q] == targets[k]:
+                fresh = False
+        if fresh:
+            f = scores[k]
+        else:
+            f = np.float32(0.0)
+            for d in range(dim):
+                f += h[d] * row[d]
         if with_loss:
             sig, lo = sigmoid_and_loss(f, y)
             loss += lo
