@@ -205,7 +205,9 @@ class Word2Vec(Trainer):
         return kw.select(self.loss, parallel=parallel, dim=self.dim)
 
     def _init_matrices(self, n_words: int):
-        """``(W_in, W_out)``: inputs uniform in [-1/dim, 1/dim) / 2 as gensim, outputs zero."""
+        """``(W_in, W_out)``: inputs uniform in [-1/dim, 1/dim), outputs zero. gensim and
+        word2vec.c draw from half that range; on the 10M-word slice that scored 0.8-0.9 analogy
+        points lower for skip-gram and CBOW (three seeds each, docs/benchmarks.md)."""
         rng = np.random.default_rng(self.seed)
         w_in = ((rng.random((n_words, self.dim), dtype=np.float32) * 2 - 1) / self.dim).astype(REAL)
         n_out = n_words - 1 if self.loss == "hs" else n_words
