@@ -318,3 +318,31 @@ def _run_epoch_with_alpha(loss, alpha):
     lo, co = np.zeros(2), np.zeros(2, np.int64)
     kw.select(loss, parallel=False)(w_in, w_out, tokens, offsets, blocks, keep, *tables, params, lo, co, True)
     return w_in, w_out, lo, co
+
+
+def test_aligned_rows_start_on_cache_lines_and_stack_buffers_need_a_constant_size():
+    from numba import carray, njit
+    from numba.core.errors import TypingError
+
+    from wordspace._kernels.memory import LINE, aligned_rows, stack_floats
+
+    for cols in (1, 16, 17, 100, 300):
+        a = aligned_rows(5, cols)
+        assert a.shape[0] == 5 and a.shape[1] >= cols and a.flags.c_contiguous
+        assert all(a[r].ctypes.data % LINE == 0 for r in range(5))
+
+    @njit
+    def summed(x):
+        acc = carray(stack_floats(8), (8,))
+        for i in range(8):
+            acc[i] = x[i] * 2
+        return acc.sum()
+
+    assert summed(np.arange(8, dtype=np.float32)) == 56.0
+
+    @njit
+    def runtime_size(n):
+        return carray(stack_floats(n), (n,)).shape[0]
+
+    with pytest.raises(TypingError):
+        runtime_size(8)

@@ -1,14 +1,16 @@
-"""Software prefetching: ask the processor for a matrix row before the kernel needs it.
+"""Memory helpers for the training kernels (two in LLVM IR, where Numba has no word for them).
 
-The training kernels read rows of two large matrices in an order set by the text (a context
-word entering the window, the next centre word, freshly drawn noise words). Out of cache, each
-such row costs a trip to memory that the loop waits for; named a window ahead with
-``prefetch_row``, the row arrives while the current window is computed. Measured on the
-10M-word slice (one thread, CBOW with negative sampling): 2.3-2.8 s per epoch before, 1.5-1.7 s
-after (docs/benchmarks.md).
+- ``prefetch_row``: ask the processor for a matrix row before the kernel needs it. The kernels
+  read rows of two large matrices in an order set by the text (a context word entering the
+  window, the next centre word, freshly drawn noise words); out of cache, each such row costs a
+  trip to memory that the loop waits for. Named a window ahead, the row arrives while the
+  current window is computed (CBOW, one thread, 10M-word slice: 2.3-2.8 -> 1.5-1.7 s per
+  epoch). A prefetch is a hint: it never faults, changes no value and is dropped by the
+  processor when its queues are full, so a kernel computes the same numbers with or without it.
+- ``aligned_rows``: buffers whose rows start on cache lines.
+- ``stack_floats``: a small buffer in the stack frame, which LLVM can keep in registers.
 
-A prefetch is a hint: it never faults, changes no value and is dropped by the processor when
-its queues are full, so a kernel computes the same numbers with or without it.
+docs/design.md ("Kernels: ...") has the measurements.
 """
 
 import numpy as np

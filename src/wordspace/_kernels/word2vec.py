@@ -397,13 +397,13 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
         ctx = np.empty(2 * window, dtype=np.int32)
         targets = np.empty(neg + 1, dtype=np.int32)
         labels = np.empty(neg + 1, dtype=np.int32)
-        ahead = np.empty(neg + 1, dtype=np.int32)  # the next window's noise words
+        next_noise = np.empty(neg + 1, dtype=np.int32)  # the next window's noise words
         inbuf = aligned_rows(2 * window, dim)
         outbuf = aligned_rows(neg + 1, dim)
         grads = np.empty((2 * window, neg + 1), dtype=np.float32)
         acc = aligned_rows(1, dim)[0]
         for k in range(1, neg + 1):
-            ahead[k] = draw_alias(rng, noise_thr, noise_alias)
+            next_noise[k] = draw_alias(rng, noise_thr, noise_alias)
         loss = 0.0
         count = 0
         windows = 0
@@ -420,11 +420,11 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
                 targets[0] = center
                 labels[0] = 1
                 for k in range(1, neg + 1):
-                    w = ahead[k]
+                    w = next_noise[k]
                     targets[k] = w
                     labels[k] = -1 if w == center else 0
-                    ahead[k] = draw_alias(rng, noise_thr, noise_alias)
-                    prefetch_row(W_out, ahead[k])
+                    next_noise[k] = draw_alias(rng, noise_thr, noise_alias)
+                    prefetch_row(W_out, next_noise[k])
                 m = _context(sent, n, i, window, rng, ctx)
                 if m == 0:
                     continue
