@@ -83,6 +83,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the rows here")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool (median time, mean scores)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1, got {args.repeat}")
     tmp = tempfile.mkdtemp(prefix="ws-bench-")
     corpus = os.path.join(tmp, "corpus.txt")
     n_words = prepare_corpus(args.words, corpus)
