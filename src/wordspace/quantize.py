@@ -60,29 +60,38 @@ class Codebooks:
 
 def train_codebooks(matrix, dsub: int = 2, centroids: int = 256, sample: int = 65_536, iterations: int = 15,
                     seed: int = 0) -> Codebooks:
-    """k-means codebooks for the rows of ``matrix`` (n, dim): ``dim / dsub`` subspaces of
-    ``centroids`` centres each, trained on ``sample`` random rows (all when fewer)."""
+    """k-means codebooks for the rows of ``matrix`` (n, dim), or of a list of such matrices
+    taken as one (their rows one after the other, never copied together): ``dim / dsub``
+    subspaces of ``centroids`` centres each, trained on ``sample`` random rows (all when fewer)."""
     from ._kernels.pq import kmeans_subspaces
 
     validate_params({"dsub": dsub, "centroids": centroids, "sample": sample, "iterations": iterations, "seed": seed},
                     {"dsub": [Interval(int, 1, None)], "centroids": [Interval(int, 1, 256)],
                      "sample": [Interval(int, 1, None)], "iterations": [Interval(int, 1, None)],
                      "seed": [Interval(int, 0, None)]}, "train_codebooks")
-    x = np.asarray(matrix, dtype=np.float32)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise InvalidParameterError(f"product quantisation needs a non-empty 2-D matrix, got shape {x.shape}")
-    if x.shape[1] % dsub:
-        raise InvalidParameterError(f"dsub={dsub} must divide the dimension ({x.shape[1]})", param="dsub")
+    parts = [np.asarray(p) for p in (matrix if isinstance(matrix, (list, tuple)) else [matrix])]
+    n = sum(p.shape[0] for p in parts if p.ndim == 2)
+    if any(p.ndim != 2 or p.shape[1:] != parts[0].shape[1:] for p in parts) or n == 0:
+        raise InvalidParameterError(f"product quantisation needs a non-empty 2-D matrix, got shape(s) "
+                                    f"{', '.join(str(p.shape) for p in parts)}")
+    if parts[0].shape[1] % dsub:
+        raise InvalidParameterError(f"dsub={dsub} must divide the dimension ({parts[0].shape[1]})", param="dsub")
     rng = np.random.default_rng(seed)
-    if x.shape[0] > sample:
-        x = x[np.sort(rng.choice(x.shape[0], size=sample, replace=False))]
-    x = np.ascontiguousarray(x)
+    chosen = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
+    x = np.ascontiguousarray(_gather_rows(parts, chosen), dtype=np.float32)
     ks = min(centroids, x.shape[0])
     m = x.shape[1] // dsub
     init = np.stack([rng.choice(x.shape[0], size=ks, replace=False) for _ in range(m)]).astype(np.int64)
     cents = np.empty((m, ks, dsub), dtype=np.float32)
     kmeans_subspaces(x, dsub, init, iterations, cents)
     return Codebooks(cents)
+
+
+def _gather_rows(parts: list, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` (sorted) of the matrices ``parts`` read as one, in that order."""
+    starts = np.cumsum([0] + [p.shape[0] for p in parts])
+    return np.concatenate([parts[i][rows[(rows >= starts[i]) & (rows < starts[i + 1])] - starts[i]]
+                           for i in range(len(parts))])
 
 
 def quantize(vectors, dsub: int = 2, centroids: int = 256, sample: int = 65_536, iterations: int = 15, seed: int = 0):
@@ -94,8 +103,7 @@ def quantize(vectors, dsub: int = 2, centroids: int = 256, sample: int = 65_536,
 
     rows = np.asarray(vectors.matrix, dtype=np.float32)
     sub = vectors.subwords
-    pool = rows if sub is None else np.concatenate([rows, np.asarray(sub.matrix, dtype=np.float32)])
-    books = train_codebooks(pool, dsub, centroids, sample, iterations, seed)
+    books = train_codebooks([rows] if sub is None else [rows, sub.matrix], dsub, centroids, sample, iterations, seed)
     codes = books.encode(rows)
     grams = None
     gram_codes = None
