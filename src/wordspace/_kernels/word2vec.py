@@ -444,7 +444,8 @@ def _ns_epoch(W_in, W_out, tokens, offsets, blocks, keep, noise_thr, noise_alias
 def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths, params, loss_out, count_out, cbow):
     """Hierarchical softmax over ``blocks``: the output rows of a window are the inner nodes
     on the centre word's Huffman path, with label ``1 - code`` (word2vec.c's convention). The
-    next centre word's path rows are prefetched a window ahead, as are the context rows."""
+    context rows are prefetched a window ahead; the path rows are not (the top of the tree stays
+    in cache, and prefetching the next path measured no gain)."""
     if DIM > 0 and (W_in.shape[1] != DIM or W_out.shape[1] != DIM):  # (DIM is read here, not in a helper)
         raise ValueError("kernel compiled for another vector width")
     dim = W_in.shape[1]
@@ -476,10 +477,6 @@ def _hs_epoch(W_in, W_out, tokens, offsets, blocks, keep, codes, points, lengths
             _prefetch_first_context(W_in, sent, n, window)
             for i in range(n):
                 _prefetch_next_context(W_in, sent, n, i, window)
-                if i + 1 < n:
-                    upcoming = sent[i + 1]
-                    for k in range(lengths[upcoming]):
-                        prefetch_row(W_out, points[upcoming, k])
                 m = _context(sent, n, i, window, rng, ctx)
                 if m == 0:
                     continue
