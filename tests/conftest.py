@@ -54,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="../shared/data is not present"))
 
 
-from browser import browser  # noqa: E402,F401  (the headless Chromium fixture, one per session)
+from tests.browser import browser  # noqa: E402,F401  (the headless Chromium fixture, one per session)
 
 
 # -- the command-line tests' corpus (a slice of the demo corpus), vectors trained on it once, and

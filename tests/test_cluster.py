@@ -217,12 +217,20 @@ def test_workers_dying_too_often_stop_the_job_and_nothing_is_written(texts, tmp_
         cl.close()
 
 
+def _script(name: str) -> str:
+    """A console script of the environment running the tests (its bin folder need not be on PATH)."""
+    import shutil
+
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    return here if os.path.exists(here) else (shutil.which(name) or name)
+
+
 def test_dask_scheduler_and_workers_as_separate_processes(texts, tmp_path):
     """`dask scheduler` and `dask worker` (two processes) on loopback; `wordspace train
     --cluster tcp://...` in a third; the vocabulary equals one machine's."""
     sched_file = tmp_path / "scheduler.json"
     env = dict(os.environ, DASK_DISTRIBUTED__LOGGING__DISTRIBUTED="error")
-    procs = [subprocess.Popen(["dask", "scheduler", "--host", "127.0.0.1", "--port", str(_free_port()),
+    procs = [subprocess.Popen([_script("dask"), "scheduler", "--host", "127.0.0.1", "--port", str(_free_port()),
                                "--no-dashboard", "--scheduler-file", str(sched_file)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
     try:
@@ -231,7 +239,7 @@ def test_dask_scheduler_and_workers_as_separate_processes(texts, tmp_path):
                 break
             time.sleep(0.1)
         address = json.loads(sched_file.read_text())["address"]
-        procs.append(subprocess.Popen(["dask", "worker", "--scheduler-file", str(sched_file), "--nworkers", "2",
+        procs.append(subprocess.Popen([_script("dask"), "worker", "--scheduler-file", str(sched_file), "--nworkers", "2",
                                        "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
         assert address.startswith("tcp://127.0.0.1:")
@@ -258,7 +266,7 @@ def s3(texts):
     pytest.importorskip("s3fs")
     pytest.importorskip("moto")
     port = _free_port()
-    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([_script("moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):

@@ -12,7 +12,7 @@ from wordspace import textfiles as textfiles_mod
 from wordspace.corpus import LineCorpus, encode_corpus, expand_paths
 from wordspace.errors import CorpusError
 
-from conftest import TINY_LINES
+from tests.conftest import TINY_LINES
 
 
 def _reference_encode(lines, min_count, max_len=10_000):

@@ -5,8 +5,8 @@ blow-up. The long run is ``python tests/fuzz/harness.py --cases-per-kind 200``
 
 import pytest
 
-from fuzz.harness import FAILURES, fuzz
-from fuzz.seeds import SEEDS
+from tests.fuzz.harness import FAILURES, fuzz
+from tests.fuzz.seeds import SEEDS
 
 
 @pytest.mark.parametrize("kind", sorted(SEEDS))
@@ -24,8 +24,8 @@ def test_hostile_header_values_are_refused_before_allocating(tmp_path):
     import os
     import struct
 
-    from fuzz.harness import run_case
-    from fuzz.seeds import fasttext_bin, native
+    from tests.fuzz.harness import run_case
+    from tests.fuzz.seeds import fasttext_bin, native
 
     cases = []
     p = tmp_path / "rows.bin"

@@ -3,6 +3,7 @@ rules docs/design.md states, checked so that a change which breaks one fails her
 
 import ast
 import os
+import sys
 
 import pytest
 
@@ -91,3 +92,34 @@ def test_modules_stay_small():
         if n > 800:
             big[module] = n
     assert not big, big
+
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_every_test_folder_is_a_package():
+    """A test folder without ``__init__.py`` is imported under its bare name, so a distribution
+    of that name (``transformers`` installs one called ``kernels``) shadows it and collection
+    fails on a fresh machine. Folders holding Python files are packages of ``tests``."""
+    missing = [os.path.relpath(root, TESTS) for root, _, files in os.walk(TESTS)
+               if "__pycache__" not in root and any(f.endswith(".py") for f in files)
+               and "__init__.py" not in files]
+    assert not missing, f"add __init__.py to {missing}"
+
+
+def test_tests_import_each_other_through_the_tests_package():
+    """Helpers are imported as ``tests.x``, never by a bare folder or module name that an
+    installed distribution could also provide."""
+    local = {os.path.splitext(n)[0] for n in os.listdir(TESTS) if n != "__init__.py"
+             and (n.endswith(".py") or os.path.isdir(os.path.join(TESTS, n)))} - set(sys.stdlib_module_names)
+    bad = []
+    for root, _, files in os.walk(TESTS):
+        for f in (f for f in files if f.endswith(".py")):
+            path = os.path.join(root, f)
+            with open(path, encoding="utf-8") as fh:
+                tree = ast.parse(fh.read())
+            for node in ast.walk(tree):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                bad += [f"{os.path.relpath(path, TESTS)}: {n}" for n in names if n.split(".")[0] in local]
+    assert not bad, bad

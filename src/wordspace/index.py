@@ -52,6 +52,14 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     scores = np.where(np.isnan(scores), -np.inf, scores)
     if k < n:
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        # which of several rows tied with the k-th score argpartition keeps differs between NumPy
+        # releases; ties go to the lower row, so a row with a tie at the boundary is chosen again
+        kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
+        tied = np.flatnonzero((scores == kth[:, None]).sum(axis=1) > (np.take_along_axis(scores, part, axis=1)
+                                                                      == kth[:, None]).sum(axis=1))
+        for r in tied.tolist():
+            above = np.flatnonzero(scores[r] > kth[r])
+            part[r] = np.concatenate([above, np.flatnonzero(scores[r] == kth[r])[: k - above.shape[0]]])
     else:
         part = np.broadcast_to(np.arange(n), scores.shape).copy()
     vals = np.take_along_axis(scores, part, axis=1)

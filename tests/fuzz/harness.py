@@ -59,8 +59,8 @@ def run_case(kind: str, path: str, reference: str, memory_mb: int, timeout: floa
 
 def make_cases(workdir: str, kinds, per_kind: int, seed: int):
     """``[(kind, path, description)]``: ``per_kind`` mutations of each kind's seed."""
-    from fuzz import seeds
-    from fuzz.mutate import mutate_dir, mutate_file
+    from tests.fuzz import seeds
+    from tests.fuzz.mutate import mutate_dir, mutate_file
 
     seed_paths = seeds.make_all(os.path.join(workdir, "seeds"), kinds)
     outside = os.path.join(workdir, "outside.txt")
@@ -80,7 +80,7 @@ def make_cases(workdir: str, kinds, per_kind: int, seed: int):
 def fuzz(kinds=None, per_kind: int = 10, seed: int = 1, memory_mb: int = 3072, timeout: float = 60.0, jobs: int = 2,
          keep: str | None = None, workdir: str | None = None) -> dict:
     """Run the cases; returns ``{"counts": {kind: {outcome: n}}, "failures": [...]}``."""
-    sys.path.insert(0, os.path.dirname(HERE))
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # the repository root: tests is a package
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="wordspace-fuzz-")
     try:
@@ -109,7 +109,7 @@ def fuzz(kinds=None, per_kind: int = 10, seed: int = 1, memory_mb: int = 3072, t
 
 
 def main() -> None:
-    from fuzz.seeds import SEEDS
+    from tests.fuzz.seeds import SEEDS
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases-per-kind", type=int, default=200)
@@ -137,5 +137,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(HERE))
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))  # the repository root: tests is a package
     main()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import wordspace
-from kernels.test_subword import ref_hash, ref_ngrams
+from tests.kernels.test_subword import ref_hash, ref_ngrams
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 KEYS = ["the", "king", "tab\there", "東京"]

@@ -8,7 +8,7 @@ import pytest
 
 from wordspace._kernels import word2vec as kw
 
-from kernels import sampling
+from tests.kernels import sampling
 from wordspace.vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
 
 

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
+from tests.quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
 
 from wordspace import FastText, InvalidParameterError, KeyNotFoundError, Vectors, Word2Vec
 from wordspace.subwords import ngram_buckets

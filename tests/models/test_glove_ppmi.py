@@ -4,7 +4,7 @@ co-occurrence memory giving the same model, and the shapes of what they export."
 
 import numpy as np
 import pytest
-from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
+from tests.quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
 
 from wordspace import PPMISVD, GloVe, InvalidParameterError
 

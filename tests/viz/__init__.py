@@ -1,0 +1,1 @@
+"""Tests of wordspace (a package, so that its folders cannot collide with installed distributions)."""
