@@ -206,7 +206,9 @@ def test_cli_contract_tokenizer_first_and_standard_input(tmp_path, demo_corpus):
     import sys
 
     model = tmp_path / "bpe.json"
-    BPE.train(["in the beginning god created the heaven and the earth"] * 20, 300).save(model)
+    with pytest.warns(UserWarning, match="stopped at"):  # a one-line corpus has fewer pairs than asked for
+        bpe = BPE.train(["in the beginning god created the heaven and the earth"] * 20, 300)
+    bpe.save(model)
     run = lambda *a, text: subprocess.run([sys.executable, "-m", "wordspace.cli", "bpe", *a], input=text,  # noqa: E731
                                           capture_output=True, text=True, check=True).stdout
     tokens = run("encode", str(model), text="the earth\nin the beginning\n")
@@ -215,3 +217,18 @@ def test_cli_contract_tokenizer_first_and_standard_input(tmp_path, demo_corpus):
     text = tmp_path / "t.txt"
     text.write_text("god created\n")
     assert run("encode", str(model), str(text), text="") == run("encode", str(text), "--model", str(model), text="")
+
+
+def test_training_says_why_it_stopped_short(demo_sentences, tmp_path, run):
+    """Asked for more tokens than the text supports, training stops when no pair occurs
+    min_frequency times, and says so (it used to stop silently)."""
+    text = [" ".join(s) for s in demo_sentences[:200]]
+    with pytest.warns(UserWarning, match=r"stopped at [\d,]+ tokens of the 32,000 asked for: no pair .* min_frequency=2"):
+        bpe = BPE.train(text, 32_000)
+    assert len(bpe) < 32_000
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(text) + "\n")
+    code, out, err = run(["bpe", "train", str(corpus), "--vocab-size", "32000", "--out", str(tmp_path / "b.json"),
+                          "--quiet"])
+    assert code == 0 and f"wrote {tmp_path / 'b.json'}: {len(bpe):,} tokens" in out
+    assert "stopped at" in err and "--min-frequency" in err

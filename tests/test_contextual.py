@@ -87,3 +87,31 @@ def test_cli_compare_and_nearest(capsys):
     assert "occurs 0 time(s)" in capsys.readouterr().err
     assert main(["contextual", model_dir, "--sentence", "a b", "--word", "a", "--layer", "9"]) == 1
     assert main(["contextual", "/nonexistent", "--sentence", "a", "--word", "a"]) == 1
+
+
+def test_a_path_that_is_not_a_model_is_one_line_at_once(tmp_path, capsys):
+    """A missing folder, a file, and a bare OWNER/NAME that is not a folder are refused before any
+    loader runs (it would look on the Hub and retry for about 50 s): one line, exit 1."""
+    import time
+
+    (tmp_path / "file.txt").write_text("not a model\n")
+    for path, says in ((str(tmp_path / "nowhere"), "does not exist"), (str(tmp_path / "file.txt"), "is a file"),
+                       ("someone/some-model", "hf:OWNER/NAME"), (str(tmp_path), "config.json is missing")):
+        t0 = time.perf_counter()
+        code = main(["contextual", path, "--sentence", "a b", "--word", "a"])
+        err = capsys.readouterr().err
+        assert code == 1 and time.perf_counter() - t0 < 5 and says in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_contextual_opens_what_train_lm_writes(tmp_path, capsys):
+    from wordspace.nn.lm_train import train_lm
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog by the river bank\n" * 20)
+    train_lm(str(corpus), tmp_path / "lm", dim=8, hidden=16, layers=2, epochs=1, min_count=1, heldout=0.1,
+             batch_tokens=256, progress=False)
+    code = main(["contextual", str(tmp_path / "lm"), "--sentence", "the fox by the river bank",
+                 "--sentence", "the lazy dog", "--word", "the", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [r["layer"] for r in out["layers"]] == [0, 1, 2]
+    assert out["layers"][0]["cosine"] == pytest.approx(1.0, abs=1e-5)  # layer 0: the token embedding alone

@@ -117,6 +117,27 @@ def test_written_corpus_is_the_joined_sentences(tmp_path, demo_corpus):
     expect = "".join(" ".join(joined.words[t] for t in joined.tokens[joined.offsets[i]:joined.offsets[i + 1]]) + "\n"
                      for i in range(joined.n_sentences))
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == expect
-    _, odd = learn_phrases([["a\nb", "c", "é"], ["c", "a\nb"]], min_count=1)
+    with pytest.warns(UserWarning, match="no phrase found"):
+        _, odd = learn_phrases([["a\nb", "c", "é"], ["c", "a\nb"]], min_count=1)
     write_corpus(odd, tmp_path / "b.txt")
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "a\nb c é\nc a\nb\n"
+
+
+def test_each_scoring_has_a_default_threshold_that_fits_it(demo_sentences, tmp_path, run, demo_corpus):
+    """npmi's default finds phrases (the old default 10 lies outside its range [-1, 1] and found
+    none); a threshold outside the scoring's range is refused as gensim refuses it, in one line
+    from the command line; finding nothing is said."""
+    model, _ = learn_phrases(demo_sentences, scoring="npmi")
+    assert model.threshold == 0.5 and len(model) > 100
+    assert learn_phrases(demo_sentences)[0].threshold == 10.0
+    for scoring, bad in (("npmi", 10.0), ("npmi", -1.5), ("default", 0.0), ("default", -3.0), ("default", float("nan"))):
+        with pytest.raises(wordspace.InvalidParameterError, match="'threshold' parameter of learn_phrases"):
+            learn_phrases(demo_sentences, scoring=scoring, threshold=bad)
+    code, out, err = run(["phrases", demo_corpus, "--out", str(tmp_path / "j.txt"), "--scoring", "npmi"])
+    assert code == 0 and "phrases in 1 pass" in out and ": 0 phrases" not in out and "no phrase" not in err, out
+    code, out, err = run(["phrases", demo_corpus, "--out", str(tmp_path / "k.txt"), "--scoring", "npmi",
+                          "--threshold", "10"])
+    assert code == 1 and err.strip() == ("wordspace: error: --threshold must be a float in the range [-1, 1] when "
+                                         "--scoring npmi. Got 10.0 instead.") and not (tmp_path / "k.txt").exists()
+    with pytest.warns(UserWarning, match="no phrase found.*lower the threshold"):
+        learn_phrases(demo_sentences, threshold=1e9)

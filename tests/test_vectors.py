@@ -246,3 +246,17 @@ def test_quantized_index_agrees_with_exact_search():
     assert [x.key for x in add_q] == [x.key for x in add_e] and not {"k1", "k2", "k3"} & {x.key for x in add_q}
     quant.similarity("k1", "k2"), quant.doesnt_match(["k1", "k2", "k3"])
     assert quant._unit is None  # no normalised float32 copy of the matrix was made
+
+
+def test_scores_are_cosines_within_minus_one_and_one():
+    """A row queried as a vector scores itself at 1 however the float32 rounding of its length
+    falls (before clipping, 771 of these 2,000 rows scored above 1, up to 1.0000007)."""
+    rng = np.random.default_rng(0)
+    m = (rng.normal(size=(2000, 300)) * rng.lognormal(0, 3, size=(2000, 1))).astype(np.float32)
+    v = Vectors([f"w{i}" for i in range(2000)], m)
+    tops = [v.most_similar(m[i], k=1)[0].score for i in range(0, 2000, 7)]
+    assert max(tops) <= 1.0 and min(tops) > 0.9999
+    batch = v.most_similar_batch([m[i] for i in range(0, 2000, 7)], k=2)
+    assert all(-1.0 <= n.score <= 1.0 for row in batch for n in row)
+    assert all(-1.0 <= v.similarity(f"w{i}", f"w{i}") <= 1.0 for i in range(50))
+    assert all(-1.0 <= n.score <= 1.0 for n in v.analogy("w1", "w2", "w3", k=20))

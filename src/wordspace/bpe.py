@@ -193,6 +193,13 @@ class BPE:
         finally:
             if bar is not None:
                 bar.close()
+        if len(merges) < n_merges:
+            import warnings
+
+            warnings.warn(f"stopped at {256 + len(merges) + len(special_tokens):,} tokens of the {vocab_size:,} asked for: "
+                          f"no pair of adjacent tokens occurs at least min_frequency={min_frequency} times any more "
+                          f"(merges join only within words, and every word seen {min_frequency} times or more is "
+                          "already one token); use more text or a lower min_frequency (--min-frequency)", stacklevel=2)
         return cls(merges, special_tokens)
 
     # -- encoding ------------------------------------------------------------------------------

@@ -524,7 +524,7 @@ def _train(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> No
             done[0] += round_words
             lr = lr_now()
             rates = " ".join(f"w{k}={x / 1e3:.0f}k" for k, x in enumerate(per_worker))
-            bar.set_postfix_str(f"epoch={epoch + 1}/{epochs} lr={lr:.5f} loss={loss_sum / max(count_sum, 1):.4f} "
+            bar.set_postfix_str(f"epoch={epoch + 1}/{epochs} lr={lr:.5f} online_loss={loss_sum / max(count_sum, 1):.4f} "
                                 f"words/s per worker: {rates}", refresh=False)
             bar.update(int(round_words))
         online = loss_sum / max(count_sum, 1)

@@ -16,7 +16,10 @@ import numpy as np
 
 from .errors import FormatError, InvalidParameterError
 
-__all__ = ["TransformerLayers", "WordLayers", "cosine_by_layer", "nearest_by_layer"]
+__all__ = ["TransformerLayers", "LMLayers", "WordLayers", "open_layers", "cosine_by_layer", "nearest_by_layer"]
+
+#: A model on the Hugging Face Hub is named ``hf:OWNER/NAME``, as published vectors are.
+HF_PREFIX = "hf:"
 
 POOLINGS = ("mean", "first", "last")
 
@@ -69,10 +72,10 @@ class TransformerLayers:
     ----------
     model_dir : str
         A directory with a Hugging Face checkpoint (``config.json``, safetensors weights, and a
-        fast tokenizer such as ``tokenizer.json``), or a model name on the Hugging Face Hub
-        (``"sentence-transformers/all-MiniLM-L6-v2"``), fetched through ``transformers``' own
-        cache (``HF_HUB_OFFLINE=1`` or ``WORDSPACE_OFFLINE=1``: the cache only). Pickled weights
-        are never loaded.
+        fast tokenizer such as ``tokenizer.json``), or a model on the Hugging Face Hub named
+        ``"hf:OWNER/NAME"`` (``"hf:sentence-transformers/all-MiniLM-L6-v2"``), fetched through
+        ``transformers``' own cache (``HF_HUB_OFFLINE=1`` or ``WORDSPACE_OFFLINE=1``: the cache
+        only). Anything else is refused at once. Pickled weights are never loaded.
     device : str or None
         ``"cpu"``, ``"cuda"``...; None uses CUDA when available.
     pooling : {"mean", "first", "last"}, default="mean"
@@ -97,11 +100,13 @@ class TransformerLayers:
             raise InvalidParameterError(f"The 'pooling' parameter of TransformerLayers must be one of "
                                         f"{', '.join(map(repr, POOLINGS))}. Got {pooling!r} instead.")
         model_dir = os.fspath(model_dir)
-        local = os.path.isdir(model_dir)
-        if local and not os.path.isfile(os.path.join(model_dir, "config.json")):
-            raise FormatError(f"'{model_dir}' is not a Hugging Face model directory: config.json is missing")
-        if not local and (model_dir.count("/") > 1 or not model_dir.strip()):
-            raise FormatError(f"'{model_dir}' is neither a model directory nor a Hugging Face model name (OWNER/NAME)")
+        local = not model_dir.startswith(HF_PREFIX)
+        if local:
+            _check_model_dir(model_dir, "config.json", "a Hugging Face model folder")
+        else:
+            model_dir = model_dir[len(HF_PREFIX):].strip("/")
+            if model_dir.count("/") != 1 or not all(model_dir.split("/")):
+                raise FormatError(f"'{HF_PREFIX}{model_dir}' is not a Hugging Face model name; write hf:OWNER/NAME")
         names = set(os.listdir(model_dir)) if local else {"model.safetensors"}  # the Hub: safetensors only, below
         if not any(n.endswith(".safetensors") or n == "model.safetensors.index.json" for n in names):
             pickled = sorted(n for n in names if n.endswith((".bin", ".pt", ".pth", ".ckpt", ".pkl")))
@@ -174,3 +179,58 @@ class TransformerLayers:
                     vec[:, w] = layers[:, b, sel].mean(axis=1)
                 out.append(WordLayers(ws, vec))
         return out
+
+
+def _check_model_dir(path: str, marker: str, what: str) -> None:
+    """Refuse at once, in one line, a path that is not a folder holding ``marker`` (before any
+    loader, which would look for a missing folder on the Hub and retry for most of a minute)."""
+    if not os.path.exists(path):
+        raise FormatError(f"'{path}' does not exist; give {what}, or a model on the Hugging Face Hub as hf:OWNER/NAME")
+    if not os.path.isdir(path):
+        raise FormatError(f"'{path}' is a file; give {what} (a folder), or a model on the Hugging Face Hub as "
+                          "hf:OWNER/NAME")
+    if not os.path.isfile(os.path.join(path, marker)):
+        raise FormatError(f"'{path}' is not {what}: {marker} is missing")
+
+
+class LMLayers:
+    """Word vectors at every layer of a BiLSTM language model written by ``wordspace train-lm``
+    (:mod:`wordspace.nn`), with the interface of :class:`TransformerLayers`: ``n_layers``
+    (the token embedding plus each LSTM layer) and :meth:`batch`."""
+
+    def __init__(self, lm):
+        self.lm = lm
+        self.n_layers = int(lm.model.config.layers) + 1
+
+    def word_vectors(self, sentence) -> WordLayers:
+        return self.batch([sentence])[0]
+
+    def batch(self, sentences, batch_size: int = 32) -> list[WordLayers]:
+        words = [(s.split() if isinstance(s, str) else list(s)) for s in sentences]
+        if any(not w for w in words):
+            raise InvalidParameterError("every sentence needs at least one word")
+        out = []
+        for s in range(0, len(words), batch_size):
+            chunk = words[s : s + batch_size]
+            out.extend(WordLayers(ws, np.asarray(v, dtype=np.float32)) for ws, v in zip(chunk, self.lm.layer_vectors(chunk)))
+        return out
+
+
+def open_layers(path, device: str | None = None):
+    """The layered model ``path`` names: a Hugging Face checkpoint folder (``config.json``) or
+    ``hf:OWNER/NAME`` (:class:`TransformerLayers`), or a folder written by ``wordspace
+    train-lm`` (``checkpoint.json``, :class:`LMLayers`). Anything else is a one-line
+    :class:`~wordspace.errors.FormatError`, raised before any model code runs."""
+    path = os.fspath(path)
+    if path.startswith(HF_PREFIX):
+        return TransformerLayers(path, device=device)
+    what = "a Hugging Face model folder (config.json) or a language model written by 'wordspace train-lm'"
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "checkpoint.json")):
+        try:
+            from .nn.lm_train import load_lm
+        except ImportError:
+            raise ImportError("a 'wordspace train-lm' model needs PyTorch; install with pip install "
+                              "'wordspace[torch]'") from None
+        return LMLayers(load_lm(path, device=device or "cpu"))
+    _check_model_dir(path, "config.json", what)
+    return TransformerLayers(path, device=device)

@@ -17,11 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import Interval
 from .errors import FormatError, InvalidParameterError
 
 __all__ = ["PhraseModel", "learn_phrases", "SCORINGS"]
 
 SCORINGS = ("default", "npmi")
+#: The thresholds each scoring can meaningfully take, and its default: Mikolov et al.'s score is
+#: positive and unbounded (10 is gensim's default), normalised PMI lies in [-1, 1] (0.5 finds
+#: about as many phrases in the demo corpus as the default scoring's 10: 676 against 1,064).
+THRESHOLD_RANGES = {"default": Interval(float, 0, None, closed="neither"), "npmi": Interval(float, -1, 1)}
+DEFAULT_THRESHOLDS = {"default": 10.0, "npmi": 0.5}
 FORMAT_NAME = "wordspace-phrases"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 1 << 30
@@ -144,7 +150,7 @@ def _score(encoded, keys, bigram_counts, min_count: int, scoring: str):
     return np.where(cab >= min_count, npmi, -np.inf)
 
 
-def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes: int = 1, scoring: str = "default",
+def learn_phrases(corpus, *, min_count: int = 5, threshold: float | None = None, passes: int = 1, scoring: str = "default",
                   delimiter: str = "_", preparation=None, max_sentence_length: int | None = None):
     """Find phrases in ``corpus``; returns ``(model, encoded)`` where ``encoded`` is the corpus
     with them joined (every word kept, for writing it out or training on it).
@@ -153,6 +159,9 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
     :math:`(n_{ab} - \\delta) \\, |V| / (n_a n_b)` with :math:`\\delta` = ``min_count`` and
     :math:`|V|` the number of word and pair types (Mikolov et al.; gensim's), or ``"npmi"``,
     normalised PMI in [-1, 1] (pairs seen fewer than ``min_count`` times never qualify).
+    ``threshold`` defaults to what suits the scoring (``DEFAULT_THRESHOLDS``: 10 and 0.5); one
+    outside the scoring's range (``THRESHOLD_RANGES``) is refused, as gensim refuses it. Finding
+    no phrase at all is said in a warning.
     """
     from ._kernels.phrases import bigram_keys, count_runs
     from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
@@ -163,8 +172,11 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
         raise InvalidParameterError(param="passes", rule="an int in the range [1, inf)", value=passes)
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
         raise InvalidParameterError(param="min_count", rule="an int in the range [1, inf)", value=min_count)
-    if not isinstance(threshold, (int, float)) or not np.isfinite(threshold):
-        raise InvalidParameterError(param="threshold", rule="a finite number", value=threshold)
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLDS[scoring]
+    if not THRESHOLD_RANGES[scoring].accepts(threshold):
+        raise InvalidParameterError(param="threshold", owner="learn_phrases", rule=THRESHOLD_RANGES[scoring].describe(),
+                                    value=threshold, when={"scoring": scoring})
     if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
         raise InvalidParameterError(param="delimiter", rule="a non-empty string without spaces", value=delimiter)
     encoded = encode_corpus(corpus, min_count=1, preparation=preparation,
@@ -188,6 +200,14 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float = 10.0, passes
         found = {(words[a], words[b]): s for (a, b), s in zip(pairs, scores[chosen].tolist())}
         model.passes.append(found)
         if not found:
+            if not len(model):
+                import warnings
+
+                best = float(np.max(scores[np.isfinite(scores)])) if np.isfinite(scores).any() else None
+                warnings.warn(f"no phrase found: no pair of words seen at least min_count={min_count} times scores "
+                              f"above threshold={threshold:g} with scoring {scoring!r}"
+                              + (f" (the best pair scores {best:.4g})" if best is not None else "")
+                              + "; lower the threshold or min_count, or use more text", stacklevel=2)
             break
         encoded = _join(encoded, [(a, b, words[a] + delimiter + words[b]) for a, b in pairs])
     return model, encoded

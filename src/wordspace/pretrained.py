@@ -17,11 +17,13 @@ Plumbing comes from well-kept libraries: ``requests`` (HTTP), ``filelock`` (the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
 import os
 import shutil
+import socket
 import sys
 import time
 import zipfile
@@ -46,6 +48,9 @@ TIMEOUT = 30.0  # WORDSPACE_TIMEOUT overrides it
 ATTEMPTS = 5
 BACKOFF = 1.0
 CHUNK = 1 << 20
+#: A connection that delivers fewer bytes than this in WORDSPACE_TIMEOUT seconds counts as stalled
+#: (a trickle of a byte a second never trips a timeout between two bytes).
+STALL_BYTES = 1024
 
 
 class DownloadError(WordspaceError, OSError):
@@ -221,9 +226,20 @@ def _byte_bar(total, desc: str, enabled: bool, initial: int = 0):
                 disable=not enabled, desc=desc, dynamic_ncols=True, mininterval=0.5, leave=True)
 
 
-def _download(url: str, dest: str, size: int | None, desc: str, progress: bool) -> int:
+class _Transient(Exception):
+    """A failure the next attempt may not meet (a dropped or stalled connection, a busy server)."""
+
+
+def _download(url: str, dest: str, size: int | None, desc: str, progress: bool, limit: int | None = None) -> int:
     """Fetch ``url`` into ``dest`` (appending to what a previous attempt left, with a Range
-    request), retrying transient failures with backoff. Returns the final size."""
+    request), retrying transient failures with backoff. Returns the final size.
+
+    Transient: a connection dropped or stalled mid-body (no byte for ``WORDSPACE_TIMEOUT``
+    seconds, or fewer than ``STALL_BYTES`` in that long: a trickle), 429, 502, 503, 504.
+    Permanent, so said at once: a host that does not resolve or refuses the connection, a
+    redirect loop or to another scheme, any other error status. A body is never allowed past
+    its declared size, nor, undeclared, past ``limit`` bytes; what arrived is kept for a resume
+    only when the file is known to have more (a declared size)."""
     import requests
     import urllib3
 
@@ -238,45 +254,124 @@ def _download(url: str, dest: str, size: int | None, desc: str, progress: bool) 
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with requests.get(url, headers=headers, stream=True, timeout=(timeout, timeout)) as r:
-                if r.status_code == 416 and have:  # nothing left to send: what we have is all there is
-                    return have
-                if r.status_code in (404, 403, 410):
-                    raise DownloadError(f"{url} answered {r.status_code} {r.reason}: the file is not there; check the "
-                                        "catalogue entry's url")
-                if r.status_code >= 500 or r.status_code == 429:
-                    raise requests.HTTPError(f"{r.status_code} {r.reason}")
+                if r.status_code == 416 and have:  # the Range starts at or past the end: done only if it is the end
+                    total = _total_length(r, 0)
+                    if total is not None and total == have:
+                        return have
+                    os.unlink(dest)  # what we hold does not fit the file any more: start again
+                    raise _Transient(f"{r.status_code} {r.reason} to a resume from byte {have:,}")
+                if r.status_code in (429, 502, 503, 504):
+                    raise _Transient(f"{r.status_code} {r.reason}")
                 if r.status_code not in (200, 206):
-                    raise DownloadError(f"{url} answered {r.status_code} {r.reason}")
+                    hint = ": the file is not there; check the catalogue entry's url" if r.status_code in (
+                        404, 403, 410) else ""
+                    raise DownloadError(f"{url} answered {r.status_code} {r.reason}{hint}")
                 resumed = r.status_code == 206
-                total = _total_length(r, have if resumed else 0)
+                if not resumed:
+                    have = 0
+                total = _total_length(r, have)
                 if declared is not None and total is not None and total != declared:
                     raise DownloadError(f"{url} is {total:,} bytes, but the catalogue says {declared:,}: a different "
                                         "or damaged file; nothing was cached")
                 declared = declared if declared is not None else total
-                mode = "ab" if resumed else "wb"
-                bar = _byte_bar(declared, desc, progress, have if resumed else 0)
+                cap = declared if declared is not None else limit
+                bar = _byte_bar(declared, desc, progress, have)
                 try:
-                    with open(dest, mode) as fh:
-                        for block in _blocks(r):
-                            fh.write(block)
-                            bar.update(len(block))
-                            if declared is not None and fh.tell() > declared:
-                                raise DownloadError(f"{url} sent more than its {declared:,} bytes; nothing was cached")
+                    with open(dest, "ab" if resumed else "wb") as fh:
+                        _receive(r, fh, bar, cap, url, timeout, declared is not None)
                 finally:
                     bar.close()
             got = os.path.getsize(dest)
             if declared is None or got == declared:
                 return got
             last_error = f"the connection ended after {got:,} of {declared:,} bytes"
-        except DownloadError:
+        except (DownloadError, KeyboardInterrupt):
             raise
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            last_error = f"{type(exc).__name__}: {exc}"
+        except _Transient as exc:
+            last_error = str(exc)
+        except urllib3.exceptions.HTTPError as exc:  # the body broke off or stalled while streaming
+            last_error = f"{type(exc).__name__}: {_first_line(exc)}"
+        except requests.RequestException as exc:
+            permanent = _permanent_failure(exc, url)
+            if permanent:
+                kept = os.path.getsize(dest) if os.path.exists(dest) else 0
+                raise DownloadError(permanent + (f"; the {kept:,} bytes that arrived earlier are kept for the next try"
+                                                 if kept and declared else "; nothing was downloaded")) from None
+            last_error = f"{type(exc).__name__}: {_first_line(exc)}"
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise DownloadError(f"the disk holding '{dest}' is full; free some space or set WORDSPACE_HOME to "
+                                    "another disk") from None
+            last_error = f"{type(exc).__name__}: {_first_line(exc)}"
         if attempt < ATTEMPTS:
             time.sleep(pause)
             pause *= 2
-    raise IncompleteDownload(f"downloading {url} failed after {ATTEMPTS} attempts ({last_error}); run the same command "
-                        "again to resume where it stopped")
+    kept = os.path.getsize(dest) if os.path.exists(dest) else 0
+    if kept and declared:
+        raise IncompleteDownload(f"downloading {url} failed {ATTEMPTS} times ({last_error}); {kept:,} of {declared:,} "
+                                 "bytes are kept: run the same command again to resume")
+    raise DownloadError(f"downloading {url} failed {ATTEMPTS} times ({last_error}); nothing was kept")
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else ""
+
+
+def _receive(r, fh, bar, cap: int | None, url: str, timeout: float, declared: bool) -> None:
+    """Write the body of ``r`` to ``fh``: never past ``cap`` bytes, and a trickle (fewer than
+    ``STALL_BYTES`` in ``timeout`` seconds) counts as a stall."""
+    window_start, window_bytes = time.monotonic(), 0
+    for block in _blocks(r):
+        fh.write(block)
+        bar.update(len(block))
+        if cap is not None and fh.tell() > cap:
+            fh.truncate(0)
+            what = f"its declared {cap:,} bytes" if declared else (
+                f"{cap:,} bytes without declaring its size, more than the model can hold")
+            raise DownloadError(f"{url} sent more than {what}; nothing was kept")
+        window_bytes += len(block)
+        now = time.monotonic()
+        if now - window_start >= timeout:
+            if window_bytes < STALL_BYTES:
+                raise _Transient(f"only {window_bytes} bytes arrived in {now - window_start:.0f} s (WORDSPACE_TIMEOUT)")
+            window_start, window_bytes = now, 0
+
+
+def _permanent_failure(exc, url: str) -> str | None:
+    """A one-line reason when ``exc`` cannot go away by trying again: the host does not resolve
+    or refuses connections, a redirect loops or leaves HTTP(S), the URL is malformed."""
+    import urllib.parse
+
+    import requests
+    import urllib3
+
+    host = urllib.parse.urlsplit(url).hostname or url
+    if isinstance(exc, requests.TooManyRedirects):
+        return f"{url} redirects in a loop"
+    if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
+        return f"{url} redirects to a location that is not http(s) ({_first_line(exc)[:80]})"
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader)):
+        return f"{url} cannot be fetched: {_first_line(exc)[:120]}"
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return None
+    seen, e = set(), exc
+    while e is not None and id(e) not in seen:  # the cause, however requests and urllib3 wrapped it
+        seen.add(id(e))
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+            return f"cannot resolve the host name '{host}' (no network, or a wrong name)"
+        if isinstance(e, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            text = str(e)
+            if "Name or service not known" in text or "getaddrinfo" in text or "nodename" in text:
+                return f"cannot resolve the host name '{host}' (no network, or a wrong name)"
+            return f"cannot connect to '{host}' ({text.rsplit(':', 1)[-1].strip()[:60] or 'refused'})"
+        if isinstance(e, urllib3.exceptions.ConnectTimeoutError):
+            return f"cannot connect to '{host}': no answer within WORDSPACE_TIMEOUT"
+        nxt = getattr(e, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = next((a for a in getattr(e, "args", ()) if isinstance(a, BaseException)), None)
+        e = nxt or e.__cause__ or e.__context__
+    return None
 
 
 def _blocks(r):

@@ -274,25 +274,15 @@ class _Static:
         return [m[i][None, None] for i in range(len(rows))]
 
 
-class _Transformer:
-    def __init__(self, tl):
-        self.tl = tl
-        self.n_layers = tl.n_layers
+class _Layers:
+    """A model with layers (``TransformerLayers``, ``LMLayers``): ``n_layers`` and ``batch``."""
+
+    def __init__(self, model):
+        self.model = model
+        self.n_layers = model.n_layers
 
     def layers(self, sentences, batch_size):
-        return [o.vectors for o in self.tl.batch(sentences, batch_size=batch_size)]
-
-
-class _LM:
-    def __init__(self, lm):
-        self.lm = lm
-        self.n_layers = lm.model.config.layers + 1
-
-    def layers(self, sentences, batch_size):
-        out = []
-        for s in range(0, len(sentences), batch_size):
-            out.extend(self.lm.layer_vectors(sentences[s : s + batch_size]))
-        return out
+        return [o.vectors for o in self.model.batch(sentences, batch_size=batch_size)]
 
 
 def _wrap(model):
@@ -302,35 +292,30 @@ def _wrap(model):
         return _Static(model), "static"
     kind = type(model).__name__
     if kind == "TransformerLayers":
-        return _Transformer(model), "transformer"
-    if kind == "BiLM":
-        return _LM(model), "lm"
+        return _Layers(model), "transformer"
+    if kind in ("LMLayers", "BiLM"):
+        if kind == "BiLM":
+            from .contextual import LMLayers
+
+            model = LMLayers(model)
+        return _Layers(model), "lm"
     raise InvalidParameterError(f"cannot probe a {kind}: give Vectors, a TransformerLayers or a BiLM (or a path)")
 
 
 def open_model(path, kind: str = "auto", device: str | None = None, format: str | None = None):
-    """Open what ``path`` names: a transformer checkpoint directory (``config.json``), a language
-    model directory written by ``wordspace train-lm``, or vectors (a file, model directory or
-    published name). ``kind`` ("static", "transformer", "lm") overrides the detection."""
+    """Open what ``path`` names: a transformer checkpoint directory (``config.json``) or
+    ``hf:OWNER/NAME``, a language model directory written by ``wordspace train-lm``, or vectors
+    (a file, model directory or published name). ``kind`` ("static", "transformer", "lm")
+    overrides the detection."""
     path = os.fspath(path)
     if kind not in ("auto", "static", "transformer", "lm"):
         raise InvalidParameterError(f"The 'kind' parameter of open_model must be one of 'auto', 'static', 'transformer', "
                                     f"'lm'. Got {kind!r} instead.")
-    if kind == "auto":
-        if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
-            kind = "transformer"
-        elif os.path.isdir(path) and os.path.isfile(os.path.join(path, "checkpoint.json")):
-            kind = "lm"
-        else:
-            kind = "static"
-    if kind == "transformer":
-        from .contextual import TransformerLayers
+    layered = os.path.isdir(path) and any(os.path.isfile(os.path.join(path, m)) for m in ("config.json", "checkpoint.json"))
+    if kind in ("transformer", "lm") or (kind == "auto" and layered):
+        from .contextual import open_layers
 
-        return TransformerLayers(path, device=device)
-    if kind == "lm":
-        from .nn.lm_train import load_lm
-
-        return load_lm(path, device=device or "cpu")
+        return open_layers(path, device=device)
     from . import load
 
     return load(path, format=format)

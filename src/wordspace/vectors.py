@@ -389,7 +389,7 @@ class Vectors:
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two keys."""
-        return float(np.dot(self._unit_of(a)[0], self._unit_of(b)[0]))
+        return _cosine(np.dot(self._unit_of(a)[0], self._unit_of(b)[0]))
 
     def _query_vector(self, query, positive, negative):
         exclude = set()
@@ -434,7 +434,7 @@ class Vectors:
         norm = float(np.linalg.norm(vec))
         q = (vec / norm if norm > 0 else vec).astype(np.float32)[None, :]
         ids, scores = self.index().query(q, k, limit=restrict, exclude=[sorted(excl)])
-        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
+        return [Neighbor(self._keys[i], _cosine(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
 
     def most_similar_batch(self, queries: Sequence, k: int = 10, *, restrict: int | None = None) -> list[list[Neighbor]]:
         """Neighbours of many queries (keys or vectors) at once: one matrix product per block of
@@ -467,7 +467,7 @@ class Vectors:
                 excl.append([])
         ids, scores = self.index().query(np.stack(rows).astype(np.float32), k, limit=restrict, exclude=excl)
         keys = self._keys
-        return [[Neighbor(keys[i], float(sc)) for i, sc in zip(r_ids, r_sc) if i >= 0]
+        return [[Neighbor(keys[i], _cosine(sc)) for i, sc in zip(r_ids, r_sc) if i >= 0]
                 for r_ids, r_sc in zip(ids.tolist(), scores.tolist())]
 
     def analogy(self, a: str, b: str, c: str, k: int = 10, *, method: str = "add",
@@ -488,7 +488,8 @@ class Vectors:
         (ua, ia), (ub, ib), (uc, ic) = self._unit_of(a), self._unit_of(b), self._unit_of(c)
         ids, scores = solve_analogies(self, np.stack([ua, ub, uc]).astype(np.float32), np.array([[0, 1, 2]]),
                                       np.array([[ia, ib, ic]]), k, method, restrict)
-        return [Neighbor(self._keys[i], float(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
+        score = _cosine if method == "add" else float  # 3CosAdd reports cosines; 3CosMul ratios
+        return [Neighbor(self._keys[i], score(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
 
     def doesnt_match(self, keys: Sequence[str]) -> str:
         """The key least similar to the mean of the others' unit vectors."""
@@ -526,6 +527,12 @@ def _preparation_of(metadata: dict, source):
 
     prep = TextPreparation.from_dict(text, f"'{source}'" if source else "the metadata")
     return None if prep.is_identity else prep
+
+
+def _cosine(x) -> float:
+    """A cosine computed in float32 (rows and query each divided by a rounded length) can land a
+    few ten-thousandths outside [-1, 1]; what is reported is clipped to the range."""
+    return min(1.0, max(-1.0, float(x)))
 
 
 def _check_k(k) -> None:

@@ -61,3 +61,17 @@ def test_bad_resumes_are_refused(tmp_path, run, demo_corpus):
     m = load_trainer(tmp_path / "m")
     with pytest.raises(InvalidParameterError, match="'epochs' parameter of Word2Vec.partial_fit"):
         m.partial_fit(demo_corpus, epochs=0)
+
+
+def test_resume_reports_this_runs_tokens_and_epochs(tmp_path, run, demo_corpus, demo_sentences):
+    """The summary of 'train --resume' counts what this run read and trained, not the original
+    run's corpus and epochs."""
+    code, out, err = run(["train", demo_corpus, "--out", str(tmp_path / "m"), "--dim", "8", "--epochs", "2", "--quiet"])
+    assert code == 0 and "791,450 tokens, 2 epochs" in out, err
+    more = tmp_path / "more.txt"
+    lines = [" ".join(s) for s in demo_sentences[:3000]]
+    more.write_text("\n".join(lines) + "\n")
+    code, out, err = run(["train", str(more), "--resume", str(tmp_path / "m"), "--out", str(tmp_path / "o"),
+                          "--epochs", "1", "--quiet"])
+    assert code == 0, err
+    assert f"{sum(len(x.split()) for x in lines):,} tokens, 1 epoch in" in out

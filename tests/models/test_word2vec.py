@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
+from tests.quality import KJV_RELATED, digests_across_hash_seeds, related_vs_random
 
 from wordspace import Callback, InvalidParameterError, NotFittedError, Word2Vec
 
@@ -199,3 +199,28 @@ def test_probabilities_of_output_words(loss, demo_sentences):
     expected = sum(np.log(m.output_distribution(m.input_matrix_[c].astype(np.float64))[w])
                    for i, w in enumerate(ids) for c in ids[max(0, i - m.window) : i] + ids[i + 1 : i + 1 + m.window])
     assert ll[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_subsampling_that_drops_nearly_every_token_is_said():
+    """On a tiny corpus every word is frequent, and the default sample=1e-3 keeps about a tenth
+    of the tokens (the loss reads near 0 and the vectors barely move): a warning names the share
+    and the option; the demo corpus (66% kept) trains without one."""
+    tiny = [["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]] * 20
+    with pytest.warns(UserWarning, match=r"keeps only about \d+\.\d% of the 180 tokens.*sample=0"):
+        Word2Vec(dim=8, epochs=1, min_count=1, workers=1, progress=False).fit(tiny)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Word2Vec(dim=8, epochs=1, min_count=1, workers=1, sample=0, progress=False).fit(tiny)
+
+
+def test_the_bar_ends_on_the_loss_the_summary_prints(tmp_path, corpus, run):
+    """One figure: the progress bar's last loss is the epoch's loss in loss_history_, which
+    'wordspace train' prints as the final loss (the running online loss is named online_loss)."""
+    import re
+
+    code, out, err = run(["train", corpus, "--out", str(tmp_path / "v.bin"), "--dim", "8", "--epochs", "2"])
+    assert code == 0, err
+    bar = re.findall(r"(?<!online_)loss=([\d.]+)", err)
+    assert bar and f"final loss {bar[-1]}" in out

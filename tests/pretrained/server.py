@@ -12,7 +12,7 @@ import time
 
 class Behaviour:
     """How a path is served: ``drop_first`` connections are cut after half the body; ``fail_first``
-    requests answer 500; ``status`` answers every request with that status; ``stall`` seconds of
+    requests answer 503 (busy: transient); ``status`` answers every request with that status; ``stall`` seconds of
     silence after the first half; ``corrupt`` flips a byte; ``ranges`` whether Range is honoured."""
 
     def __init__(self, data: bytes, drop_first: int = 0, fail_first: int = 0, status: int | None = None,
@@ -41,7 +41,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if b.fail_first > 0:
             b.fail_first -= 1
-            self.send_error(500)
+            self.send_error(503)
             return
         data = bytearray(b.data)
         if b.corrupt:

@@ -137,7 +137,7 @@ def test_split_parts_are_joined_and_the_bar_shows_bytes(hub, vectors, tmp_path, 
 
 
 def test_fasttext_bin_keeps_subwords(hub, tmp_path):
-    from fuzz.seeds import fasttext_bin
+    from tests.fuzz.seeds import fasttext_bin
 
     with open(fasttext_bin(str(tmp_path)), "rb") as fh:
         raw = fh.read()
@@ -184,7 +184,8 @@ def test_a_bad_timeout_setting_is_named_before_any_request(hub, vectors, tmp_pat
 @pytest.mark.parametrize("behaviour,match,requests", [
     (dict(corrupt=True), "does not match: MD5", 1),
     (dict(status=404), "404", 1),
-    (dict(status=500), "failed after 5 attempts", 5),
+    (dict(status=503), "failed 5 times", 5),
+    (dict(status=500), "500", 1),
 ])
 def test_failures_leave_nothing_in_the_cache(hub, vectors, tmp_path, behaviour, match, requests):
     payload = _compress(_file_bytes(vectors, tmp_path, "word2vec-text"), "gzip")
@@ -323,3 +324,38 @@ def test_the_shipped_catalogue_is_well_formed():
             "fasttext-crawl-300d-2M-subword", "fasttext-wiki-news-300d-1M", "numberbatch-en-19.08"} <= names
     assert len([n for n in names if n.startswith("cc.") and n.endswith(".300")]) >= 157
     assert {"cc.en.300", "cc.en.300.bin", "cc.ko.300.bin"} <= names
+
+
+def test_a_host_that_cannot_be_reached_is_said_at_once_in_one_line(hub, vectors, tmp_path, capsys):
+    """Nothing listens on the port: the connection is refused, which trying again does not
+    change: one request, one short line, no promise to resume (nothing arrived)."""
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # free once closed: connections to it are refused
+    hub.add("m", b"x", "word2vec-text")
+    cat = json.loads((tmp_path / "catalogue.json").read_text())
+    cat["models"]["m"]["url"] = f"http://127.0.0.1:{port}/m.txt"
+    (tmp_path / "catalogue.json").write_text(json.dumps(cat))
+    t0 = time.perf_counter()
+    assert main(["download", "m"]) == 1
+    err = capsys.readouterr().err
+    assert time.perf_counter() - t0 < 3 and len(err.strip().splitlines()) == 1 and len(err) < 200, err
+    assert "cannot connect to '127.0.0.1'" in err and "nothing was downloaded" in err and "resume" not in err
+
+
+def test_a_name_that_does_not_resolve_is_permanent():
+    """The resolver's failure (socket.gaierror under urllib3's and requests' wrappers) is told
+    apart from a dropped connection."""
+    import requests
+    import urllib3
+
+    inner = socket_gaierror = __import__("socket").gaierror(-2, "Name or service not known")
+    try:
+        raise urllib3.exceptions.NewConnectionError(None, f"Failed to resolve: {inner}") from socket_gaierror
+    except urllib3.exceptions.NewConnectionError as e:
+        wrapped = requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", e))
+    assert "cannot resolve the host name 'example.org'" in pretrained._permanent_failure(wrapped, "https://example.org/x")
+    assert pretrained._permanent_failure(requests.ConnectionError("Connection aborted."), "https://example.org/x") is None

@@ -220,3 +220,43 @@ def test_cli(model, tmp_path, capsys):
     assert "not in the vocabulary" in capsys.readouterr().err
     assert main(["projector", str(vec), "--out", str(tmp_path / "pj"), "--limit", "20"]) == 0
     assert (tmp_path / "pj" / "metadata.tsv").read_text().count("\n") == 21
+
+
+def test_analogy_plot_shows_the_offsets_as_they_are(model):
+    """Two pairs are drawn in the plane their offsets span: the angle between the arrows is the
+    angle between the offsets (unrelated pairs are not drawn parallel), each arrow has the
+    offset's length, and the title gives the offset cosine."""
+    v = model.vectors_
+    for pairs in ([("man", "king"), ("woman", "queen")], [("man", "king"), ("gold", "sheep")]):
+        p = analogy_plot(v, pairs)
+        pts = {w: np.array(x) for w, x in zip(p.data["words"], p.data["points"])}
+        arrows = [pts[b] - pts[a] for a, b in pairs]
+        drawn = arrows[0] @ arrows[1] / np.linalg.norm(arrows[0]) / np.linalg.norm(arrows[1])
+        u = v.normalized()
+        true = [u[v.index_of(b)].astype(np.float64) - u[v.index_of(a)] for a, b in pairs]
+        cos = true[0] @ true[1] / np.linalg.norm(true[0]) / np.linalg.norm(true[1])
+        assert drawn == pytest.approx(cos, abs=1e-3) and p.data["offset_cosines"][0][1] == pytest.approx(cos, abs=1e-4)
+        assert [np.linalg.norm(a) for a in arrows] == pytest.approx([np.linalg.norm(t) for t in true], abs=1e-3)
+        assert f"offset cosine {cos:.2f}" in p.title and p.data["offset_shown"] == pytest.approx([1, 1], abs=1e-4)
+    unrelated = analogy_plot(v, [("man", "king"), ("gold", "sheep")]).data["offset_cosines"][0][1]
+    related = analogy_plot(v, [("man", "king"), ("woman", "queen")]).data["offset_cosines"][0][1]
+    assert related > unrelated + 0.2
+    three = analogy_plot(v, [("man", "king"), ("woman", "queen"), ("son", "daughter")])
+    assert "offset cosines" in three.title and all(0 < s <= 1 + 1e-6 for s in three.data["offset_shown"])
+
+
+def test_html_maps_have_a_colour_legend(model, tmp_path, browser):
+    """A map coloured by group (the query words of --neighbors-of, projected with t-SNE) and an
+    analogy plot name their colours in the HTML, as the images do."""
+    page = browser.new_page()
+    for name, plot, groups in (("tsne.html", word_map(model.vectors_, neighbors_of=["gold", "david"], k=5, method="tsne"),
+                                2),
+                               ("analogy.html", analogy_plot(model.vectors_, [("man", "king"), ("woman", "queen")]), 2)):
+        path = tmp_path / name
+        plot.save(path)
+        page.goto(path.as_uri())
+        page.wait_for_selector("svg#plot circle")
+        assert page.locator("svg#plot rect.legend").count() == groups
+        texts = page.locator("svg#plot text").all_text_contents()
+        assert all(g in texts for g in {g for g in plot.data["groups"] if g is not None})
+    page.close()

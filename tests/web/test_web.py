@@ -196,3 +196,38 @@ def test_page_in_a_real_browser(server, browser):
     page.screenshot(path=shot, full_page=True)
     assert os.path.getsize(shot) > 10_000 and errors == []
     page.close()
+
+
+def test_odd_one_out_takes_comma_separated_words(server, vectors):
+    status, _, body = get(server, "/api/odd-one-out", words="gold,silver,brass,sheep")
+    res = json.loads(body)
+    assert status == 200 and res["odd"] == vectors.doesnt_match(["gold", "silver", "brass", "sheep"])
+    assert res["words"] == ["gold", "silver", "brass", "sheep"]
+    assert get(server, "/api/odd-one-out", words="gold,silver")[0] == 422
+    assert get(server, "/api/odd-one-out", words=",".join(["gold"] * 21))[0] == 422
+
+
+def test_deep_links_open_what_they_name(server, vectors, browser):
+    """/?word=, /?a=&b=&c=, /?w1=&w2= and /?odd= run their query as the page loads, and a query
+    run from the forms puts its own link in the address bar."""
+    page = browser.new_page(viewport={"width": 1200, "height": 1100})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/?word=gold&k=7")
+    page.wait_for_selector("#neighbours li")
+    assert page.locator("#neighbours li").count() == 7 and page.input_value("#word") == "gold"
+    page.goto(server + "/?a=man&b=king&c=woman")
+    page.wait_for_selector("#analogy-answers li")
+    first = vectors.analogy("man", "king", "woman", k=1)[0].key
+    assert page.locator("#analogy-answers li").first.text_content().startswith(first)
+    page.goto(server + "/?w1=gold&w2=silver")
+    page.locator("#similarity", has_text="cosine similarity of gold and silver").wait_for()
+    page.goto(server + "/?odd=gold,silver,brass,sheep")
+    page.locator("#odd", has_text="odd one out").wait_for()
+    assert page.locator("#odd").text_content().endswith(vectors.doesnt_match(["gold", "silver", "brass", "sheep"]))
+    page.fill("#word", "silver")
+    page.click("#search-form button")
+    page.wait_for_selector("#neighbours li")
+    assert "word=silver" in page.url
+    assert errors == []
+    page.close()

@@ -99,6 +99,10 @@ def run() -> None:
     os._exit(code or 0)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"wordspace: warning: {message}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (also used by the console script)."""
     import warnings
@@ -107,10 +111,10 @@ def main(argv=None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.simplefilter("default")  # show library warnings (pruning, invalid UTF-8) once
-    warnings.formatwarning = lambda msg, cat, *a, **k: f"wordspace: warning: {msg}\n"
     try:
-        with _storage(args):
+        with warnings.catch_warnings(), _storage(args):  # the caller's warning settings come back after
+            warnings.simplefilter("default")  # library warnings (pruning, invalid UTF-8...): each once
+            warnings.showwarning = _show_warning
             return args.func(args)
     except WordspaceError as exc:
         print(f"wordspace: error: {_message(exc, args)}", file=sys.stderr)

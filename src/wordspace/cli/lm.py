@@ -53,12 +53,13 @@ def cmd_train_lm(args) -> int:
 
 
 def _add_contextual(sub) -> None:
-    p = sub.add_parser("contextual", help="per-layer word vectors of a local transformer (extra [contextual])",
+    p = sub.add_parser("contextual", help="per-layer word vectors of a transformer or a train-lm model (extra [contextual])",
                        description="With one sentence: for --word, its nearest other words of the sentence at each "
                                    "layer. With two sentences: the cosine, at each layer, between --word in the first "
                                    "and in the second (the 'river bank' / 'savings bank' test).")
-    p.add_argument("model_dir", metavar="MODEL", help="a local transformers model directory, or a Hugging Face model "
-                   "name (fetched through transformers' cache; HF_HUB_OFFLINE=1 uses the cache only)")
+    p.add_argument("model_dir", metavar="MODEL", help="a local transformers model folder, a language model written by "
+                   "'wordspace train-lm', or hf:OWNER/NAME on the Hugging Face Hub (fetched through transformers' cache; "
+                   "HF_HUB_OFFLINE=1 uses the cache only)")
     p.add_argument("--sentence", action="append", required=True, metavar="TEXT", help="once or twice")
     p.add_argument("--word", default=None, metavar="W", help="the word to follow (default: the first one both sentences share)")
     p.add_argument("--layer", default="all", metavar="all|N", help="one layer (0 = embeddings) or all (default)")
@@ -75,9 +76,9 @@ def _lm_imports():
 
 
 def _contextual_imports():
-    from ..contextual import TransformerLayers, cosine_by_layer, nearest_by_layer
+    from ..contextual import cosine_by_layer, nearest_by_layer, open_layers
 
-    return TransformerLayers, cosine_by_layer, nearest_by_layer
+    return open_layers, cosine_by_layer, nearest_by_layer
 
 
 def cmd_contextual(args) -> int:
@@ -85,8 +86,8 @@ def cmd_contextual(args) -> int:
 
     if len(args.sentence) > 2:
         raise InvalidParameterError("--sentence is given once (nearest words) or twice (compare a word in both)")
-    TransformerLayers, cosine_by_layer, nearest_by_layer = extra_import(_contextual_imports)
-    tl = extra_import(lambda: TransformerLayers(args.model_dir, device=args.device))
+    open_layers, cosine_by_layer, nearest_by_layer = extra_import(_contextual_imports)
+    tl = extra_import(lambda: open_layers(args.model_dir, device=args.device))
     sents = tl.batch(args.sentence)
     word = args.word
     if word is None:

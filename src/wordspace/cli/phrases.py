@@ -18,8 +18,9 @@ def add_parsers(sub) -> None:
     add_storage_argument(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the corpus with phrases joined")
     p.add_argument("--min-count", type=int, default=5, help="ignore words and pairs seen fewer times (default 5)")
-    p.add_argument("--threshold", type=float, default=10.0,
-                   help="a pair scoring above this is a phrase (default 10; with --scoring npmi, in [-1, 1])")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="a pair scoring above this is a phrase (default 10 with --scoring default, which takes a "
+                        "positive number; 0.5 with --scoring npmi, which takes [-1, 1])")
     p.add_argument("--passes", type=int, default=1, help="rounds of joining (default 1)")
     p.add_argument("--scoring", choices=["default", "npmi"], default="default",
                    help="default: Mikolov et al.'s score; npmi: normalised pointwise mutual information")

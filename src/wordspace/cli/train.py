@@ -141,11 +141,13 @@ def _write(model, args, fmt: str, t0: float) -> None:
         model.save(args.out)  # the whole trainer: 'wordspace train --resume' continues from it
     else:
         vectors.save(args.out, format=fmt)
-    st = model.corpus_stats_
-    epochs = f"{model.epochs} epochs" if hasattr(model, "epochs") else "one factorisation"
+    run = model.run_stats_  # this run's, also when it continued a model (--resume)
+    n = run.get("epochs")
+    epochs = f"{n} epoch{'' if n == 1 else 's'}" if n is not None else "one factorisation"
     print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
-          f"{st.get('raw_tokens', st.get('tokens', 0)):,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
+          f"{run['raw_tokens']:,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
           f"final loss {model.loss_history_[-1]:.4f}")
+    st = model.corpus_stats_
     c = st.get("cluster")
     if c and "syncs" in c:
         lost = f"; {len(c['recovered'])} lost worker(s) replaced" if c.get("recovered") else ""
@@ -183,7 +185,7 @@ def cmd_demo(args) -> int:
     v = model.vectors_
     st = model.corpus_stats_
     print(f"{st['raw_tokens']:,} tokens, {len(v):,} words; loss per epoch: "
-          + ", ".join(f"{x:.3f}" for x in model.loss_history_))
+          + ", ".join(f"{x:.4f}" for x in model.loss_history_))
     for w in ("god", "david", "gold"):
         print_neighbors(f"nearest neighbours of {w!r}:", v.most_similar(w, k=5))
     print_neighbors("analogy man : king :: woman : ?", v.analogy("man", "king", "woman", k=5))

@@ -169,6 +169,9 @@ class Trainer:
         if not _all_finite(vectors.matrix):
             raise self._diverged("the vectors hold NaN or infinity")
         self.vectors_ = vectors
+        st = self.corpus_stats_
+        self.run_stats_ = {"raw_tokens": int(st.get("raw_tokens", st.get("tokens", 0))), "tokens": int(st.get("tokens", 0)),
+                           "epochs": getattr(self, "epochs", None)}
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self
@@ -295,6 +298,10 @@ class Trainer:
                         "words_per_sec": units / seconds if seconds > 0 else float("inf"), **extra}
                 self.loss_history_.append(float(loss))
                 self.history_.append(logs)
+                # the bar ends each epoch on the figure loss_history_ keeps and the summaries print
+                # (while an epoch runs it shows the running "online_loss", a different measure)
+                lr = f" lr={extra['alpha']:.5f}" if "alpha" in extra else ""
+                bar.set_postfix_str(f"epoch={epoch + 1}/{epochs}{lr} loss={loss:.4f}", refresh=True)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, epoch + 1, logs)
                 shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

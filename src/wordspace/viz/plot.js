@@ -54,9 +54,13 @@
   }
   function legend(items) {
     items.forEach(function (it, i) {
-      el("rect", {x: W - 190, y: 12 + 18 * i, width: 12, height: 12, fill: it[1]});
+      el("rect", {x: W - 190, y: 12 + 18 * i, width: 12, height: 12, fill: it[1], "class": "legend"});
       var t = el("text", {x: W - 172, y: 22 + 18 * i}); t.textContent = it[0];
     });
+  }
+  function groupLegend(groups) {  // the colour of each group (query word, cluster, pair), as the images have
+    var names = Array.from(new Set(groups.filter(function (g) { return g !== null; }))).sort();
+    legend(names.map(function (g, i) { return [g, COLORS[i % COLORS.length]]; }));
   }
   // a 3-D map: points rotated by dragging and zoomed with the wheel, drawn far to near with a
   // perspective; labels placed greedily from the nearest point outwards at every redraw
@@ -107,9 +111,11 @@
   var rotating = null;
   if (spec.kind === "map" && d.points.length && d.points[0].length === 3) {
     rotating = map3d(d.words, d.points, d.groups);
+    groupLegend(d.groups);
     document.querySelector(".note").textContent = "Drag to rotate, wheel to zoom, hover a point for its word.";
   } else if (spec.kind === "map" || spec.kind === "analogy") {
     var s = points(d.words, d.points, d.groups, spec.kind === "analogy");
+    groupLegend(d.groups);
     if (spec.kind === "analogy") {
       var defs = el("defs", {}), m = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto"}, defs);
       el("path", {d: "M0,0 L10,5 L0,10 z", fill: "#333"}, m);

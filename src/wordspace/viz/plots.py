@@ -241,31 +241,53 @@ def _kmeans(m: np.ndarray, k: int, seed: int, iterations: int = 50) -> np.ndarra
 
 
 def analogy_plot(vectors, pairs, extra=()) -> Plot:
-    """Arrows ``a -> b`` for each pair (``[("man", "king"), ("woman", "queen")]``) in the plane
-    that shows them: the x axis is the mean offset ``b - a`` of the pairs, the y axis the
-    direction separating the pairs' first words (orthogonalised). Parallel offsets appear as
-    parallel arrows of equal length; ``extra`` words are placed in the same plane."""
+    """Arrows ``a -> b`` for each pair (``[("man", "king"), ("woman", "queen")]``), drawn in the
+    plane that shows the offsets ``b - a`` of the unit vectors as they are, and the cosines
+    between the offsets (the title gives them).
+
+    With two pairs the plane is the one the two offsets span, so each arrow has its true length
+    and the angle between the arrows is the true angle between the offsets: parallel offsets
+    look parallel, unrelated ones do not. With more pairs it is the plane of the offsets' first
+    two (uncentred) principal directions, the best any plane can do; ``offset_shown`` in the
+    data says what share of each offset's length it keeps. The x axis points along the mean
+    offset. ``extra`` words are placed in the same plane."""
     pairs = [tuple(p) for p in pairs]
     if len(pairs) < 2 or any(len(p) != 2 for p in pairs):
         raise InvalidParameterError("analogy_plot needs at least two (a, b) pairs")
     u = vectors.normalized()
     vec = lambda w: np.asarray(u[vectors.index_of(w)], dtype=np.float64)  # noqa: E731
-    offset = np.mean([vec(b) - vec(a) for a, b in pairs], axis=0)
-    e1 = offset / (np.linalg.norm(offset) or 1.0)
-    spread = vec(pairs[-1][0]) - vec(pairs[0][0])
-    e2 = spread - (spread @ e1) * e1
-    if np.linalg.norm(e2) < 1e-9:
-        e2 = np.linalg.svd(np.stack([vec(w) for p in pairs for w in p]) - 0, full_matrices=False)[2][1]
-    e2 /= np.linalg.norm(e2)
+    offsets = np.stack([vec(b) - vec(a) for a, b in pairs])  # (pairs, dim)
+    lengths = np.linalg.norm(offsets, axis=1)
+    units = offsets / np.where(lengths > 0, lengths, 1.0)[:, None]
+    cosines = units @ units.T
+    _, sv, vt = np.linalg.svd(offsets, full_matrices=False)
+    e1 = vt[0] if offsets.mean(axis=0) @ vt[0] >= 0 else -vt[0]
+    if len(sv) > 1 and sv[1] > 1e-6 * max(sv[0], 1e-12):
+        e2 = vt[1]
+    else:  # the offsets are parallel: spread the pairs apart along the direction between them
+        spread = vec(pairs[-1][0]) - vec(pairs[0][0])
+        e2 = spread - (spread @ e1) * e1
+        if np.linalg.norm(e2) < 1e-9:
+            e2 = np.linalg.svd(np.stack([vec(w) for p in pairs for w in p]), full_matrices=False)[2][1]
+            e2 = e2 - (e2 @ e1) * e1
+        e2 /= np.linalg.norm(e2)
+    basis = np.stack([e1, e2])
+    shown = np.linalg.norm(offsets @ basis.T, axis=1) / np.where(lengths > 0, lengths, 1.0)
     words = list(dict.fromkeys([w for p in pairs for w in p] + list(extra)))
-    pts = np.array([[vec(w) @ e1, vec(w) @ e2] for w in words])
+    pts = np.array([basis @ vec(w) for w in words])
     groups = []
     for w in words:
         g = next((f"{a} : {b}" for a, b in pairs if w in (a, b)), None)
         groups.append(g)
-    return Plot("analogy", " :: ".join(f"{a} : {b}" for a, b in pairs),
+    upper = cosines[np.triu_indices(len(pairs), 1)]
+    agreement = (f"offset cosine {upper[0]:.2f}" if len(pairs) == 2 else
+                 f"offset cosines {upper.min():.2f} to {upper.max():.2f}, mean {upper.mean():.2f}")
+    return Plot("analogy", " :: ".join(f"{a} : {b}" for a, b in pairs) + f" ({agreement})",
                 {"words": words, "points": pts.round(5).tolist(), "groups": groups, "arrows": [list(p) for p in pairs],
-                 "xlabel": "mean offset b - a", "ylabel": "between the pairs"})
+                 "offset_cosines": cosines.round(5).tolist(), "offset_shown": shown.round(5).tolist(),
+                 "xlabel": "along the mean offset b - a",
+                 "ylabel": "the offsets' second direction" if len(pairs) > 2 or sv[1] > 1e-6 * max(sv[0], 1e-12)
+                 else "between the pairs"})
 
 
 def history_plot(history) -> Plot:

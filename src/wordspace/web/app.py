@@ -224,8 +224,15 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto", allowed
             return {"a": a, "b": b, "similarity": vectors.similarity(a, b)}
 
     @app.get("/api/odd-one-out")
-    def odd_one_out(words: Annotated[list[str], Query(min_length=3, max_length=MAX_WORDS)]):
-        """The word least like the others (repeat ``words=`` 3 to 20 times)."""
+    def odd_one_out(words: Annotated[list[str], Query(min_length=1, max_length=MAX_WORDS,
+                                                      description="3 to 20 words: words=a,b,c or words=a&words=b&...")]):
+        """The word least like the others: 3 to 20 words, comma-separated (``words=a,b,c``) or
+        as repeated ``words=``."""
+        if len(words) == 1:
+            words = words[0].split(",")
+        words = [w.strip() for w in words]
+        if not 3 <= len(words) <= MAX_WORDS:
+            raise InvalidParameterError(f"give 3 to {MAX_WORDS} words (words=a,b,c); got {len(words)}")
         for w in words:
             if not 1 <= len(w) <= MAX_WORD:
                 raise InvalidParameterError(f"each word must have 1 to {MAX_WORD} characters")

@@ -102,9 +102,16 @@
       svg.appendChild(c); svg.appendChild(t);
     });
   }
+  // the address of what is shown, so that it can be bookmarked or shared: /?word=king,
+  // /?a=man&b=king&c=woman, /?w1=gold&w2=silver, /?odd=gold,silver,sheep
+  function remember(params) {
+    var q = new URLSearchParams(params).toString();
+    history.replaceState(null, "", q ? "?" + q : location.pathname);
+  }
   function search(word) {
     $("word").value = word;
     var k = Math.max(2, Math.min(50, parseInt($("k").value, 10) || 15));
+    remember({word: word, k: k});
     clear($("search-error"));
     var dim = $("map3d").checked ? 3 : 2;
     api("map", {word: word, k: k, dim: dim}).then(function (res) {
@@ -126,20 +133,49 @@
     }, 120);
   });
   $("search-form").addEventListener("submit", function (e) { e.preventDefault(); search($("word").value.trim()); });
-  $("analogy-form").addEventListener("submit", function (e) {
-    e.preventDefault();
+  function solve() {
     clear($("analogy-error"));
-    api("analogy", {a: $("a").value.trim(), b: $("b").value.trim(), c: $("c").value.trim(), k: 10, method: $("method").value})
+    var q = {a: $("a").value.trim(), b: $("b").value.trim(), c: $("c").value.trim()};
+    remember(q);
+    api("analogy", {a: q.a, b: q.b, c: q.c, k: 10, method: $("method").value})
       .then(function (res) { listAnswers($("analogy-answers"), res.answers); })
       .catch(function (err) { clear($("analogy-answers")); showError($("analogy-error"), err, function () {}); });
-  });
-  $("compare-form").addEventListener("submit", function (e) {
-    e.preventDefault();
+  }
+  function compare() {
     clear($("compare-error"));
-    api("similarity", {a: $("w1").value.trim(), b: $("w2").value.trim()})
+    var q = {w1: $("w1").value.trim(), w2: $("w2").value.trim()};
+    remember(q);
+    api("similarity", {a: q.w1, b: q.w2})
       .then(function (res) { $("similarity").textContent = "cosine similarity of " + res.a + " and " + res.b + ": " + res.similarity.toFixed(4); })
       .catch(function (err) { $("similarity").textContent = ""; showError($("compare-error"), err, function () {}); });
-  });
+  }
+  function oddOne() {
+    clear($("odd-error"));
+    var words = $("odd-words").value.split(",").map(function (w) { return w.trim(); }).filter(function (w) { return w; });
+    remember({odd: words.join(",")});
+    api("odd-one-out", {words: words.join(",")})
+      .then(function (res) { $("odd").textContent = "the odd one out of " + res.words.join(", ") + ": " + res.odd; })
+      .catch(function (err) { $("odd").textContent = ""; showError($("odd-error"), err, function () {}); });
+  }
+  $("analogy-form").addEventListener("submit", function (e) { e.preventDefault(); solve(); });
+  $("compare-form").addEventListener("submit", function (e) { e.preventDefault(); compare(); });
+  $("odd-form").addEventListener("submit", function (e) { e.preventDefault(); oddOne(); });
+  (function () {  // a deep link: run what the address asks for
+    var q = new URLSearchParams(location.search);
+    if (q.get("word")) {
+      if (q.get("k")) $("k").value = q.get("k");
+      search(q.get("word"));
+    } else if (q.get("a") && q.get("b") && q.get("c")) {
+      $("a").value = q.get("a"); $("b").value = q.get("b"); $("c").value = q.get("c"); solve();
+      $("analogy-section").scrollIntoView();
+    } else if (q.get("w1") && q.get("w2")) {
+      $("w1").value = q.get("w1"); $("w2").value = q.get("w2"); compare();
+      $("compare-section").scrollIntoView();
+    } else if (q.get("odd")) {
+      $("odd-words").value = q.get("odd"); oddOne();
+      $("odd-section").scrollIntoView();
+    }
+  })();
   api("info", {}).then(function (res) {
     $("info").textContent = res.keys.toLocaleString() + " words, " + res.dim + " dimensions" + (res.algorithm ? " (" + res.algorithm + ")" : "");
   });
