@@ -4,6 +4,7 @@ values, links, training that diverges, and the explorer under hostile requests).
 
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -109,12 +110,14 @@ def test_leftovers_of_killed_writers_are_removed(tmp_path, small, monkeypatch):
 
 # -- training that cannot succeed --------------------------------------------------------------
 @pytest.mark.parametrize("extra,match", [
-    (["--alpha", "inf"], r"--alpha must be a float in the range \(0, inf\) or None. Got inf"),
-    (["--min-alpha", "1e30"], r"--min-alpha must be at most --alpha 0.025"),
-    (["--max-sentence-length", "1"], r"--max-sentence-length must be an int in the range \[2, inf\)"),
-    (["--algorithm", "glove", "--x-max", "inf"], r"--x-max must be a float in the range \(0, inf\)"),
+    (["--alpha", "inf"], r"--alpha must be a float in the range \(0, 10\] or None. Got inf"),
+    (["--min-alpha", "0.05"], r"--min-alpha must be at most --alpha 0.025"),
+    (["--min-alpha", "1e30"], r"--min-alpha must be a float in the range \[0, 10\]"),
+    (["--max-sentence-length", "1"], r"--max-sentence-length must be an int in the range \[2, 1000000\]"),
+    (["--algorithm", "glove", "--x-max", "inf"], r"--x-max must be a float in the range \(0, 1099511627776\]"),
     (["--algorithm", "ppmi-svd", "--eigenvalue-power", "inf"], r"--eigenvalue-power must be a float"),
-    (["--dim", "99999999999999999999"], r"lower dim"),
+    (["--dim", "99999999999999999999"], r"--dim must be an int in the range \[1, 65536\]"),
+    (["--algorithm", "fasttext", "--buckets", "2147483648", "--dim", "1000"], r"lower dim"),
 ])
 def test_parameters_that_cannot_train_are_refused(tmp_path, capsys, demo_corpus, extra, match):
     import re
@@ -124,7 +127,7 @@ def test_parameters_that_cannot_train_are_refused(tmp_path, capsys, demo_corpus,
     assert not os.path.exists(tmp_path / "x.bin") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("extra", [["--alpha", "10"], ["--algorithm", "glove", "--alpha", "1e30", "--epochs", "2"]])
+@pytest.mark.parametrize("extra", [["--alpha", "10"], ["--algorithm", "fasttext", "--alpha", "10", "--epochs", "2"]])
 def test_training_that_diverges_stops_with_an_error_and_writes_nothing(tmp_path, capsys, extra):
     corpus = tmp_path / "c.txt"
     corpus.write_text(("the king and the queen rule the land while the man and the woman work " * 40 + "\n") * 20)
@@ -317,3 +320,76 @@ def test_contextual_refuses_pickled_weights_in_one_line(tmp_path, capsys):
     (model / "pytorch_model.bin").write_bytes(b"\x80\x04not really a pickle")
     code, _, err = run(["contextual", str(model), "--sentence", "the bank", "--word", "bank"], capsys)
     assert code == 1 and "pickles" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+# -- the one rule for writers (the matrix of user files is tests/fuzz/writers.py) -----------------
+def test_a_replaced_file_keeps_its_mode(tmp_path, small):
+    out = tmp_path / "v.bin"
+    wordspace.load(small).save(out)
+    os.chmod(out, 0o600)
+    wordspace.load(small).save(out)  # ours and of the same format: replaced...
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600  # ...keeping the owner's choice of mode
+
+
+def test_an_output_that_is_also_an_input_is_refused(tmp_path, capsys, demo_corpus):
+    """convert MODEL MODEL used to write vectors only over the trainer (the output matrix and
+    counts that --resume needs were gone); the same path under another name is caught too."""
+    code, _, err = run(["train", demo_corpus, "--out", str(tmp_path / "m"), "--dim", "8", "--epochs", "1", "--quiet"],
+                       capsys)
+    assert code == 0, err
+    before = {n: (tmp_path / "m" / n).read_bytes() for n in os.listdir(tmp_path / "m")}
+    for out in (tmp_path / "m", tmp_path / "." / "m"):
+        code, _, err = run(["convert", str(tmp_path / "m"), str(out)], capsys)
+        assert code == 1 and "is also an input" in err and err.count("\n") == 1, err
+    os.symlink(tmp_path / "m", tmp_path / "alias")
+    code, _, err = run(["train", demo_corpus, "--resume", str(tmp_path / "alias"), "--out", str(tmp_path / "m"),
+                        "--epochs", "1", "--quiet"], capsys)
+    assert code == 1 and "is also an input" in err
+    assert {n: (tmp_path / "m" / n).read_bytes() for n in os.listdir(tmp_path / "m")} == before
+    v = wordspace.load(str(tmp_path / "m"))
+    with pytest.raises(wordspace.WordspaceError, match="is also an input"):
+        v.save(tmp_path / "m")
+
+
+def _tiny_tmpfs(tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("cannot make a mount namespace here (unshare -rm) for a small file system")
+    full = tmp_path / "full"
+    full.mkdir()
+    return full
+
+
+@pytest.mark.parametrize("command", [["convert", "SMALL", "FULL/v.txt"], ["projector", "SMALL", "--out", "FULL/proj"]])
+def test_a_full_disk_is_one_line_that_names_the_path_and_leaves_nothing(tmp_path, small, command):
+    """A real ENOSPC: a 64 kB tmpfs mounted in a private mount namespace (unshare), filled
+    first, then written to by wordspace."""
+    import subprocess
+    import sys
+
+    full = _tiny_tmpfs(tmp_path)
+    argv = [a.replace("SMALL", str(small)).replace("FULL", str(full)) for a in command]
+    script = (f"mount -t tmpfs -o size=64k tmpfs {full} && dd if=/dev/zero of={full}/filler bs=1k count=100 2>/dev/null;"
+              f" {sys.executable} -m wordspace.cli {' '.join(argv)}; echo rc=$?; ls -A {full}")
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "rc=1" in r.stdout, (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "disk is full" in lines[0] and str(full) in lines[0], r.stderr
+    assert r.stdout.split("rc=1")[1].split() == ["filler"]  # no half-written file, no empty folder
+
+
+def test_a_language_model_that_diverges_writes_nothing_over_a_good_one(tmp_path, capsys):
+    pytest.importorskip("torch")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog by the river bank\n" * 30)
+    base = ["train-lm", str(corpus), "--out", str(tmp_path / "lm"), "--dim", "8", "--hidden", "8", "--layers", "1",
+            "--epochs", "1", "--min-count", "1", "--batch-tokens", "256", "--quiet"]
+    code, _, err = run(base, capsys)
+    assert code == 0, err
+    before = {n: (tmp_path / "lm" / n).read_bytes() for n in os.listdir(tmp_path / "lm")}
+    for lr in ("inf", "1e20", "nan"):
+        code, _, err = run(base + ["--lr", lr], capsys)
+        assert code == 1 and "--lr must be a float in the range (0, 10]" in err, err
+    assert {n: (tmp_path / "lm" / n).read_bytes() for n in os.listdir(tmp_path / "lm")} == before

@@ -15,7 +15,30 @@ from typing import Any, Iterable
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "Options", "Param", "Callbacks", "ExistingFile", "NONE", "validate_params", "check_path_list"]
+__all__ = ["Interval", "Options", "Param", "Callbacks", "ExistingFile", "NONE", "validate_params", "check_path_list",
+           "LIMITS", "SEED"]
+
+
+#: Upper bounds of the settings many functions share: far above any real use, low enough that a
+#: typo (an extra zero, 1e20) is refused in one line instead of allocating terabytes or running
+#: for centuries.
+LIMITS = {
+    "dim": 1 << 16,  # vector widths
+    "window": 10_000,  # context words on each side
+    "negative": 1_000,  # noise words per prediction
+    "epochs": 10_000,  # passes over a corpus
+    "sentence": 1_000_000,  # tokens in one sentence
+    "iterations": 100_000,  # k-means, refinement, self-learning steps
+    "rate": 10.0,  # learning rates
+    "threads": 4096,
+    "buckets": 1 << 31,  # hashed rows (fastText's are int32)
+    "count": 1 << 62,  # thresholds on counts
+    "size": 1 << 40,  # anything counted in items (samples, vocabularies, examples)
+    "exponent": 100.0,  # powers applied to counts or eigenvalues
+    "megabytes": float(1 << 30),
+}
+#: Seeds: what NumPy's generators (and scikit-learn's) accept.
+SEED = None  # set below, once Interval exists
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,7 @@ class _NoneType:
 
 
 NONE = _NoneType()
+SEED = Interval(int, 0, 2**32 - 1)
 
 
 def _fmt(x: float) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import Interval, validate_params
+from ._validation import LIMITS, Interval, validate_params
 from .errors import FormatError, InvalidParameterError
 from .index import top_k
 from .progress import phase, progress_bar
@@ -265,8 +265,10 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
     """
     if retrieval not in ("csls", "nn"):
         raise InvalidParameterError(f"The 'retrieval' parameter of align must be one of 'csls', 'nn'. Got {retrieval!r} instead.")
-    if isinstance(refine, bool) or not isinstance(refine, int) or refine < 0:
-        raise InvalidParameterError(f"The 'refine' parameter of align must be an int in the range [0, inf). Got {refine!r} instead.")
+    validate_params({"refine": refine, "refine_vocab": refine_vocab, "csls_k": csls_k, "seed_limit": seed_limit},
+                    {"refine": [Interval(int, 0, LIMITS["iterations"])], "refine_vocab": [Interval(int, 1, LIMITS["size"])],
+                     "csls_k": [Interval(int, 1, LIMITS["size"])], "seed_limit": [Interval(int, 1, LIMITS["size"])]},
+                    "align")
     if src.dim != tgt.dim:
         raise InvalidParameterError(f"the source has {src.dim} dimensions and the target {tgt.dim}; they must match: "
                                     "train both with the same --dim")
@@ -275,7 +277,8 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
             raise InvalidParameterError("an unsupervised alignment takes no seed dictionary; drop train_pairs "
                                         "(--train-dict) or unsupervised (--unsupervised)")
         validate_params({"unsupervised_vocab": unsupervised_vocab, "self_learning": self_learning},
-                        {"unsupervised_vocab": [Interval(int, 2, None)], "self_learning": [Interval(int, 0, None)]},
+                        {"unsupervised_vocab": [Interval(int, 2, LIMITS["size"])],
+                         "self_learning": [Interval(int, 0, LIMITS["iterations"])]},
                         "align")
         if min(len(src), len(tgt)) < 2:
             raise InvalidParameterError("an unsupervised alignment needs at least 2 words on each side")

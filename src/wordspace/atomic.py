@@ -1,26 +1,34 @@
-"""Crash-safe writing: a file or directory is written under a temporary name beside its target,
-flushed to disk, then renamed over it, so the target holds the old content or the new, never
-half of either.
+"""Crash-safe writing, and the one rule for what a write may replace.
 
-What may be replaced is decided before any work starts (:func:`check_writable`): nothing but a
-file of the format being written, or a wordspace model directory, is ever overwritten. Leftovers
-of killed runs (temporary names carry the writer's process id) are removed by the next write to
-the same target. Anything may import this module; it imports nothing of wordspace but errors.
+A file or directory is written under a temporary name beside its target, flushed to disk, then
+renamed over it, so the target holds the old content or the new, never half of either.
+
+What may be replaced is decided before any work starts, by :func:`check_writable`, for every
+writer of the library and the command line: an existing path is replaced only when it is
+provably ours and of the kind being written (a whole, valid file of that format, or a folder
+holding our marker and nothing but the files its format has: :func:`owned_dir`), never when it
+is also an input, a link, a FIFO or device, or a file with other hard links. A replaced file
+keeps its permissions (and, where allowed, its owner). Leftovers of killed runs (temporary names
+carry the writer's process id) are removed by the next write to the same target. Anything may
+import this module; it imports nothing of wordspace but errors and ``untrusted``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import re
 import shutil
+import stat
 import tempfile
 from typing import Callable
 
 from .errors import WordspaceError
+from .untrusted import kind_of
 
-__all__ = ["atomic_file", "atomic_dir", "check_writable", "is_native_model_dir"]
+__all__ = ["atomic_file", "atomic_dir", "check_writable", "check_not_input", "owned_dir", "recover"]
 
 #: ``(path) -> bool``: whether an existing file or directory may be replaced by the writer.
 Replaceable = Callable[[str], bool]
@@ -36,29 +44,42 @@ def _umask() -> int:
     return mask
 
 
-def is_native_model_dir(path: str) -> bool:
-    """Whether ``path`` is a directory written by wordspace (it holds ``wordspace.json`` naming
-    one of wordspace's formats)."""
+def owned_dir(path: str, marker: str, format_name: str, names) -> bool:
+    """Whether ``path`` is a folder wordspace wrote and nothing else lives in: ``marker`` (a
+    JSON file) names ``format_name`` (or a format starting with it followed by "-"), and every
+    entry is a regular file (no link, no folder) whose name is in ``names``, a set or a
+    ``(header) -> set`` callable for formats whose files depend on the header."""
     import json
 
-    header = os.path.join(path, "wordspace.json")
-    if not os.path.isdir(path) or os.path.islink(header) or not os.path.isfile(header):
+    from .untrusted import read_regular
+
+    header = os.path.join(path, marker)
+    if not os.path.isdir(path) or os.path.islink(path) or os.path.islink(header):
         return False
     try:
-        with open(header, "rb") as fh:
-            data = json.loads(fh.read(1 << 20).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+        doc = json.loads(read_regular(header, "a wordspace header", 64 << 20).decode("utf-8"))
+        entries = list(os.scandir(path))
+    except (OSError, ValueError, RecursionError, WordspaceError):
         return False
-    return isinstance(data, dict) and str(data.get("format", "")).startswith("wordspace-")
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    if not isinstance(fmt, str) or not (fmt == format_name or fmt.startswith(format_name + "-")):
+        return False
+    allowed = names(doc) if callable(names) else names
+    return all(e.name in allowed and e.is_file(follow_symlinks=False) for e in entries)
 
 
-def check_writable(path, kind: str = "file", replaceable: Replaceable | None = None, what: str = "output") -> str:
+def check_writable(path, kind: str = "file", replaceable: Replaceable | None = None, what: str = "output",
+                   inputs=()) -> str:
     """Refuse, before any work, an output path that cannot or must not be written.
 
-    ``kind`` is ``"file"`` or ``"dir"``. An existing target of the wrong kind is refused; an
-    existing target of the right kind is replaced only when ``replaceable(path)`` says it is a
-    file of the format being written (for directories: a wordspace model by default). Returns
-    the absolute parent directory. Raises :class:`WordspaceError` naming the path and the reason.
+    ``kind`` is ``"file"`` or ``"dir"``. The rule, the same for every writer: an existing path
+    is replaced only when ``replaceable(path)`` proves it is ours and of the kind being written
+    (for a file: a whole, valid file of the format; for a folder: :func:`owned_dir`), or when it
+    is empty. Never replaced: a path equal to one of ``inputs`` (or a folder holding one), a
+    symbolic link, a FIFO, device or socket, a file with other hard links (they would keep the
+    old content), anything when ``replaceable`` is None (a plain text file wordspace wrote cannot
+    be told from one of yours). Returns the absolute parent directory. Raises
+    :class:`WordspaceError` naming the path and the reason; nothing is touched.
     """
     path = os.fspath(path)
     if not path:
@@ -68,26 +89,60 @@ def check_writable(path, kind: str = "file", replaceable: Replaceable | None = N
         raise WordspaceError(f"cannot write '{path}': directory '{parent}' does not exist")
     if not os.access(parent, os.W_OK):
         raise WordspaceError(f"cannot write '{path}': directory '{parent}' is not writable")
+    check_not_input(path, inputs)
     if os.path.islink(path):
         raise WordspaceError(f"refusing to write '{path}': it is a symbolic link; give the real path")
-    if os.path.lexists(path):
-        if kind == "dir":
-            if not os.path.isdir(path):
-                raise WordspaceError(f"cannot write a model directory at '{path}': a file is there; "
-                                     "choose another name or remove it yourself")
-            check = replaceable or is_native_model_dir
-            if not (check(path) or _is_empty_dir(path)):
-                raise WordspaceError(f"refusing to replace '{path}': it is a directory that is not a wordspace model "
-                                     "(nothing in it was touched); choose a new name or remove it yourself")
-        else:
-            if os.path.isdir(path):
-                raise WordspaceError(f"cannot write the file '{path}': a directory is there; give a file name")
-            if not os.path.isfile(path):
-                raise WordspaceError(f"refusing to replace '{path}': it is not a regular file")
-            if replaceable is not None and os.path.getsize(path) > 0 and not replaceable(path):
-                raise WordspaceError(f"refusing to replace '{path}': it exists and is not a file of the format being "
-                                     "written (nothing was touched); choose a new name or remove it yourself")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return parent
+    keep = "(nothing was touched); choose a new name or remove it yourself"
+    if kind == "dir":
+        if not stat.S_ISDIR(st.st_mode):
+            raise WordspaceError(f"cannot write a model directory at '{path}': {kind_of(st.st_mode)} is there; choose "
+                                 "another name or remove it yourself")
+        if not (_is_empty_dir(path) or (replaceable is not None and replaceable(path))):
+            raise WordspaceError(f"refusing to replace '{path}': it is a directory that is not a wordspace model of "
+                                 f"this kind, or one that holds files of yours {keep}")
+        return parent
+    if stat.S_ISDIR(st.st_mode):
+        raise WordspaceError(f"cannot write the file '{path}': a directory is there; give a file name")
+    if not stat.S_ISREG(st.st_mode):
+        raise WordspaceError(f"refusing to replace '{path}': it is {kind_of(st.st_mode)}, not a regular file {keep}")
+    if st.st_nlink > 1:
+        raise WordspaceError(f"refusing to replace '{path}': it has {st.st_nlink - 1} other hard link(s), which would "
+                             f"keep the old content {keep}")
+    if st.st_size > 0 and not (replaceable is not None and replaceable(path)):
+        why = ("is not a file of the format being written (only a whole, valid one is replaced)" if replaceable
+               is not None else "may be yours (a text file wordspace wrote cannot be told apart from one of yours)")
+        raise WordspaceError(f"refusing to replace '{path}': it exists and {why} {keep}")
     return parent
+
+
+def check_not_input(path, inputs, label: str = "the output") -> None:
+    """Raise :class:`WordspaceError` when writing ``path`` would replace one of ``inputs`` (the
+    same file or folder under any name, or a folder holding one)."""
+    path = os.fspath(path)
+    for source in inputs:
+        if source is not None and _overlaps(path, os.fspath(source)):
+            raise WordspaceError(f"refusing to write {label} '{path}': it is also an input ('{os.fspath(source)}'), "
+                                 "which writing would replace; write to another path")
+
+
+def _overlaps(out: str, source: str) -> bool:
+    """Whether writing ``out`` would replace ``source``: the same file or folder (through any
+    name: links, hard links, ``..``), or a folder that holds it."""
+    if not os.path.lexists(out) or not os.path.exists(source):
+        return False
+    try:
+        if os.path.samefile(out, source):
+            return True
+    except OSError:
+        return False
+    if os.path.isdir(out) and not os.path.islink(out):
+        real_out, real_src = os.path.realpath(out), os.path.realpath(source)
+        return os.path.commonpath([real_out, real_src]) == real_out
+    return False
 
 
 def _is_empty_dir(path: str) -> bool:
@@ -159,12 +214,44 @@ def _tmp_name(parent: str, base: str, marker: str) -> str:
     return tempfile.mktemp(prefix=f".{base}{marker}-{os.getpid()}-", dir=parent)
 
 
+def _target_mode(path: str, default: int) -> tuple[int, tuple | None]:
+    """``(mode, (uid, gid) or None)`` a write of ``path`` gives its result: those of the file or
+    folder it replaces, else ``default`` minus the umask."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return default & ~_umask(), None
+    return stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
+
+
+def _apply_mode(tmp: str, mode: int, owner) -> None:
+    os.chmod(tmp, mode)
+    if owner is not None and hasattr(os, "chown"):
+        with contextlib.suppress(OSError):  # keeping the owner needs the right to; the mode is what matters
+            os.chown(tmp, *owner)
+
+
+def _disk_full(exc: OSError, path: str) -> WordspaceError:
+    return WordspaceError(f"cannot write '{path}': the disk is full ({exc.strerror}); nothing was written: free some "
+                          "space or write elsewhere")
+
+
+def _fingerprint(path: str):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 @contextlib.contextmanager
-def atomic_file(path, mode: str = "wb", replaceable: Replaceable | None = None):
-    """Yield a file object; on success it replaces ``path`` (after :func:`check_writable`), on
-    error nothing is left. The data is fsynced before the rename, the directory after it."""
+def atomic_file(path, mode: str = "wb", replaceable: Replaceable | None = None, inputs=()):
+    """Yield a file object; on success it replaces ``path`` (after :func:`check_writable`, run
+    again before the rename if the target changed meanwhile), on error nothing is left. The data
+    is fsynced before the rename, the directory after it; a replaced file's mode is kept."""
     path = os.fspath(path)
-    parent = check_writable(path, "file", replaceable)
+    parent = check_writable(path, "file", replaceable, inputs=inputs)
+    seen = _fingerprint(path)
     _recover(path)
     base = os.path.basename(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{base}{_TMP}-{os.getpid()}-", dir=parent)
@@ -173,12 +260,16 @@ def atomic_file(path, mode: str = "wb", replaceable: Replaceable | None = None):
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it open()'s mode
+        if _fingerprint(path) != seen:  # someone changed the target while we worked: judge it again
+            check_writable(path, "file", replaceable, inputs=inputs)
+        _apply_mode(tmp, *_target_mode(path, 0o666))  # mkstemp makes the file private
         os.replace(tmp, path)
         _fsync_path(parent, directory=True)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise _disk_full(exc, path) from None
         raise
 
 
@@ -195,26 +286,27 @@ def _exchange(a: str, b: str) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_dir(path, replaceable: Replaceable | None = None):
+def atomic_dir(path, replaceable: Replaceable | None = None, inputs=()):
     """Yield a temporary directory that replaces the directory ``path`` on success.
 
-    Only a wordspace model directory (or what ``replaceable`` accepts) is ever replaced. The
-    swap is one atomic exchange where the system has it; elsewhere the old directory is first
-    renamed aside, and a crash between the two renames is repaired by the next write (or
-    :func:`recover`) putting it back. Every file and the directory are fsynced first.
+    Only what ``replaceable`` proves ours (or an empty folder) is ever replaced (see
+    :func:`check_writable`). The swap is one atomic exchange where the system has it; elsewhere
+    the old directory is first renamed aside, and a crash between the two renames is repaired by
+    the next write (or :func:`recover`) putting it back. Every file and the directory are
+    fsynced first; a replaced folder's mode is kept.
     """
     path = os.fspath(path)
-    parent = check_writable(path, "dir", replaceable)
+    parent = check_writable(path, "dir", replaceable, inputs=inputs)
     _recover(path)
     base = os.path.basename(os.path.abspath(path))
     tmp = tempfile.mkdtemp(prefix=f".{base}{_TMP}-{os.getpid()}-", dir=parent)
     try:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes the directory private
         for name in os.listdir(tmp):
             _fsync_path(os.path.join(tmp, name))
         _fsync_path(tmp, directory=True)
-        check_writable(path, "dir", replaceable)  # still ours to replace after the work
+        check_writable(path, "dir", replaceable, inputs=inputs)  # still ours to replace after the work
+        _apply_mode(tmp, *_target_mode(path, 0o777))  # mkdtemp makes the directory private
         if os.path.isdir(path):
             if _exchange(tmp, path):
                 shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old model
@@ -226,8 +318,10 @@ def atomic_dir(path, replaceable: Replaceable | None = None):
         else:
             os.rename(tmp, path)
         _fsync_path(parent, directory=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            raise _disk_full(exc, path) from None
         raise
 
 

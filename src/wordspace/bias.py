@@ -28,7 +28,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ._validation import Interval, validate_params
+from ._validation import LIMITS, SEED, Interval, validate_params
 from .errors import FormatError, InvalidParameterError
 from .vectors import Vectors
 
@@ -100,7 +100,8 @@ def weat(vectors: Vectors, x, y, a, b, *, name: str = "weat", names=("X", "Y", "
     """The Word Embedding Association Test of targets ``x``, ``y`` against attributes ``a``,
     ``b`` (lists of words); see the module docstring. Words not in ``vectors`` are left out
     (``missing``); a set left empty raises :class:`InvalidParameterError` naming it."""
-    validate_params({"permutations": permutations}, {"permutations": [Interval(int, 1, None)]}, "weat")
+    validate_params({"permutations": permutations, "seed": seed},
+                    {"permutations": [Interval(int, 1, LIMITS["size"])], "seed": [SEED]}, "weat")
     used, missing = {}, {}
     for label, words, what in zip(names, (x, y, a, b), ("target set", "target set", "attribute set", "attribute set")):
         used[label], missing[label] = _present(vectors, label, words, what)

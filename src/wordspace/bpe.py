@@ -15,12 +15,14 @@ import re
 from collections import Counter
 from typing import Iterable, Iterator
 
-from .errors import FormatError, InvalidParameterError
+from .errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["BPE", "byte_alphabet", "pretokenize", "read_lines", "PATTERN"]
 
 FORMAT_NAME = "wordspace-bpe"
 FORMAT_VERSION = 1
+#: The largest vocabulary BPE.train makes (tokenizers' largest published ones hold about 250,000).
+MAX_VOCAB = 10_000_000
 
 #: GPT-2's pre-tokenizer with the standard library's ``re``: ``[^\W\d_]`` is a letter, ``\d`` a
 #: digit; everything else that is not a space is punctuation. (GPT-2 uses ``\p{L}``/``\p{N}``
@@ -170,15 +172,12 @@ class BPE:
         """Learn merges from ``texts`` (an iterable of strings; :func:`read_lines` reads files)
         until the vocabulary has ``vocab_size`` tokens (256 bytes + merges + special tokens) or
         no pair occurs ``min_frequency`` times. Special tokens are never split or merged."""
+        from ._validation import LIMITS, Interval, validate_params
+
         special_tokens = list(dict.fromkeys(special_tokens))
-        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 256 + len(special_tokens):
-            raise InvalidParameterError(
-                f"The 'vocab_size' parameter of BPE.train must be an int of at least {256 + len(special_tokens)} "
-                f"(256 bytes + {len(special_tokens)} special tokens). Got {vocab_size!r} instead."
-            )
-        if isinstance(min_frequency, bool) or not isinstance(min_frequency, int) or min_frequency < 1:
-            raise InvalidParameterError(f"The 'min_frequency' parameter of BPE.train must be an int in the range [1, inf). "
-                                        f"Got {min_frequency!r} instead.")
+        validate_params({"vocab_size": vocab_size, "min_frequency": min_frequency},
+                        {"vocab_size": [Interval(int, 256 + len(special_tokens), MAX_VOCAB)],
+                         "min_frequency": [Interval(int, 1, LIMITS["count"])]}, "BPE.train")
         specials = re.compile("|".join(re.escape(t) for t in special_tokens)) if special_tokens else None
         word_counts = _count_pretokens(part for text in _iter_texts(texts)
                                        for part in (specials.split(text) if specials else (text,)))
@@ -384,11 +383,10 @@ def _iter_texts(texts) -> Iterator[str]:
 
 
 def is_tokenizer_file(path: str) -> bool:
-    """Whether ``path`` holds a wordspace BPE tokenizer (so that writing over it loses no one's
-    data)."""
+    """Whether ``path`` holds a whole, valid wordspace BPE tokenizer (what a write of one may
+    replace: ``wordspace.atomic``'s rule)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
+        BPE.load(path)
+    except (WordspaceError, OSError, MemoryError):
         return False
-    return f'"format": "{FORMAT_NAME}"'.encode() in head or f'"format":"{FORMAT_NAME}"'.encode() in head
+    return True

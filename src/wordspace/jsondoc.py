@@ -17,23 +17,10 @@ def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: 
     """The JSON object in ``path`` after checking its size, encoding, nesting, ``format`` (must be
     ``format_name``) and ``version`` (an int from 1 to ``latest``); ``what`` names the kind of
     file in messages ("a wordspace BPE tokenizer")."""
+    from .untrusted import parse_json, read_regular
+
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise FormatError(f"'{path}' is {size:,} bytes; {what} is far smaller: the file is damaged")
-        with open(path, "rb") as fh:
-            doc = json.loads(fh.read().decode("utf-8"))
-    except FileNotFoundError:
-        raise FormatError(f"'{path}' does not exist") from None
-    except IsADirectoryError:
-        raise FormatError(f"'{path}' is a directory, not {what}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FormatError(f"'{path}' is not {what} (not valid JSON: {exc})") from None
-    except RecursionError:
-        raise FormatError(f"'{path}' is damaged: its JSON is nested too deeply") from None
-    except OSError as exc:
-        raise FormatError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    doc = parse_json(read_regular(path, what, max_bytes), f"'{path}'", what)
     if not isinstance(doc, dict) or doc.get("format") != format_name:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise FormatError(f"'{path}' is not {what} (format {found!r}, expected {format_name!r})")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import Interval
-from .errors import FormatError, InvalidParameterError
+from .errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["PhraseModel", "learn_phrases", "SCORINGS"]
 
@@ -100,11 +100,12 @@ class PhraseModel:
 
 
 def is_phrase_file(path: str) -> bool:
+    """Whether ``path`` holds a whole, valid phrase model (what a write of one may replace)."""
     try:
-        with open(path, "rb") as fh:
-            return f'"format": "{FORMAT_NAME}"'.encode() in fh.read(4096)
-    except OSError:
+        PhraseModel.load(path)
+    except (WordspaceError, OSError, MemoryError):
         return False
+    return True
 
 
 def _join(encoded, pairs):

@@ -157,11 +157,12 @@ def _model_dir(name: str) -> str:
 
 def cached_path(name: str) -> str | None:
     """The native model of ``name`` in the cache, or None when it is not there (complete)."""
-    from .atomic import is_native_model_dir, recover
+    from .atomic import recover
+    from .io.native import owns_native_dir
 
     path = _model_dir(name)
     recover(path)
-    return path if is_native_model_dir(path) else None
+    return path if owns_native_dir(path) else None
 
 
 def list_models(search: str | None = None) -> list[dict]:
@@ -600,9 +601,9 @@ def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
                             + f": {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
     snapshot = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:16]
     target = os.path.join(cache_home(), "hf", repo.replace("/", "--"), filename.replace("/", "--") + "-" + snapshot)
-    from .atomic import is_native_model_dir
+    from .io.native import owns_native_dir
 
-    if not force and is_native_model_dir(target):
+    if not force and owns_native_dir(target):
         return target
     from .io import load as load_file
 

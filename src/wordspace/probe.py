@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import Interval, validate_params
+from ._validation import LIMITS, NONE, SEED, Interval, validate_params
 from .errors import FormatError, InvalidParameterError
 
 __all__ = ["ProbeData", "ProbeResult", "SENSES", "pos_lexicon", "read_labels", "word_examples", "corpus_examples",
@@ -406,8 +406,9 @@ def probe_layers(features: np.ndarray, data: ProbeData, layers=None, folds: int 
         from sklearn.model_selection import StratifiedKFold
     except ImportError:
         raise ImportError("probing requires scikit-learn; install with pip install 'wordspace[classify]'") from None
-    validate_params({"folds": folds, "c": c}, {"folds": [Interval(int, 2, None)], "c": [Interval(float, 0, None, "neither")]},
-                    "probe_layers")
+    validate_params({"folds": folds, "c": c, "seed": seed, "workers": workers},
+                    {"folds": [Interval(int, 2, LIMITS["size"])], "c": [Interval(float, 0, None, "neither")], "seed": [SEED],
+                     "workers": [Interval(int, 1, LIMITS["threads"]), NONE]}, "probe_layers")
     from collections import Counter
 
     counts = Counter(data.labels)
@@ -481,10 +482,12 @@ def probe(model, task="pos", *, corpus=None, layers=None, folds: int = 5, max_ex
     c : float, default=1.0
         Inverse L2 strength of the logistic-regression probe (on standardised features).
     """
-    validate_params({"per_word": per_word, "batch_size": batch_size},
-                    {"per_word": [Interval(int, 1, None)], "batch_size": [Interval(int, 1, None)]}, "probe")
-    if max_examples is not None:
-        validate_params({"max_examples": max_examples}, {"max_examples": [Interval(int, 2, None)]}, "probe")
+    validate_params({"per_word": per_word, "batch_size": batch_size, "max_examples": max_examples, "folds": folds,
+                     "c": c, "seed": seed, "workers": workers},
+                    {"per_word": [Interval(int, 1, LIMITS["size"])], "batch_size": [Interval(int, 1, LIMITS["size"])],
+                     "max_examples": [Interval(int, 2, LIMITS["size"]), NONE], "folds": [Interval(int, 2, LIMITS["size"])],
+                     "c": [Interval(float, 0, None, "neither")], "seed": [SEED],
+                     "workers": [Interval(int, 1, LIMITS["threads"]), NONE]}, "probe")
     name = os.fspath(model) if isinstance(model, (str, os.PathLike)) else type(model).__name__
     if isinstance(model, (str, os.PathLike)):
         model = open_model(model)

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import Interval, validate_params
+from ._validation import LIMITS, SEED, Interval, validate_params
 from .errors import InvalidParameterError
+
+#: The widest subvector: a row of ``dim`` floats becomes ``dim / dsub`` bytes, so a reader
+#: decodes at most ``4 * MAX_DSUB`` bytes per byte of codes (a version-4 model cannot expand
+#: past that, whatever its header says).
+MAX_DSUB = 64
 
 __all__ = ["Codebooks", "train_codebooks", "quantize"]
 
@@ -66,9 +71,9 @@ def train_codebooks(matrix, dsub: int = 2, centroids: int = 256, sample: int = 6
     from ._kernels.pq import kmeans_subspaces
 
     validate_params({"dsub": dsub, "centroids": centroids, "sample": sample, "iterations": iterations, "seed": seed},
-                    {"dsub": [Interval(int, 1, None)], "centroids": [Interval(int, 1, 256)],
-                     "sample": [Interval(int, 1, None)], "iterations": [Interval(int, 1, None)],
-                     "seed": [Interval(int, 0, None)]}, "train_codebooks")
+                    {"dsub": [Interval(int, 1, MAX_DSUB)], "centroids": [Interval(int, 1, 256)],
+                     "sample": [Interval(int, 1, LIMITS["size"])], "iterations": [Interval(int, 1, LIMITS["iterations"])],
+                     "seed": [SEED]}, "train_codebooks")
     parts = [np.asarray(p) for p in (matrix if isinstance(matrix, (list, tuple)) else [matrix])]
     n = sum(p.shape[0] for p in parts if p.ndim == 2)
     if any(p.ndim != 2 or p.shape[1:] != parts[0].shape[1:] for p in parts) or n == 0:

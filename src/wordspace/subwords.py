@@ -13,6 +13,10 @@ import numpy as np
 from ._kernels import subword as ks
 from .errors import InvalidParameterError
 
+#: The longest character n-gram a model may use (fastText's own default is 6); files declaring
+#: more are refused.
+MAX_NGRAM = 64
+
 __all__ = ["Subwords", "ngrams", "ngram_buckets", "wrap_words"]
 
 BOW, EOW = "<", ">"

@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from ._validation import NONE, Interval, Options, validate_params
+from ._validation import LIMITS, NONE, Interval, Options, validate_params
 from .errors import FormatError, InvalidParameterError, NotFittedError
 
 __all__ = ["SupervisedClassifier", "read_labeled", "LOSSES", "LABEL_PREFIX"]
@@ -106,10 +106,11 @@ class SupervisedClassifier:
         return self
 
     _constraints = {
-        "dim": [Interval(int, 1, None)], "epochs": [Interval(int, 1, None)],
-        "lr": [Interval(float, 0, 1000, closed="neither")], "word_ngrams": [Interval(int, 1, None)],
-        "loss": [Options(LOSSES)], "min_count": [Interval(int, 1, None)], "buckets": [Interval(int, 1, None)],
-        "workers": [Interval(int, 1, None), NONE],
+        "dim": [Interval(int, 1, LIMITS["dim"])], "epochs": [Interval(int, 1, LIMITS["epochs"])],
+        "lr": [Interval(float, 0, 1000, closed="neither")], "word_ngrams": [Interval(int, 1, 100)],
+        "loss": [Options(LOSSES)], "min_count": [Interval(int, 1, LIMITS["count"])],
+        "buckets": [Interval(int, 1, LIMITS["buckets"])], "workers": [Interval(int, 1, LIMITS["threads"]), NONE],
+        "seed": [Interval(int, 0, 2**63 - 1)],
     }
 
     def _validate(self):
@@ -468,5 +469,12 @@ def _read_buckets(path: str, buckets: int) -> np.ndarray:
     return table
 
 
+#: The files a classifier folder holds (and all a write of one may replace: ``owned_dir``).
+CLASSIFIER_FILES = frozenset(("classifier.json", "input.npy", "output.npy", "ngram_buckets.npy"))
+
+
 def is_classifier_dir(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "classifier.json"))
+    """Whether ``path`` is a classifier folder wordspace wrote, with nothing else in it."""
+    from .atomic import owned_dir
+
+    return owned_dir(os.fspath(path), "classifier.json", FORMAT_NAME, CLASSIFIER_FILES)

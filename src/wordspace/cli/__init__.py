@@ -13,7 +13,7 @@ import sys
 
 from ._common import Parser
 
-__all__ = ["main", "run", "build_parser"]
+__all__ = ["main", "run", "build_parser", "command_parsers"]
 
 #: the command modules, in the order ``wordspace --help`` lists their commands
 _GROUPS = ("train", "phrases", "query", "hub", "evaluate", "bias", "probe", "classify", "bpe", "align", "lm", "viz")
@@ -31,9 +31,40 @@ def build_parser() -> Parser:
     for group in _GROUPS:
         import_module(f".{group}", __name__).add_parsers(sub)
     parser.commands = list(sub.choices)
-    for name, p in sub.choices.items():
+    for p in command_parsers(parser):
         p.set_defaults(_parser=p)
     return parser
+
+
+def command_parsers(parser):
+    """Every parser that runs a command (``train``, ``bpe train``...), depth first."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for p in action.choices.values():
+                nested = list(command_parsers(p))
+                yield from nested if nested else [p]
+
+
+def _check_outputs(args) -> None:
+    """Refuse, before the command runs, an output path that is also one of its inputs (any other
+    argument naming an existing path: the corpus, the vectors, a model to resume...): writing it
+    would replace what is being read (``wordspace convert MODEL MODEL`` used to drop the trainer
+    state this way)."""
+    from ..atomic import check_not_input
+
+    parser = getattr(args, "_parser", None)
+    outputs = getattr(parser, "outputs", {})
+    if not outputs:
+        return
+    flags = parser.flags
+    values = {dest: v for dest, v in vars(args).items() if not dest.startswith("_") and dest not in outputs}
+    inputs = [x for v in values.values() for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
+    for dest in outputs:
+        out = getattr(args, dest, None)
+        if isinstance(out, str) and out != "-":
+            check_not_input(out, inputs, flags.get(dest, dest.upper()))
 
 
 def _message(exc, args) -> str:
@@ -115,6 +146,7 @@ def main(argv=None) -> int:
         with warnings.catch_warnings(), _storage(args):  # the caller's warning settings come back after
             warnings.simplefilter("default")  # library warnings (pruning, invalid UTF-8...): each once
             warnings.showwarning = _show_warning
+            _check_outputs(args)
             return args.func(args)
     except WordspaceError as exc:
         print(f"wordspace: error: {_message(exc, args)}", file=sys.stderr)

@@ -29,12 +29,18 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         self.flags: dict = {}  # dest -> "--flag"
         self.commands: list = []  # names of the sub-commands, for "did you mean"
+        self.outputs: dict = {}  # dest -> "file" or "dir": what the command writes there
         super().__init__(*args, **kwargs)
 
-    def add_argument(self, *args, **kwargs):
+    def add_argument(self, *args, output: str | None = None, **kwargs):
+        """argparse's, plus ``output="file"|"dir"`` marking a path the command writes: no other
+        argument's path may be the same (``main`` checks before the command runs), and the writer
+        tests find every output this way."""
         action = super().add_argument(*args, **kwargs)
         if action.option_strings:
             self.flags[action.dest] = max(action.option_strings, key=len)
+        if output is not None:
+            self.outputs[action.dest] = output
         return action
 
     def error(self, message):

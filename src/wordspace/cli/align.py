@@ -24,7 +24,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="with --unsupervised: seed of the rounds' random dropout")
     p.add_argument("--retrieval", choices=["csls", "nn"], default="csls",
                    help="translation retrieval: CSLS (default) or plain nearest neighbour")
-    p.add_argument("--out", required=True, metavar="ALIGNED", help="the mapped source vectors (any format)")
+    p.add_argument("--out", required=True, metavar="ALIGNED", output="path",
+                   help="the mapped source vectors (any format)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_align)

@@ -27,7 +27,7 @@ def add_parsers(sub) -> None:
                        description="Neutralise every word that is not gender-specific along the gender direction "
                                    "and equalise the paper's pairs; writes unit vectors to OUT (any format).")
     add_vectors_argument(p)
-    p.add_argument("--out", required=True, metavar="OUT", help="the debiased vectors")
+    p.add_argument("--out", required=True, metavar="OUT", output="path", help="the debiased vectors")
     p.set_defaults(func=cmd_debias)
 
 

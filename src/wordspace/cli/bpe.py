@@ -19,7 +19,7 @@ def add_parsers(sub) -> None:
     t.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
     add_storage_argument(t)
     t.add_argument("--vocab-size", type=int, required=True, help="256 bytes + merges + special tokens")
-    t.add_argument("--out", required=True, metavar="FILE", help="the tokenizer (JSON)")
+    t.add_argument("--out", required=True, metavar="FILE", output="file", help="the tokenizer (JSON)")
     t.add_argument("--special-token", nargs="+", action="extend", default=[], metavar="TOKEN",
                    help="a token never split (repeatable), e.g. '<|endoftext|>'")
     t.add_argument("--min-frequency", type=int, default=2, help="stop when no pair occurs this often (default 2)")
@@ -33,7 +33,8 @@ def add_parsers(sub) -> None:
         e.add_argument("files", nargs="+", metavar="FILE", help="the tokenizer, then text files (or standard input)")
         e.add_argument("--model", default=None, metavar="MODEL",
                        help="the tokenizer (written by 'wordspace bpe train'); without it, the first FILE is")
-        e.add_argument("--out", default=None, metavar="OUT", help="write here instead of standard output")
+        e.add_argument("--out", default=None, metavar="OUT", output="file",
+                       help="write here instead of standard output")
         e.add_argument("--ids", action="store_true", help="integer token ids instead of printable tokens")
         e.set_defaults(func=cmd_bpe_encode if name == "encode" else cmd_bpe_decode)
 

@@ -17,7 +17,7 @@ def add_parsers(sub) -> None:
     cmds.required = True
     t = cmds.add_parser("train", help="learn a classifier from a labelled file")
     t.add_argument("file", metavar="FILE", help="labelled text, one document per line")
-    t.add_argument("--out", required=True, metavar="MODEL", help="the classifier (a directory)")
+    t.add_argument("--out", required=True, metavar="MODEL", output="dir", help="the classifier (a directory)")
     t.add_argument("--dim", type=int, default=100, help="vector dimension (default 100)")
     t.add_argument("--epochs", type=int, default=5, help="passes over the file (default 5)")
     t.add_argument("--lr", type=float, default=0.1, help="initial learning rate, falling to 0 (default 0.1)")

@@ -16,7 +16,8 @@ def add_parsers(sub) -> None:
                                    "each epoch; --resume continues from DIR.")
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
     add_storage_argument(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="the model directory (checkpointed after each epoch)")
+    p.add_argument("--out", required=True, metavar="DIR", output="dir",
+                   help="the model directory (checkpointed after each epoch)")
     p.add_argument("--dim", type=int, default=128, help="embedding and projection size (default 128)")
     p.add_argument("--hidden", type=int, default=256, help="LSTM cell size (default 256)")
     p.add_argument("--layers", type=int, default=2, help="LSTM layers per direction (default 2)")

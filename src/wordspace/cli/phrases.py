@@ -16,7 +16,7 @@ def add_parsers(sub) -> None:
                                    "phrases for 'wordspace train --phrases'.")
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="text files, directories, globs or URLs")
     add_storage_argument(p)
-    p.add_argument("--out", required=True, metavar="FILE", help="the corpus with phrases joined")
+    p.add_argument("--out", required=True, metavar="FILE", output="file", help="the corpus with phrases joined")
     p.add_argument("--min-count", type=int, default=5, help="ignore words and pairs seen fewer times (default 5)")
     p.add_argument("--threshold", type=float, default=None,
                    help="a pair scoring above this is a phrase (default 10 with --scoring default, which takes a "
@@ -25,7 +25,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--scoring", choices=["default", "npmi"], default="default",
                    help="default: Mikolov et al.'s score; npmi: normalised pointwise mutual information")
     p.add_argument("--delimiter", default="_", help="what joins the words of a phrase (default _)")
-    p.add_argument("--save-model", default=None, metavar="PATH", help="also write the phrases found (JSON)")
+    p.add_argument("--save-model", default=None, metavar="PATH", output="file",
+                   help="also write the phrases found (JSON)")
     p.add_argument("--lowercase", action="store_true", help="lower-case the text first (as train --lowercase)")
     p.add_argument("--tokenizer", choices=["whitespace", "words"], default="whitespace",
                    help="how text is split into tokens (as train --tokenizer)")

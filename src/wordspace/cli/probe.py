@@ -33,7 +33,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the folds and the control task (default 0)")
     p.add_argument("--device", default=None, help="cpu, cuda... for contextual models (default: cuda when available)")
     p.add_argument("--workers", type=int, default=None, help="probes fitted at once (default: all cores)")
-    p.add_argument("--plot", default=None, metavar="OUT", help="write the per-layer plot (.png, .svg, .pdf or .html)")
+    p.add_argument("--plot", default=None, metavar="OUT", output="file",
+                   help="write the per-layer plot (.png, .svg, .pdf or .html)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_probe)
 

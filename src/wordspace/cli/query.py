@@ -43,7 +43,7 @@ def add_parsers(sub) -> None:
                    "(format detected)")
     p.add_argument("--input-format", choices=list(READ_FORMATS), default=None,
                    help="read IN as this format instead of detecting it")
-    p.add_argument("output", metavar="OUT", help="where to write")
+    p.add_argument("output", metavar="OUT", output="path", help="where to write")
     p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
     p.add_argument("--format", choices=list(FORMATS), default=None,
                    help="output format (default: from OUT's extension)")
@@ -55,7 +55,7 @@ def add_parsers(sub) -> None:
                                    "(with a fastText model's n-gram rows). OUT is a native model directory that "
                                    "'wordspace' reads as ordinary vectors; it is for querying, not further training.")
     add_vectors_argument(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="the quantised native model directory")
+    p.add_argument("--out", required=True, metavar="DIR", output="dir", help="the quantised native model directory")
     p.add_argument("--dsub", type=int, default=2, help="dimensions per subvector (default 2, as fastText); must divide dim")
     p.add_argument("--centroids", type=int, default=256, help="centres per subspace, at most 256 (default 256)")
     p.add_argument("--sample", type=int, default=65_536, help="rows k-means is trained on (default 65536)")

@@ -60,7 +60,7 @@ def add_parsers(sub) -> None:
                                    "Options left out take the algorithm's own default.")
     p.add_argument("corpus", nargs="+", metavar="CORPUS",
                    help="text files, directories, globs or URLs (s3://, gs://, hdfs://, https://), one sentence per line")
-    p.add_argument("--out", required=True, metavar="PATH",
+    p.add_argument("--out", required=True, metavar="PATH", output="path",
                    help="output: .bin word2vec binary, .txt/.vec word2vec text, anything else the native format")
     p.add_argument("--algorithm", choices=list(ALGORITHMS), default="word2vec", help="what to train (default word2vec)")
     every = set(ALGORITHMS)
@@ -92,7 +92,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("demo", help="train on the bundled corpus and query the result",
                        description="Train skip-gram vectors on the bundled King James Bible "
                                    "(about 790k words), then show neighbours and an analogy.")
-    p.add_argument("--out", default=None, metavar="PATH", help="also save the vectors here")
+    p.add_argument("--out", default=None, metavar="PATH", output="path", help="also save the vectors here")
     p.add_argument("--epochs", type=int, default=5, help="passes over the corpus (default 5)")
     p.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -179,6 +179,12 @@ def cmd_demo(args) -> int:
     from ..models import Word2Vec
 
     path = demo_corpus_path()
+    if args.out:
+        from ..atomic import check_writable
+        from ..io import format_for_path, replaceable_by
+
+        fmt = format_for_path(args.out)
+        check_writable(args.out, "dir" if fmt == "native" else "file", replaceable_by(fmt))  # before training
     print(f"training skip-gram on {os.path.basename(path)} (King James Bible, public domain) ...")
     model = Word2Vec(dim=100, window=5, min_count=5, epochs=args.epochs, workers=args.workers,
                      sample=1e-3, seed=1, progress=not args.quiet).fit(path)

@@ -30,12 +30,12 @@ def add_parsers(sub) -> None:
     p.add_argument("--sample", type=float, default=1e-3, help="threshold for --subsampling (default 1e-3)")
     p.add_argument("--power", type=float, default=0.75, help="exponent for --noise (default 0.75)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the projection (default 0)")
-    p.add_argument("--out", required=True, metavar="FILE", help="the figure: .png, .svg, .pdf or .html")
+    p.add_argument("--out", required=True, metavar="FILE", output="file", help="the figure: .png, .svg, .pdf or .html")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("projector", help="write vectors.tsv and metadata.tsv for the TensorFlow Embedding Projector")
     add_vectors_argument(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="directory for vectors.tsv and metadata.tsv")
+    p.add_argument("--out", required=True, metavar="DIR", output="dir", help="directory for vectors.tsv and metadata.tsv")
     p.add_argument("--limit", type=int, default=None, help="only the first N keys (the projector handles ~100k)")
     p.set_defaults(func=cmd_projector)
 

@@ -33,34 +33,18 @@ def format_for_path(path: str, format: str | None = None) -> str:
     return "native"
 
 
-def _is_word2vec_file(path: str, binary: bool) -> bool:
-    """Whether an existing file looks like what the word2vec writer produces (so that writing
-    over it replaces vectors, never a user's document)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return False
-    line = head.split(b"\n", 1)[0].split()
-    if len(line) == 2 and all(p.isdigit() for p in line):
-        return True  # the "n_keys dim" header of both word2vec formats
-    if binary or len(line) < 2:
-        return False
-    try:  # headerless text (GloVe): "key v1 v2 ..."
-        [float(x) for x in line[1:]]
-    except ValueError:
-        return False
-    return True
-
-
 def replaceable_by(format: str):
-    """``(path) -> bool``: whether an existing file or directory at an output path may be
-    replaced by a writer of ``format`` (a file of that format, or a wordspace model)."""
-    from ..atomic import is_native_model_dir
-
+    """``(path) -> bool``: whether an existing file or folder at an output path may be replaced
+    by a writer of ``format``: a whole, valid file of that format (with the header wordspace
+    writes), or a native model folder holding nothing else (``wordspace.atomic``'s rule)."""
     if format == "native":
-        return is_native_model_dir
-    return lambda path: _is_word2vec_file(path, format == "word2vec-binary")
+        from .native import owns_native_dir
+
+        return owns_native_dir
+    from .word2vec_format import owns_word2vec_file
+
+    binary = format == "word2vec-binary"
+    return lambda path: owns_word2vec_file(path, binary)
 
 
 def dropped_by(vectors, format: str) -> list[str]:
@@ -76,20 +60,22 @@ def dropped_by(vectors, format: str) -> list[str]:
     return lost
 
 
-def save(vectors, path, format: str | None = None) -> str:
+def save(vectors, path, format: str | None = None, inputs=()) -> str:
     """Write ``vectors`` to ``path`` in ``format`` (from the extension when None), atomically;
-    vectors holding NaN, infinity or duplicate keys are refused."""
+    vectors holding NaN, infinity or duplicate keys are refused, and so is a path that is the
+    file the vectors were read from (``vectors.source``) or one of ``inputs``."""
     path = os.fspath(path)
     fmt = format_for_path(path, format)
     check_writable_vectors(vectors)
+    inputs = (*inputs, getattr(vectors, "source", None))
     if fmt == "native":
         from .native import save_native
 
-        save_native(vectors, path)
+        save_native(vectors, path, inputs=inputs)
     else:
         from .word2vec_format import save_word2vec
 
-        save_word2vec(vectors, path, binary=fmt == "word2vec-binary")
+        save_word2vec(vectors, path, binary=fmt == "word2vec-binary", inputs=inputs)
     return path
 
 

@@ -19,6 +19,7 @@ import struct
 import numpy as np
 
 from ..errors import DuplicateKeyError, FormatError
+from ..subwords import MAX_NGRAM
 
 __all__ = ["load_fasttext_bin", "is_fasttext_bin", "MAGIC"]
 
@@ -29,7 +30,6 @@ EOS = "</s>"
 _MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
 _LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
 MAX_DIM = 1 << 20  # sanity bounds for header values
-MAX_NGRAM = 64
 
 
 def _finite_rows(matrix, block: int = 1 << 16) -> bool:

@@ -42,10 +42,12 @@ import os
 
 import numpy as np
 
+from ..atomic import atomic_dir, owned_dir
 from ..errors import FormatError
-from ..atomic import atomic_dir
+from ..subwords import MAX_NGRAM
 
-__all__ = ["save_native", "load_native", "load_extra_array", "is_native", "FORMAT_VERSION"]
+__all__ = ["save_native", "load_native", "load_extra_array", "is_native", "owns_native_dir", "native_files",
+           "FORMAT_VERSION"]
 
 FORMAT_NAME = "wordspace-vectors"
 FORMAT_VERSION = 4  # the newest version this module reads and writes
@@ -81,11 +83,34 @@ def is_native(path: str) -> bool:
     return os.path.isdir(path) and os.path.isfile(os.path.join(path, HEADER))
 
 
-def save_native(vectors, path: str, extra_arrays: dict | None = None) -> None:
-    """Write ``vectors`` (and optional named extra arrays) as a native model directory."""
+#: Every file a native model folder may hold, besides the extra arrays its header lists.
+NATIVE_FILES = frozenset((HEADER, "vectors.npy", "vocab.tsv", "ngrams.npy", "ngram_ids.npy", "centroids.npy",
+                          "codes.npy", "ngram_codes.npy"))
+
+
+def native_files(header: dict) -> set:
+    """The names a native model folder with ``header`` may hold (its format's files, the extra
+    arrays it lists, and the files of the trainers and models that extend it: ``extra_files``)."""
+    extra = header.get("extra_arrays") if isinstance(header, dict) else None
+    files = header.get("extra_files") if isinstance(header, dict) else None
+    names = set(NATIVE_FILES)
+    names |= {f"{x}.npy" for x in extra if isinstance(x, str)} if isinstance(extra, list) else set()
+    names |= {x for x in files if isinstance(x, str)} if isinstance(files, list) else set()
+    return names
+
+
+def owns_native_dir(path) -> bool:
+    """Whether ``path`` is a native model folder wordspace wrote, with nothing else in it (the
+    only kind of folder a native write may replace)."""
+    return owned_dir(os.fspath(path), HEADER, FORMAT_NAME, native_files)
+
+
+def save_native(vectors, path: str, extra_arrays: dict | None = None, inputs=()) -> None:
+    """Write ``vectors`` (and optional named extra arrays) as a native model directory; ``inputs``
+    are paths the write must not replace (see ``wordspace.atomic.check_writable``)."""
     counts = vectors.counts
     pq = getattr(vectors, "quantized", None)
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, owns_native_dir, inputs=inputs) as tmp:
         if pq is None:
             np.save(os.path.join(tmp, "vectors.npy"), np.ascontiguousarray(vectors.matrix, dtype=np.float32))
         else:
@@ -185,7 +210,6 @@ def _read_vocab(vpath: str, n: int):
 
 #: Largest header and vocabulary files read (sanity bounds far above any real model).
 MAX_HEADER_BYTES = 64 << 20
-MAX_NGRAM = 64  # longest character n-gram a subword header may declare
 
 
 def _member(path: str, name: str, required: bool = True) -> str | None:
@@ -305,15 +329,15 @@ def load_native(path: str, mmap: bool = True):
 
 def _codebooks(path: str, header: dict, dim: int):
     """The product-quantisation codebooks of a version-4 model, checked against the header."""
-    from ..quantize import Codebooks
+    from ..quantize import MAX_DSUB, Codebooks
 
     conf = header["quantized"]
     hpath = os.path.join(path, HEADER)
     vals = {k: conf.get(k) if isinstance(conf, dict) else None for k in ("dsub", "centroids", "subspaces")}
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in vals.values()) \
-            or vals["centroids"] > 256 or vals["dsub"] * vals["subspaces"] != dim:
-        raise FormatError(f"'{hpath}': bad quantisation settings {conf!r} (dsub x subspaces must equal dim={dim}, "
-                          "centroids 1..256)")
+            or vals["centroids"] > 256 or vals["dsub"] > MAX_DSUB or vals["dsub"] * vals["subspaces"] != dim:
+        raise FormatError(f"'{hpath}': bad quantisation settings {str(conf)[:200]} (dsub 1..{MAX_DSUB}, dsub x subspaces "
+                          f"must equal dim={dim}, centroids 1..256)")
     cents = _open_npy(_member(path, "centroids.npy"), (vals["subspaces"], vals["centroids"], vals["dsub"]), mmap=False)
     if not np.isfinite(cents).all():
         raise FormatError(f"'{os.path.join(path, 'centroids.npy')}' holds NaN or infinite values: the file is damaged")

@@ -13,10 +13,11 @@ import os
 
 import numpy as np
 
-from ..errors import FormatError
 from ..atomic import atomic_file
+from ..errors import FormatError
+from ..untrusted import check_regular, open_regular
 
-__all__ = ["load_word2vec", "save_word2vec", "sniff_binary"]
+__all__ = ["load_word2vec", "save_word2vec", "sniff_binary", "owns_word2vec_file"]
 
 
 #: The largest dimension a header may declare (a sanity bound, far above any published model).
@@ -55,15 +56,33 @@ def _first_line(fh, limit: int) -> bytes | None:
     return None
 
 
-def _text_record_ok(line: bytes, dim: int) -> str | None:
-    """None when ``line`` is a text record ``key v1 ... vdim``; else why not."""
-    fields = line.rstrip(b"\r").rstrip(b" ").split(b" ")
-    if len(fields) != dim + 1:
-        return f"its first record has {len(fields) - 1} values after the key, not {dim}"
+def _parse_values(fields: list) -> np.ndarray:
+    """float32 values of a text record's fields: decimal numbers, or (as C's ``%a`` writes them)
+    hexadecimal floats such as ``0x1.8p+1``; ValueError for anything else."""
     try:
-        [float(x) for x in fields[1:]]
+        return np.array(fields, dtype=np.float32)
     except ValueError:
-        return "its first record's values are not decimal numbers"
+        out = []
+        for f in fields:
+            text = f.decode("ascii") if isinstance(f, bytes) else f
+            try:
+                out.append(float(text))
+            except ValueError:
+                out.append(float.fromhex(text))  # ValueError again when it is no number at all
+        return np.array(out, dtype=np.float32)
+
+
+def _text_record_ok(line: bytes, dim: int) -> str | None:
+    """None when ``line`` is a text record ``key v1 ... vdim`` (fields apart by any run of
+    spaces or tabs); else why not."""
+    key, _, rest = line.rstrip(b"\r").strip(b" ").partition(b" ")
+    fields = rest.split()
+    if not key or len(fields) != dim:
+        return f"its first record has {len(fields)} values after the key, not {dim}"
+    try:
+        _parse_values(fields)
+    except (ValueError, UnicodeDecodeError):
+        return "its first record's values are not numbers"
     return None
 
 
@@ -105,8 +124,8 @@ def _is_utf8(data: bytes) -> bool:
 def sniff_binary(path: str) -> bool:
     """Whether a word2vec file is binary (True) or text (False), decided from its first record
     read both ways; a file that is neither, or both, is refused with the two readings named."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as fh:
+    size = check_regular(path, "a vectors file")
+    with open_regular(path, "a vectors file") as fh:
         first = _first_line(fh, 4096)
         if first is None or _parse_header(first.lstrip(_BOM), path) is None:
             fh.seek(0)
@@ -183,7 +202,7 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
     from ..vectors import Vectors
 
     path = os.fspath(path)
-    if os.path.getsize(path) == 0:
+    if check_regular(path, "a vectors file") == 0:
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
     if binary is None:
         binary = sniff_binary(path)
@@ -200,14 +219,14 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
     return vectors
 
 
-def _read_binary(path, limit, encoding, errors):
+def _read_binary(path, limit, encoding, errors, parse=None):
     """Parse a word2vec binary file: a compiled scan finds the records, one pass gathers the
     vectors and another the key bytes, then keys are decoded (no per-record Python slicing of
     the file)."""
-    with open(path, "rb") as fh:
+    with open_regular(path, "a word2vec binary file") as fh:
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        return _parse_binary(mm, path, limit, encoding, errors)
+        return (parse or _parse_binary)(mm, path, limit, encoding, errors)
     finally:
         try:
             mm.close()
@@ -215,8 +234,33 @@ def _read_binary(path, limit, encoding, errors):
             pass
 
 
-def _parse_binary(mm, path, limit, encoding, errors):
-    from .._kernels.w2vbin import first_duplicate, gather_keys, gather_vectors, scan_records
+def owns_word2vec_file(path, binary: bool) -> bool:
+    """Whether ``path`` is a whole, valid word2vec file of the kind wordspace writes (the
+    ``n_keys dim`` header, then exactly that many records, nothing after; text ending with its
+    newline), so that writing such a file over it loses nobody's document. A headerless (GloVe)
+    file, a table or prose whose first line looks numeric is not."""
+    from ..errors import WordspaceError
+
+    path = os.fspath(path)
+    try:
+        with open_regular(path, "a word2vec file") as fh:
+            first = _first_line(fh, 256)
+        if first is None or _parse_header(first.lstrip(_BOM), path) is None:
+            return False
+        if binary:
+            _read_binary(path, None, "utf-8", "replace", parse=lambda mm, p, limit, *_: _scan_binary(mm, p, limit))
+        else:
+            _read_text(path, None, "utf-8", "replace")
+    except (WordspaceError, OSError, ValueError, MemoryError):
+        return False
+    return True
+
+
+def _scan_binary(mm, path, limit):
+    """The records of a word2vec binary file in ``mm``, checked: ``(n, dim, key_start, key_end,
+    vec_start)``; a header without its records, a record without its vector, an empty key or
+    data after the last record is a :class:`FormatError`."""
+    from .._kernels.w2vbin import scan_records
 
     nl = mm.find(b"\n", 0, 256)
     header = _parse_header(mm[: max(nl, 0)].lstrip(_BOM), path) if nl >= 0 else None
@@ -258,6 +302,14 @@ def _parse_binary(mm, path, limit, encoding, errors):
                 f"'{path}': the header says {n:,} vectors but more data follows the last one (at byte {pos:,}); "
                 "the header is wrong or the file is damaged"
             )
+    return n, dim, key_start, key_end, vec_start
+
+
+def _parse_binary(mm, path, limit, encoding, errors):
+    from .._kernels.w2vbin import first_duplicate, gather_keys, gather_vectors
+
+    n, dim, key_start, key_end, vec_start = _scan_binary(mm, path, limit)
+    buf = np.frombuffer(mm, dtype=np.uint8)
     matrix = np.empty((n, dim), dtype="<f4")
     gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
     key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
@@ -306,7 +358,7 @@ def _read_text(path, limit, encoding, errors):
     byte is reported on its own line, and values are parsed as ASCII numbers."""
     keys: list[str] = []
     rows: list[np.ndarray] = []
-    with open(path, "rb") as fh:
+    with open_regular(path, "a vectors file") as fh:
         first = fh.readline(1 << 16)
         if first.startswith(_BOM):  # a byte-order mark is not part of the header or the first key
             first = first[len(_BOM):]
@@ -315,6 +367,7 @@ def _read_text(path, limit, encoding, errors):
         first_data_line = 2 if header else 1
         fh.seek(0)
         lineno = 0
+        last_ended = True
         for raw in fh:
             lineno += 1
             if lineno == 1:
@@ -331,6 +384,7 @@ def _read_text(path, limit, encoding, errors):
                         "the header is wrong or the file is damaged"
                     )
                 continue
+            raw_ended = raw.endswith(b"\n")
             raw = raw.rstrip(b"\r\n")
             if not raw.strip():
                 continue
@@ -343,8 +397,8 @@ def _read_text(path, limit, encoding, errors):
                     "unicode_errors='replace' or the right encoding"
                 ) from None
             try:
-                vec = np.array(rest.split(), dtype=np.float32) if rest else np.zeros(0, np.float32)
-            except ValueError as exc:
+                vec = _parse_values(rest.split()) if rest else np.zeros(0, np.float32)
+            except (ValueError, UnicodeDecodeError) as exc:
                 raise FormatError(f"'{path}' line {lineno}: a value is not a number ({exc})") from None
             if dim is None:
                 dim = vec.shape[0]
@@ -359,6 +413,11 @@ def _read_text(path, limit, encoding, errors):
                 )
             keys.append(key)
             rows.append(vec)
+            last_ended = raw_ended
+        if keys and not last_ended and (limit is None or len(keys) < limit):
+            raise FormatError(f"'{path}' line {lineno} is cut off: the file does not end with a newline, so its last "
+                              "vector may be truncated (a number cut short still reads as a number); if the file is "
+                              "whole, add the final newline")
     if not keys:
         raise FormatError(f"'{path}' holds no vectors")
     if n_expected is not None and limit is None and len(keys) != n_expected:
@@ -385,8 +444,9 @@ def _format_rows(block: np.ndarray) -> list[bytes]:
     return [raw[s : s + ln] for s, ln in zip(starts.tolist(), lens.tolist())]
 
 
-def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, block: int = 4096) -> None:
-    """Write ``vectors`` as word2vec binary or text (``header=False`` writes GloVe text)."""
+def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, block: int = 4096, inputs=()) -> None:
+    """Write ``vectors`` as word2vec binary or text (``header=False`` writes GloVe text);
+    ``inputs`` are paths the write must not replace."""
     path = os.fspath(path)
     keys = vectors.keys
     m = vectors.matrix
@@ -396,9 +456,7 @@ def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, bloc
                 f"key {k!r} cannot be written to a word2vec file: keys must be non-empty and hold "
                 "no spaces, tabs or newlines; use the native format instead"
             )
-    from . import replaceable_by
-
-    with atomic_file(path, "wb", replaceable=replaceable_by("word2vec-binary" if binary else "word2vec-text")) as fh:
+    with atomic_file(path, "wb", replaceable=lambda p: owns_word2vec_file(p, binary), inputs=inputs) as fh:
         if header:
             fh.write(f"{len(keys)} {m.shape[1]}\n".encode())
         for s in range(0, len(keys), block):

@@ -22,12 +22,11 @@ def load_trainer(path):
     ``model.save``), of whichever algorithm it records, ready for ``partial_fit``."""
     import os
 
-    from ..atomic import is_native_model_dir
     from ..errors import FormatError
-    from ..io.native import load_native
+    from ..io.native import is_native, load_native
 
     path = os.fspath(path)
-    if not is_native_model_dir(path):
+    if not is_native(path):
         raise FormatError(f"'{path}' is not a wordspace model directory: training can continue only from a native "
                           "model written by 'wordspace train' or model.save() (word2vec and fastText files keep "
                           "vectors only, without the output matrix)")

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .._validation import NONE, Callbacks, ExistingFile, Interval, Options, Param, validate_params
+from .._validation import LIMITS, NONE, Callbacks, ExistingFile, Interval, Options, Param, validate_params
 from ..callbacks import Callback
 from ..errors import InvalidParameterError, NotFittedError, TrainingError
 from ..progress import phase, progress_bar
@@ -27,13 +27,14 @@ __all__ = ["Trainer", "Callback", "COMMON_PARAMS", "numba_threads", "check_memor
 
 #: Parameters every trainer takes, declared once (a trainer may override one with its own help).
 COMMON_PARAMS = {
-    "dim": Param([Interval(int, 1, None)], "vector dimension"),
-    "window": Param([Interval(int, 1, None)], "largest distance between a word and its context words"),
-    "min_count": Param([Interval(int, 1, None)], "ignore words seen fewer times"),
-    "max_vocab": Param([Interval(int, 1, None), NONE], "keep only this many of the most frequent words"),
-    "workers": Param([Interval(int, 1, None), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
+    "dim": Param([Interval(int, 1, LIMITS["dim"])], "vector dimension"),
+    "window": Param([Interval(int, 1, LIMITS["window"])], "largest distance between a word and its context words"),
+    "min_count": Param([Interval(int, 1, LIMITS["count"])], "ignore words seen fewer times"),
+    "max_vocab": Param([Interval(int, 1, LIMITS["size"]), NONE], "keep only this many of the most frequent words"),
+    "workers": Param([Interval(int, 1, LIMITS["threads"]), NONE], "threads (default: all cores; 1 is bit-reproducible)"),
     "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
-    "max_sentence_length": Param([Interval(int, 2, None)], "cut longer lines into sentences of this many tokens"),
+    "max_sentence_length": Param([Interval(int, 2, LIMITS["sentence"])],
+                                 "cut longer lines into sentences of this many tokens"),
     "lowercase": Param([Options((False, True))], "lower-case the text (Unicode-aware) before tokenising"),
     "tokenizer": Param([Options(("whitespace", "words"))], "whitespace: tokens between spaces; words: runs of letters "
                        "and digits (apostrophes and hyphens inside words kept, other punctuation dropped)"),
@@ -148,7 +149,8 @@ class Trainer:
         if cluster is not None and encoded is not None:
             raise InvalidParameterError("give either encoded (a corpus read here) or cluster, not both", param="cluster")
         if sync_words is not None:
-            validate_params({"sync_words": sync_words}, {"sync_words": [Interval(int, 1, None)]}, type(self).__name__)
+            validate_params({"sync_words": sync_words}, {"sync_words": [Interval(int, 1, LIMITS["size"])]},
+                            type(self).__name__)
         if cluster is None:
             encoded = self._read_corpus(corpus, encoded)
             workers = self._resolve_workers()

@@ -12,10 +12,10 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import fasttext as kft
-from .._validation import NONE, Interval, Options, Param
+from .._validation import LIMITS, NONE, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
-from ..subwords import Subwords, subword_table
+from ..subwords import MAX_NGRAM, Subwords, subword_table
 from ..vocab import alias_table, noise_distribution
 from .word2vec import Word2Vec
 
@@ -64,10 +64,10 @@ class FastText(Word2Vec):
     _params = {
         **Word2Vec._params,
         "loss": Param([Options(("ns",))], Word2Vec._params["loss"].help),
-        "min_n": Param([Interval(int, 1, None)], "shortest character n-gram"),
-        "max_n": Param([Interval(int, 0, None)], "longest character n-gram; 0 for none"),
-        "buckets": Param([Interval(int, 1, None)], "rows of the hashed n-gram matrix"),
-        "alpha": Param([Interval(float, 0, None, closed="neither"), NONE], "initial learning rate"),
+        "min_n": Param([Interval(int, 1, MAX_NGRAM)], "shortest character n-gram"),
+        "max_n": Param([Interval(int, 0, MAX_NGRAM)], "longest character n-gram; 0 for none"),
+        "buckets": Param([Interval(int, 1, LIMITS["buckets"])], "rows of the hashed n-gram matrix"),
+        "alpha": Param([Interval(float, 0, LIMITS["rate"], closed="right"), NONE], "initial learning rate"),
     }
 
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import glove as kg
-from .._validation import Interval, Options, Param
+from .._validation import LIMITS, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..progress import announce_compilation
@@ -85,11 +85,11 @@ class GloVe(CooccurrenceTrainer):
         **COMMON_PARAMS,
         "weighting": Param([Options(WEIGHTINGS)], "weight of a pair at distance d: harmonic 1/d, uniform 1, "
                            "linear (window-d+1)/window"),
-        "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
-        "alpha": Param([Interval(float, 0, None, closed="neither")], "AdaGrad's initial learning rate"),
-        "x_max": Param([Interval(float, 0, None, closed="neither")], "co-occurrences above this get full weight"),
-        "power": Param([Interval(float, 0, None)], "exponent of the weighting function"),
-        "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
+        "epochs": Param([Interval(int, 1, LIMITS["epochs"])], "passes over the corpus"),
+        "alpha": Param([Interval(float, 0, LIMITS["rate"], closed="right")], "AdaGrad's initial learning rate"),
+        "x_max": Param([Interval(float, 0, LIMITS["size"], closed="right")], "co-occurrences above this get full weight"),
+        "power": Param([Interval(float, 0, LIMITS["exponent"])], "exponent of the weighting function"),
+        "memory": Param([Interval(float, 0, LIMITS["megabytes"], closed="right")], "megabytes for counting co-occurrences"),
     }
 
     def __init__(self, *, dim=100, window=10, min_count=5, max_vocab=None, weighting="harmonic", epochs=15,

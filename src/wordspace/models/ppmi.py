@@ -13,7 +13,7 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import linalg as kl
-from .._validation import Callbacks, Interval, Options, Param
+from .._validation import LIMITS, Callbacks, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
@@ -174,13 +174,15 @@ class PPMISVD(CooccurrenceTrainer):
     export_kinds = ("input",)
     _params = {
         **COMMON_PARAMS,
-        "dim": Param([Interval(int, 1, None)], "number of singular vectors kept"),
+        "dim": Param([Interval(int, 1, LIMITS["dim"])], "number of singular vectors kept"),
         "weighting": Param([Options(WEIGHTINGS)], GloVe._params["weighting"].help),
-        "context_smoothing": Param([Interval(float, 0, None, closed="neither")], "exponent of the context counts; 1 disables smoothing"),
-        "shift": Param([Interval(float, 0, None, closed="neither")], "subtract log(SHIFT) from every PMI; 1 means no shift"),
+        "context_smoothing": Param([Interval(float, 0, LIMITS["exponent"], closed="right")],
+                                   "exponent of the context counts; 1 disables smoothing"),
+        "shift": Param([Interval(float, 0, LIMITS["size"], closed="right")],
+                       "subtract log(SHIFT) from every PMI; 1 means no shift"),
         "eigenvalue_power": Param([Interval(float, -10, 10)], "the vectors are U * S**POWER"),
         "power_iterations": Param([Interval(int, 0, 100)], "power iterations of the randomized SVD"),
-        "memory": Param([Interval(float, 0, None, closed="neither")], "megabytes for counting co-occurrences"),
+        "memory": Param([Interval(float, 0, LIMITS["megabytes"], closed="right")], "megabytes for counting co-occurrences"),
         "callbacks": Param([Callbacks()], "objects called when training begins and ends", cli=False),
     }
 

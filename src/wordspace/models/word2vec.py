@@ -12,7 +12,7 @@ import numpy as np
 
 from .._kernels import REAL
 from .._kernels import word2vec as kw
-from .._validation import NONE, Interval, Options, Param
+from .._validation import LIMITS, NONE, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
 from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
@@ -146,13 +146,14 @@ class Word2Vec(Trainer):
         **COMMON_PARAMS,
         "architecture": Param([Options(("skipgram", "cbow"))], "skipgram predicts context words from the word; cbow the word from its context"),
         "loss": Param([Options(("ns", "hs", "softmax"))], "negative sampling, hierarchical softmax, or full softmax (at most 10,000 words)"),
-        "negative": Param([Interval(int, 0, None)], "noise words per prediction with --loss ns"),
-        "ns_exponent": Param([Interval(float, None, None)], "noise words are drawn with probability proportional to count**EXPONENT"),
+        "negative": Param([Interval(int, 0, LIMITS["negative"])], "noise words per prediction with --loss ns"),
+        "ns_exponent": Param([Interval(float, -LIMITS["exponent"], LIMITS["exponent"])],
+                             "noise words are drawn with probability proportional to count**EXPONENT"),
         "sample": Param([Interval(float, 0, None)], "frequent-word subsampling threshold; 0 keeps every word"),
-        "epochs": Param([Interval(int, 1, None)], "passes over the corpus"),
-        "alpha": Param([Interval(float, 0, None, closed="neither"), NONE],
+        "epochs": Param([Interval(int, 1, LIMITS["epochs"])], "passes over the corpus"),
+        "alpha": Param([Interval(float, 0, LIMITS["rate"], closed="right"), NONE],
                        "initial learning rate (skipgram 0.025; cbow 0.075 with ns, 0.05 with hs or softmax)"),
-        "min_alpha": Param([Interval(float, 0, None)], "learning rate reached at the end (linear decay)"),
+        "min_alpha": Param([Interval(float, 0, LIMITS["rate"])], "learning rate reached at the end (linear decay)"),
     }
 
     def __init__(self, *, dim=100, window=5, architecture="skipgram", loss="ns", negative=5,
@@ -187,7 +188,7 @@ class Word2Vec(Trainer):
     def _check_params(self) -> None:
         owner = type(self).__name__
         if self.loss == "ns" and self.negative < 1:
-            raise InvalidParameterError(param="negative", owner=owner, rule="an int in the range [1, inf)",
+            raise InvalidParameterError(param="negative", owner=owner, rule=Interval(int, 1, LIMITS["negative"]).describe(),
                                         value=self.negative, when={"loss": "ns"})
         if self.min_alpha > self.alpha_:
             raise InvalidParameterError(param="min_alpha", owner=owner, rule="at most {alpha}",

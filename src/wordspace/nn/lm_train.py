@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .._validation import NONE, Interval, validate_params
 from ..corpus import encode_corpus
-from ..errors import FormatError, InvalidParameterError
-from ..atomic import atomic_dir
+from ..errors import FormatError, InvalidParameterError, TrainingError
+from ..atomic import atomic_dir, owned_dir
 from ..io.native import escape_key, unescape_key
 from .lm import BOS, EOS, SPECIALS, UNK, BiLMConfig, BiLSTMLanguageModel, default_cutoffs
 
@@ -127,6 +128,9 @@ class BiLM:
 
 def _save(path, model, vocab, history, meta, optimizer=None) -> str:
     path = os.fspath(path)
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:  # a checkpoint that could not be used replaces nothing
+        raise TrainingError(f"the weights {bad[:3]} hold NaN or infinity; nothing was written to '{path}'")
     with atomic_dir(path, is_lm_dir) as tmp:
         np.savez(os.path.join(tmp, "model.npz"), **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
         with open(os.path.join(tmp, "vocab.tsv"), "w", encoding="utf-8", newline="\n") as fh:
@@ -144,17 +148,14 @@ def _save(path, model, vocab, history, meta, optimizer=None) -> str:
     return path
 
 
+#: The files a language-model folder holds (and all a new checkpoint may replace).
+LM_FILES = frozenset(("checkpoint.json", "model.npz", "vocab.tsv", "optimizer.npz"))
+
+
 def is_lm_dir(path: str) -> bool:
-    """Whether ``path`` is a language-model directory written by wordspace (so that a new
-    checkpoint may replace it)."""
-    header = os.path.join(path, "checkpoint.json")
-    if not os.path.isfile(header) or os.path.islink(header):
-        return False
-    try:
-        with open(header, "rb") as fh:
-            return f'"format": "{FORMAT_NAME}"'.encode() in fh.read(4096)
-    except OSError:
-        return False
+    """Whether ``path`` is a language-model folder wordspace wrote, with nothing else in it (so
+    that a new checkpoint may replace it)."""
+    return owned_dir(os.fspath(path), "checkpoint.json", FORMAT_NAME, LM_FILES)
 
 
 #: Sanity bounds on what a checkpoint may declare (all far above anything trainable here).
@@ -187,7 +188,7 @@ def _check_config(path: str, cfg) -> BiLMConfig:
         raise FormatError(f"{where}: config 'dropout' is {drop!r}; it must be a number in [0, 1)")
     cuts = cfg.get("adaptive_cutoffs", [])
     if not isinstance(cuts, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in cuts) \
-            or any(b <= a for a, b in zip(cuts, cuts[1:])) or (cuts and not 0 < cuts[0] and cuts[-1] < cfg["vocab_size"]):
+            or any(b <= a for a, b in zip(cuts, cuts[1:])) or (cuts and not (0 < cuts[0] and cuts[-1] < cfg["vocab_size"])):
         raise FormatError(f"{where}: config 'adaptive_cutoffs' must be increasing ids below vocab_size")
     return BiLMConfig(**{**cfg, "adaptive_cutoffs": tuple(cuts)})
 
@@ -267,6 +268,20 @@ def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
                           "start a new run without --resume, or restore the checkpoint") from None
 
 
+#: The settings of :func:`train_lm` and what each may be (the command line's options check the
+#: same). Sizes stop at what a checkpoint may declare (``_LIMITS``); a learning rate above 10 or a
+#: run of more than 100,000 epochs is a typo, not a setting.
+TRAIN_LM_PARAMS = {
+    "dim": [Interval(int, 1, _LIMITS["dim"][1])], "hidden": [Interval(int, 1, _LIMITS["hidden"][1])],
+    "layers": [Interval(int, 1, _LIMITS["layers"][1])], "dropout": [Interval(float, 0, 1, closed="left")],
+    "epochs": [Interval(int, 1, 100_000)], "batch_tokens": [Interval(int, 1, 1 << 30)],
+    "seq_len": [Interval(int, 1, 1 << 20)], "lr": [Interval(float, 0, 10, closed="right")],
+    "max_vocab": [Interval(int, 1, _LIMITS["vocab_size"][1] - len(SPECIALS))], "min_count": [Interval(int, 1, None)],
+    "heldout": [Interval(float, 0, 1, closed="neither")], "seed": [Interval(int, 0, 2**63 - 1)],
+    "workers": [Interval(int, 1, 4096), NONE],
+}
+
+
 def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int = 2, dropout: float = 0.1,
              epochs: int = 5, batch_tokens: int = 4096, seq_len: int = 64, lr: float = 2e-3, max_vocab: int = 30_000,
              min_count: int = 3, heldout: float = 0.02, seed: int = 1, device: str | None = None, workers: int | None = None,
@@ -277,16 +292,10 @@ def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int
     Returns the :class:`BiLM`; its ``history`` holds, per epoch, the training loss (mean
     forward/backward NLL per token) and the held-out perplexities.
     """
-    checks = {"dim": dim, "hidden": hidden, "layers": layers, "epochs": epochs, "batch_tokens": batch_tokens,
-              "seq_len": seq_len, "max_vocab": max_vocab, "min_count": min_count}
-    for name, value in checks.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidParameterError(f"The '{name}' parameter of train_lm must be an int in the range [1, inf). "
-                                        f"Got {value!r} instead.")
-    if not 0 < heldout < 1:
-        raise InvalidParameterError(f"The 'heldout' parameter of train_lm must be a float in the range (0, 1). Got {heldout!r} instead.")
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise InvalidParameterError(f"The 'lr' parameter of train_lm must be a float in the range (0, inf). Got {lr!r} instead.")
+    validate_params({"dim": dim, "hidden": hidden, "layers": layers, "dropout": dropout, "epochs": epochs,
+                     "batch_tokens": batch_tokens, "seq_len": seq_len, "lr": lr, "max_vocab": max_vocab,
+                     "min_count": min_count, "heldout": heldout, "seed": seed, "workers": workers},
+                    TRAIN_LM_PARAMS, "train_lm")
     if workers:
         torch.set_num_threads(workers)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -345,6 +354,10 @@ def train_lm(corpus, out: str, *, dim: int = 128, hidden: int = 256, layers: int
                 bar.update(int((arr != 0).sum()))
         finally:
             bar.close()
+        if not math.isfinite(loss_sum) or not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+            raise TrainingError(f"the language model diverged in epoch {epoch + 1} (the loss or the weights are NaN or "
+                                f"infinite); nothing was written for it{' (the last checkpoint is kept)' if epoch else ''}. "
+                                f"Try again with a lower learning rate (lr={lr!r})")
         ppl = perplexity(model, held, batch_tokens, device)
         history.append({"epoch": epoch + 1, "train_loss": loss_sum / max(n_pred, 1), "heldout_perplexity": ppl,
                         "seconds": time.perf_counter() - t0})

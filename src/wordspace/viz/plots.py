@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidParameterError
 from ..atomic import atomic_file
+from ..errors import InvalidParameterError, WordspaceError
 from ..vocab import keep_probabilities, noise_distribution
 from .project import project, select_words
 
@@ -28,18 +28,27 @@ __all__ = ["Plot", "word_map", "analogy_plot", "history_plot", "subsampling_plot
 PLOT_EXTENSIONS = (".png", ".svg", ".pdf", ".html", ".htm")
 _MAGIC = {".png": (b"\x89PNG",), ".pdf": (b"%PDF",), ".svg": (b"<?xml", b"<svg"), ".html": (b"<!DOCTYPE html", b"<html"),
           ".htm": (b"<!DOCTYPE html", b"<html")}
+#: Every plot wordspace writes carries this in its metadata (PNG text, SVG and PDF creator, an
+#: HTML generator tag): it is what tells our figure from yours, so that only ours is replaced.
+GENERATOR = "wordspace plot"
 
 
 def is_plot_file(path: str) -> bool:
-    """Whether an existing file is an image or page of the type its extension names (so that
-    writing a plot over it loses no one's document)."""
+    """Whether an existing file is a plot wordspace wrote, of the type its extension names (so
+    that writing a plot over it loses no one's image or page)."""
+    from ..untrusted import open_regular
+
     magic = _MAGIC.get(os.path.splitext(path)[1].lower(), ())
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(64).lstrip()
-    except OSError:
+        with open_regular(path, "a plot") as fh:
+            head = fh.read(1 << 16)
+            fh.seek(max(0, os.fstat(fh.fileno()).st_size - (1 << 16)))
+            tail = fh.read(1 << 16)
+    except (OSError, ValueError, WordspaceError):
         return False
-    return any(head[: len(m)].lower() == m.lower() for m in magic)
+    stripped = head.lstrip()
+    mark = GENERATOR.encode()
+    return any(stripped[: len(m)].lower() == m.lower() for m in magic) and (mark in head or mark in tail)
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"]
 
@@ -64,9 +73,10 @@ class Plot:
         if ext not in (".png", ".svg", ".pdf"):
             raise InvalidParameterError(f"cannot tell the plot format of '{path}': use .png, .svg, .pdf or .html")
         fig = self.figure()
+        meta = {"Software": GENERATOR} if ext == ".png" else {"Creator": GENERATOR}
         try:
             with atomic_file(path, "wb", replaceable=is_plot_file) as fh:
-                fig.savefig(fh, format=ext[1:], dpi=150, bbox_inches="tight")
+                fig.savefig(fh, format=ext[1:], dpi=150, bbox_inches="tight", metadata=meta)
         finally:
             import matplotlib.pyplot as plt
 
@@ -164,7 +174,8 @@ class Plot:
     def to_html(self) -> str:
         payload = json.dumps({"kind": self.kind, "title": self.title, "data": self.data}, ensure_ascii=False)
         payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # inert in <script>
-        return _HTML.replace("%TITLE%", html.escape(self.title)).replace("%DATA%", payload).replace("%SCRIPT%", _script())
+        return (_HTML.replace("%TITLE%", html.escape(self.title)).replace("%GENERATOR%", GENERATOR)
+                .replace("%DATA%", payload).replace("%SCRIPT%", _script()))
 
 
 def _repel(fig, ax, texts, points, iterations: int = 200) -> None:
@@ -381,6 +392,7 @@ def _script() -> str:
 _HTML = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="%GENERATOR%">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
 <title>%TITLE%</title>
 <style>
