@@ -385,3 +385,43 @@ def test_bad_cluster_input(texts, tmp_path, run):
     assert not os.path.exists(out)
     with pytest.raises(InvalidParameterError, match="pass paths, not sentences in memory"):
         Word2Vec(progress=False).fit([["a", "b"]], cluster="local:1")
+
+
+@pytest.mark.parametrize("service", ["http", "banner", "nothing"])
+def test_an_address_that_is_not_a_dask_scheduler_is_one_line_in_seconds(service, tmp_path, texts):
+    """An HTTP server (silent until asked: Dask's client used to wait for minutes), a service
+    that greets first (its bytes were read as a 3 EiB frame, reported as "out of memory"), and a
+    port where nothing listens: each is one line, exit 1, within seconds, and nothing is written."""
+    import http.server
+    import socketserver
+    import threading
+
+    class Banner(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" + b"\xff" * 64)
+            time.sleep(2)
+
+    server = None
+    if service == "http":
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    elif service == "banner":
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Banner)
+    if server is not None:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+    else:
+        port = _free_port()
+    try:
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "wordspace.cli", "train", texts["plain"], "--out", str(tmp_path / "v.bin"),
+                            "--cluster", f"tcp://127.0.0.1:{port}", "--quiet"], capture_output=True, text=True,
+                           timeout=120)
+        assert time.perf_counter() - t0 < 30
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert ("is not a Dask scheduler" if server else "cannot reach the Dask scheduler") in r.stderr
+        assert not (tmp_path / "v.bin").exists()
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()

@@ -5,7 +5,7 @@ blow-up. The long run is ``python tests/fuzz/harness.py --cases-per-kind 200``
 
 import pytest
 
-from tests.fuzz.harness import FAILURES, fuzz
+from tests.fuzz.harness import FAILURES, fuzz, run_case
 from tests.fuzz.seeds import SEEDS
 
 
@@ -76,3 +76,17 @@ def test_no_writer_replaces_what_is_not_its_own(tmp_path):
     result = run_matrix(str(tmp_path))
     assert result["writers"] >= 16 and result["cases"] >= result["writers"] * (len(TARGETS) - 1)
     assert not result["failures"], result["failures"][:5]
+
+
+@pytest.mark.parametrize("kind", sorted(SEEDS))
+def test_paths_that_are_not_regular_files_are_refused_at_once(kind, tmp_path):
+    """Every reader given a FIFO with no writer (which blocked an open forever), /dev/zero and
+    /dev/urandom (which streamed until memory ran out), a folder, a socket, a link to /dev/zero,
+    and, for folders, its model with each member in turn a FIFO: one line, refused, in seconds."""
+    from tests.fuzz.harness import hostile_paths
+    from tests.fuzz.seeds import make_all
+
+    seeds = make_all(str(tmp_path / "seeds"), [kind, "native"])
+    for what, path in hostile_paths(str(tmp_path), kind, seeds[kind]):
+        outcome, detail = run_case(kind, path, seeds["native"], memory_mb=3072, timeout=30)
+        assert outcome == "refused", (kind, what, outcome, detail)

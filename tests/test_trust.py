@@ -393,3 +393,124 @@ def test_a_language_model_that_diverges_writes_nothing_over_a_good_one(tmp_path,
         code, _, err = run(base + ["--lr", lr], capsys)
         assert code == 1 and "--lr must be a float in the range (0, 10]" in err, err
     assert {n: (tmp_path / "lm" / n).read_bytes() for n in os.listdir(tmp_path / "lm")} == before
+
+
+# -- readers: what the second audit found ----------------------------------------------------------
+def test_a_native_vocabulary_listing_a_key_twice_is_refused_at_open(tmp_path):
+    """The first 32 lookups of an opened model search its key bytes instead of building the key
+    index, so a duplicate once went unnoticed ('king' was its own nearest neighbour)."""
+    v = wordspace.Vectors(["king", "queen", "man"], np.eye(3, dtype=np.float32) + 0.1)
+    v.save(tmp_path / "m")
+    (tmp_path / "m" / "vocab.tsv").write_text("king\t\nqueen\t\nking\t\n")
+    with pytest.raises(FormatError, match=r"vocab.tsv' line 3: the key 'king' is listed twice"):
+        wordspace.load(str(tmp_path / "m"))
+
+
+@pytest.mark.parametrize("content,match", [
+    (b"3 2\n", "holds no vectors"),  # cut right after the header
+    (b"3 2", "cut off"),  # cut inside the header: it used to read as one GloVe vector of dimension 1
+    (b"2 2\nking 0.5 0.25\nqueen 0.5 0.2", "cut off"),  # cut inside the last number (0.25 -> 0.2)
+    (b"king 0.5 0.25\nqueen 0.5 0.2", "cut off"),  # the same in a GloVe file
+])
+def test_text_vectors_cut_short_are_refused(tmp_path, content, match):
+    p = tmp_path / "v.txt"
+    p.write_bytes(content)
+    with pytest.raises(FormatError, match=match):
+        wordspace.load(str(p))
+
+
+@pytest.mark.parametrize("body", [b"king  0.5   0.25\nqueen 0.5  0.125\n", b"king 0x1p-1 0x1p-2\nqueen 0.5 0x1p-3\n"])
+def test_double_spaces_and_hex_floats_are_text(tmp_path, body):
+    """Valid text with runs of spaces, or C's %a hexadecimal floats, was taken for binary data and
+    called truncated."""
+    p = tmp_path / "v.vectors"
+    p.write_bytes(b"2 2\n" + body)
+    v = wordspace.load(str(p))
+    np.testing.assert_allclose(v["queen"], [0.5, 0.125])
+    assert v["king"].tolist() == [0.5, 0.25]
+
+
+def test_a_fifo_is_named_for_what_it_is(tmp_path, capsys, demo_corpus):
+    fifo = tmp_path / "phrases.json"
+    os.mkfifo(fifo)
+    code, _, err = run(["train", demo_corpus, "--phrases", str(fifo), "--out", str(tmp_path / "v.bin")], capsys)
+    assert code == 1 and "regular file or None (it is a FIFO (named pipe))" in err, err
+    code, _, err = run(["neighbors", str(fifo), "king"], capsys)
+    assert code == 1 and "is a FIFO" in err and err.count("\n") == 1, err
+
+
+def test_a_quantised_model_cannot_expand_past_its_bound(tmp_path):
+    """A version-4 header with one subspace as wide as the vectors (dsub = dim) would decode each
+    byte of codes into 4 * dim bytes (480 kB of codes into 2 GB): dsub is bounded, so at most 256."""
+    from wordspace.quantize import quantize
+
+    v = wordspace.Vectors([f"w{i}" for i in range(300)], np.random.default_rng(0).normal(size=(300, 128)).astype("f4"))
+    quantize(v, dsub=2, centroids=4, iterations=2).save(tmp_path / "q")
+    header = json.loads((tmp_path / "q" / "wordspace.json").read_text())
+    header["quantized"].update(dsub=128, subspaces=1)
+    (tmp_path / "q" / "wordspace.json").write_text(json.dumps(header))
+    np.save(tmp_path / "q" / "centroids.npy", np.zeros((1, 4, 128), "f4"))
+    np.save(tmp_path / "q" / "codes.npy", np.zeros((300, 1), "u1"))
+    with pytest.raises(FormatError, match=r"dsub 1\.\.64"):
+        wordspace.load(str(tmp_path / "q"))
+
+
+def test_a_language_model_member_is_checked_before_it_is_inflated(tmp_path):
+    """A member of model.npz that declares more than the config's shape (here 80 MB of zeros in
+    a few kB of deflate) is refused from its header, before anything is unpacked."""
+    torch = pytest.importorskip("torch")  # noqa: F841
+    import zipfile
+
+    from tests.fuzz.seeds import lm_checkpoint
+    from wordspace.nn import load_lm
+
+    lm = lm_checkpoint(str(tmp_path))
+    npz = os.path.join(lm, "model.npz")
+    with zipfile.ZipFile(npz) as zf:
+        names = zf.namelist()
+        members = {n: zf.read(n) for n in names}
+    import io
+
+    big = io.BytesIO()
+    np.save(big, np.zeros((2000, 10000), dtype="f4"))
+    members[names[0]] = big.getvalue()
+    with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    assert os.path.getsize(npz) < 1 << 20
+    with pytest.raises(FormatError, match="the config expects float32"):
+        load_lm(lm)
+
+
+@pytest.mark.parametrize("catalogue", ["folder", "description", "dim", "bigint"])
+def test_a_damaged_catalogue_is_one_line(tmp_path, capsys, monkeypatch, catalogue):
+    path = tmp_path / "cat.json"
+    entry = {"url": "http://127.0.0.1:9/v.txt", "format": "word2vec-text", "compression": "none", "md5": "0" * 32}
+    if catalogue == "folder":
+        path.mkdir()
+    elif catalogue == "bigint":
+        path.write_text('{"models": {"m": {"url": "http://x/v", "format": "word2vec-text", "compression": "none", '
+                        '"md5": null, "size": ' + "9" * 5000 + "}}}")
+    else:
+        path.write_text(json.dumps({"models": {"m": {**entry, catalogue: [1, 2] if catalogue == "description" else "x"}}}))
+    monkeypatch.setenv("WORDSPACE_CATALOGUE", str(path))
+    code, _, err = run(["models"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "unexpected" not in err, err
+
+
+def test_a_bpe_file_with_a_5000_digit_number_is_refused(tmp_path):
+    from wordspace.bpe import BPE
+
+    p = tmp_path / "bpe.json"
+    p.write_text('{"format": "wordspace-bpe", "version": ' + "1" * 5000 + ', "merges": []}')
+    with pytest.raises(FormatError, match="is not a wordspace BPE file: Exceeds the limit"):
+        BPE.load(p)
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--cluster", "tcp://"], "is not tcp://HOST:PORT"),
+    (["--storage-options", "[" * 100_000 + "]" * 100_000], "nested too deeply"),
+])
+def test_cluster_and_storage_settings_that_cannot_work_are_one_line(tmp_path, capsys, demo_corpus, argv, match):
+    code, _, err = run(["train", demo_corpus, "--out", str(tmp_path / "v.bin"), *argv], capsys)
+    assert code == 1 and match in err and "unexpected" not in err, err

@@ -115,6 +115,9 @@ def validate_params(params: dict, constraints: dict, owner: str) -> None:
         if any(c.accepts(value) for c in allowed):
             continue
         what = " or ".join(c.describe() for c in allowed)
+        why = [c.explain(value) for c in allowed if hasattr(c, "explain")]
+        if any(why):
+            what += f" ({'; '.join(w for w in why if w)})"
         raise InvalidParameterError(param=name, owner=owner, rule=what, value=value)
 
 
@@ -171,7 +174,7 @@ class Callbacks:
 
 
 class ExistingFile:
-    """The path of an existing file."""
+    """The path of an existing regular file (a FIFO or device would block or never end)."""
 
     def accepts(self, value: Any) -> bool:
         import os
@@ -179,4 +182,17 @@ class ExistingFile:
         return isinstance(value, (str, os.PathLike)) and os.path.isfile(value)
 
     def describe(self) -> str:
-        return "the path of an existing file"
+        return "the path of an existing regular file"
+
+    def explain(self, value: Any) -> str | None:
+        """What the path is instead, when it exists."""
+        import os
+
+        from .untrusted import kind_of
+
+        if not isinstance(value, (str, os.PathLike)):
+            return None
+        try:
+            return f"it is {kind_of(os.stat(value).st_mode)}"
+        except OSError:
+            return "it does not exist"

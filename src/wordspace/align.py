@@ -9,6 +9,7 @@ dictionaries from identical strings, and precision@k on a test dictionary. Works
 from __future__ import annotations
 
 import gzip
+import io
 import os
 from dataclasses import dataclass, field
 
@@ -96,10 +97,13 @@ def read_dictionary(path: str, src: Vectors | None = None, tgt: Vectors | None =
     """Word pairs ``(source, target)`` of a bilingual dictionary file (MUSE's format: two words
     per line separated by whitespace; ``.gz`` read directly). With ``src``/``tgt``, pairs whose
     words are not in those vectors are dropped. Returns ``(pairs, n_lines, n_dropped)``."""
-    opener = gzip.open if str(path).endswith(".gz") else open
+    from .untrusted import open_regular
+
     pairs, n = [], 0
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with open_regular(path, "a dictionary file") as raw, (
+                gzip.open(raw, "rt", encoding="utf-8") if str(path).endswith(".gz")
+                else io.TextIOWrapper(raw, encoding="utf-8")) as fh:
             for lineno, line in enumerate(fh, 1):
                 parts = line.split()
                 if not parts:

@@ -133,20 +133,15 @@ def weat(vectors: Vectors, x, y, a, b, *, name: str = "weat", names=("X", "Y", "
 def _read_test_file(path: str) -> dict:
     """A WEAT test from a JSON file: ``{"name": ..., "targets": [{"name", "words"}, x2],
     "attributes": [{"name", "words"}, x2]}`` (the bundled format)."""
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise FormatError(f"'{path}' is {size:,} bytes; a WEAT test is a few kilobytes of word lists")
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except FileNotFoundError:
-        raise FormatError(f"'{path}' is neither a bundled WEAT test ({', '.join(weat_tests())}) nor a file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise FormatError(f"'{path}' is not a WEAT test file (JSON: {exc})") from None
-    ok = isinstance(doc, dict) and all(
+    from .untrusted import parse_json, read_regular
+
+    if not os.path.lexists(path):
+        raise FormatError(f"'{path}' is neither a bundled WEAT test ({', '.join(weat_tests())}) nor a file")
+    doc = parse_json(read_regular(path, "a WEAT test file", MAX_FILE_BYTES), f"'{path}'", "a WEAT test file")
+    ok = isinstance(doc, dict) and isinstance(doc.get("name", ""), str) and all(
         isinstance(doc.get(part), list) and len(doc[part]) == 2 and all(
             isinstance(s, dict) and isinstance(s.get("words"), list) and all(isinstance(w, str) for w in s["words"])
-            for s in doc[part]) for part in ("targets", "attributes"))
+            and isinstance(s.get("name", ""), str) for s in doc[part]) for part in ("targets", "attributes"))
     if not ok:
         raise FormatError(f"'{path}': a WEAT test needs 'targets' and 'attributes', each two objects with a "
                           "'name' and a list of 'words'")

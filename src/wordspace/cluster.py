@@ -154,11 +154,59 @@ def connect(cluster):
     if "://" not in cluster:
         raise InvalidParameterError(f"cluster must be 'local:N' or a scheduler address such as tcp://HOST:PORT; got "
                                     f"{cluster!r}", param="cluster")
+    if cluster.startswith("tcp://"):
+        _probe_scheduler(cluster)
     try:
         return Client(cluster, timeout="20s"), True
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {cluster}: {exc}; start one with 'dask scheduler' "
                            "and workers with 'dask worker ADDRESS'") from None
+
+
+#: Seconds a scheduler has to greet a new connection (Dask's handshake comes at once).
+PROBE_SECONDS = 5.0
+
+
+def _probe_scheduler(address: str) -> None:
+    """Refuse, in one line and within seconds, a ``tcp://`` address where no Dask scheduler
+    listens. A Dask server greets every connection with its handshake (msgpack naming its
+    ``pickle-protocol``) before anything is asked; an HTTP server waits silently for a request
+    (Dask's client would then wait for minutes), and other services greet with their own bytes
+    (which Dask's client reads as a frame length: an allocation of exabytes)."""
+    import socket
+    import time
+
+    hostport = address[len("tcp://"):].rstrip("/")
+    host, sep, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise InvalidParameterError(f"cluster address {address!r} is not tcp://HOST:PORT (a port in 1..65535)",
+                                    param="cluster")
+    try:
+        sock = socket.create_connection((host, int(port)), timeout=PROBE_SECONDS)
+    except OSError as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}; start one with 'dask "
+                           "scheduler' and workers with 'dask worker ADDRESS'") from None
+    data = b""
+    try:
+        deadline = time.monotonic() + PROBE_SECONDS
+        while b"pickle-protocol" not in data and len(data) < 4096 and time.monotonic() < deadline:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(4096)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    finally:
+        sock.close()
+    if b"pickle-protocol" not in data:
+        seen = f"it sent {data[:40]!r}" if data else f"it sent nothing within {PROBE_SECONDS:.0f} s (an HTTP server?)"
+        raise ClusterError(f"{address} is not a Dask scheduler: {seen}; give the address 'dask scheduler' prints "
+                           "(tcp://HOST:8786 by default)")
 
 
 def _workers(client) -> dict:

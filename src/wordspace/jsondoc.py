@@ -23,14 +23,20 @@ def read_document(path, *, format_name: str, latest: int, what: str, max_bytes: 
     doc = parse_json(read_regular(path, what, max_bytes), f"'{path}'", what)
     if not isinstance(doc, dict) or doc.get("format") != format_name:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise FormatError(f"'{path}' is not {what} (format {found!r}, expected {format_name!r})")
+        raise FormatError(f"'{path}' is not {what} (format {_short(found)}, expected {format_name!r})")
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise FormatError(f"'{path}': 'version' is {version!r}, not a format version number")
+        raise FormatError(f"'{path}': 'version' is {_short(version)}, not a format version number")
     if version > latest:
         raise FormatError(f"'{path}' is format version {version} of {what}; this wordspace reads versions up to "
                           f"{latest}: upgrade wordspace to read it")
     return doc
+
+
+def _short(value) -> str:
+    """``repr(value)``, cut to a length a message can carry (values come from the file)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def write_document(path, doc: dict, *, replaceable) -> str:

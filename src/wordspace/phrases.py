@@ -95,8 +95,14 @@ class PhraseModel:
         text = doc.get("text") or {}
         if not isinstance(text, dict):
             raise FormatError(f"'{path}': 'text' must be an object")
-        return cls(delimiter=delim, scoring=str(doc.get("scoring", "default")), threshold=float(doc.get("threshold", 0)),
-                   min_count=int(doc.get("min_count", 1)), passes=out, text=text)
+        scoring, threshold, min_count = doc.get("scoring", "default"), doc.get("threshold", 0.0), doc.get("min_count", 1)
+        if scoring not in SCORINGS or not isinstance(threshold, (int, float)) or isinstance(threshold, bool) \
+                or not np.isfinite(threshold) or not isinstance(min_count, int) or isinstance(min_count, bool) \
+                or min_count < 1:
+            raise FormatError(f"'{path}': 'scoring' must be one of {', '.join(SCORINGS)}, 'threshold' a finite number and "
+                              "'min_count' a positive integer: the file is damaged")
+        return cls(delimiter=delim, scoring=scoring, threshold=float(threshold), min_count=min_count, passes=out,
+                   text=text)
 
 
 def is_phrase_file(path: str) -> bool:

@@ -41,6 +41,7 @@ FORMATS = {"word2vec-binary": "word2vec-binary", "word2vec-text": "word2vec-text
 COMPRESSIONS = ("none", "gzip", "zip")
 REQUIRED = ("url", "format", "compression")
 HF_PREFIX = "hf:"
+MAX_CATALOGUE_BYTES = 64 << 20
 
 #: Seconds without a byte before a connection counts as stalled; attempts per download; the first
 #: pause between attempts (doubled each time).
@@ -48,6 +49,8 @@ TIMEOUT = 30.0  # WORDSPACE_TIMEOUT overrides it
 ATTEMPTS = 5
 BACKOFF = 1.0
 CHUNK = 1 << 20
+#: Bytes a download may reach when neither the catalogue nor its entry's size says more.
+MAX_DOWNLOAD = 64 << 30
 #: A connection that delivers fewer bytes than this in WORDSPACE_TIMEOUT seconds counts as stalled
 #: (a trickle of a byte a second never trips a timeout between two bytes).
 STALL_BYTES = 1024
@@ -69,14 +72,13 @@ def _builtin_catalogue() -> str:
 def catalogue() -> dict:
     """``name -> entry`` of the catalogue in use: the file ``WORDSPACE_CATALOGUE`` names, or the
     one shipped with wordspace. Each entry is checked (``check_entry``)."""
+    from .untrusted import parse_json, read_regular
+
     path = os.environ.get("WORDSPACE_CATALOGUE") or _builtin_catalogue()
-    try:
-        with open(path, "rb") as fh:
-            doc = json.loads(fh.read(64 << 20).decode("utf-8"))
-    except FileNotFoundError:
-        raise FormatError(f"catalogue '{path}' (WORDSPACE_CATALOGUE) does not exist") from None
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise FormatError(f"catalogue '{path}' is not valid JSON ({exc})") from None
+    if not os.path.lexists(path):
+        raise FormatError(f"catalogue '{path}' (WORDSPACE_CATALOGUE) does not exist")
+    doc = parse_json(read_regular(path, "a catalogue of published vectors", MAX_CATALOGUE_BYTES),
+                     f"catalogue '{path}'", "a catalogue of published vectors")
     if not isinstance(doc, dict) or not isinstance(doc.get("models"), dict):
         raise FormatError(f"catalogue '{path}' must be an object whose 'models' maps each name to its entry")
     for name, e in doc["models"].items():
@@ -106,9 +108,13 @@ def check_entry(name: str, e, where: str = "the catalogue") -> None:
         v = e.get(key)
         if v is not None and not (isinstance(v, str) and len(v) == length and all(c in "0123456789abcdef" for c in v)):
             raise FormatError(f"{where}: the {key} of {name!r} must be {length} lower-case hex digits or null")
-    size = e.get("size")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-        raise FormatError(f"{where}: the size of {name!r} must be a positive number of bytes or null")
+    for key in ("size", "dim", "vocab"):
+        v = e.get(key)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 1 << 50):
+            raise FormatError(f"{where}: the {key} of {name!r} must be a positive whole number or null")
+    for key in ("description", "licence", "source", "member"):
+        if e.get(key) is not None and not isinstance(e[key], str):
+            raise FormatError(f"{where}: the {key} of {name!r} must be text or null")
 
 
 def is_model_name(name) -> bool:
@@ -193,12 +199,16 @@ def _trust_path(name: str) -> str:
 
 
 def _read_trust(name: str) -> dict | None:
-    try:
-        with open(_trust_path(name), encoding="utf-8") as fh:
-            doc = json.load(fh)
-        return doc if isinstance(doc, dict) and isinstance(doc.get("sha256"), str) else None
-    except (OSError, ValueError):
+    from .untrusted import parse_json, read_regular
+
+    path = _trust_path(name)
+    if not os.path.lexists(path):
         return None
+    doc = parse_json(read_regular(path, "a trust record", 1 << 16), f"'{path}'", "a trust record")
+    if not (isinstance(doc, dict) and isinstance(doc.get("sha256"), str) and len(doc["sha256"]) == 64):
+        raise FormatError(f"'{path}' is damaged (no SHA-256 of the first download): delete it to trust the next "
+                          "download of this model")
+    return doc
 
 
 def _write_trust(name: str, url, sha256: str, size: int) -> None:
@@ -231,9 +241,11 @@ class _Transient(Exception):
     """A failure the next attempt may not meet (a dropped or stalled connection, a busy server)."""
 
 
-def _download(url: str, dest: str, size: int | None, desc: str, progress: bool, limit: int | None = None) -> int:
+def _download(url: str, dest: str, size: int | None, desc: str, progress: bool, limit: int | None = None):
     """Fetch ``url`` into ``dest`` (appending to what a previous attempt left, with a Range
-    request), retrying transient failures with backoff. Returns the final size.
+    request), retrying transient failures with backoff. Returns ``(final size, whether the
+    length was declared)`` (by the catalogue or the server; without it, a connection that closes
+    early leaves a shorter file nobody can tell from the whole one).
 
     Transient: a connection dropped or stalled mid-body (no byte for ``WORDSPACE_TIMEOUT``
     seconds, or fewer than ``STALL_BYTES`` in that long: a trickle), 429, 502, 503, 504.
@@ -251,14 +263,14 @@ def _download(url: str, dest: str, size: int | None, desc: str, progress: bool, 
     for attempt in range(1, ATTEMPTS + 1):
         have = os.path.getsize(dest) if os.path.exists(dest) else 0
         if declared is not None and have == declared:
-            return have
+            return have, True
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
             with requests.get(url, headers=headers, stream=True, timeout=(timeout, timeout)) as r:
                 if r.status_code == 416 and have:  # the Range starts at or past the end: done only if it is the end
                     total = _total_length(r, 0)
                     if total is not None and total == have:
-                        return have
+                        return have, True
                     os.unlink(dest)  # what we hold does not fit the file any more: start again
                     raise _Transient(f"{r.status_code} {r.reason} to a resume from byte {have:,}")
                 if r.status_code in (429, 502, 503, 504):
@@ -284,7 +296,7 @@ def _download(url: str, dest: str, size: int | None, desc: str, progress: bool, 
                     bar.close()
             got = os.path.getsize(dest)
             if declared is None or got == declared:
-                return got
+                return got, declared is not None
             last_error = f"the connection ended after {got:,} of {declared:,} bytes"
         except (DownloadError, KeyboardInterrupt):
             raise
@@ -398,6 +410,41 @@ def _total_length(r, offset: int) -> int | None:
     return offset + int(length) if length and length.isdigit() else None
 
 
+def _max_download() -> int:
+    """Bytes a download of unknown size may reach (``WORDSPACE_MAX_DOWNLOAD``, default 64 GiB)."""
+    text = os.environ.get("WORDSPACE_MAX_DOWNLOAD", "").strip()
+    try:
+        value = int(float(text)) if text else MAX_DOWNLOAD
+    except (ValueError, OverflowError):
+        value = 0
+    if value < 1:
+        raise InvalidParameterError(f"WORDSPACE_MAX_DOWNLOAD={text!r} is not a number of bytes above 0; set it to a "
+                                    f"number such as 2e10, or unset it for the default of {MAX_DOWNLOAD:,}")
+    return value
+
+
+def size_bound(e: dict) -> int:
+    """The most bytes the file of catalogue entry ``e`` can hold, unpacked (its download, compressed,
+    is smaller): its stated size when the publisher states one, else what ``vocab`` keys of ``dim``
+    numbers can take in its format (generous: long keys, 32 characters per number in text, a
+    fastText model's n-gram buckets and output matrix), else ``WORDSPACE_MAX_DOWNLOAD``. A body
+    or an unpacked archive past it is refused: an endless response or a decompression bomb
+    stops there instead of filling the disk."""
+    vocab, dim, fmt = e.get("vocab"), e.get("dim"), e.get("format")
+    if not vocab or not dim:
+        return _max_download()
+    keys = vocab * 1024
+    if fmt == "word2vec-binary":
+        body = vocab * (4 * dim + 2)
+    elif fmt == "fasttext-bin":
+        body = 2 * (vocab + 4_000_000) * dim * 4
+    elif fmt == "native":
+        body = 2 * vocab * dim * 4
+    else:
+        body = vocab * dim * 32
+    return min(_max_download(), keys + body + (1 << 20))
+
+
 def _check_disk(path: str, need: int | None, name: str) -> None:
     if not need:
         return
@@ -415,7 +462,7 @@ def _unpack(archive: str, e: dict, work: str, name: str) -> str:
     if comp == "none":
         return archive
     out = os.path.join(work, "unpacked")
-    free = shutil.disk_usage(work).free
+    free = min(shutil.disk_usage(work).free, size_bound(e))  # a bomb stops at what the model can hold
     if e.get("format") == "native":
         return _unpack_native(archive, e, out, free, name)
     try:
@@ -429,15 +476,19 @@ def _unpack(archive: str, e: dict, work: str, name: str) -> str:
                 raise FormatError(f"the archive of {name} holds no member {e['member']!r}; members: "
                                   f"{', '.join(zf.namelist()[:5])}") from None
             if info.file_size > free:
-                raise DownloadError(f"{name}: {e['member']} unpacks to {info.file_size:,} bytes; only {free:,} are free")
+                raise DownloadError(f"{name}: {e['member']} unpacks to {info.file_size:,} bytes; at most {free:,} are "
+                                    "free or possible for this model")
             src = zf.open(info)
         with src, open(out, "wb") as dst:
             written = 0
             for block in iter(lambda: src.read(CHUNK), b""):
                 written += len(block)
                 if written > free:
-                    raise DownloadError(f"{name} unpacks to more than the {free:,} free bytes; free some space")
+                    raise DownloadError(f"{name} unpacks to more than {free:,} bytes, more than the disk has free or "
+                                        "the model can hold (a damaged or hostile archive); nothing was cached")
                 dst.write(block)
+    except DownloadError:  # (an OSError too) a bound was met: said as it is
+        raise
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise FormatError(f"the downloaded file of {name} cannot be unpacked as {comp} ({exc})") from None
     return out
@@ -466,6 +517,8 @@ def _unpack_native(archive: str, e: dict, out: str, free: int, name: str) -> str
                                       "holds (a nested path or a link)")
                 with zf.open(info) as src, open(os.path.join(out, rel), "wb") as dst:
                     shutil.copyfileobj(src, dst, CHUNK)
+    except DownloadError:  # (an OSError too) a bound was met: said as it is
+        raise
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise FormatError(f"the downloaded file of {name} cannot be unpacked as zip ({exc})") from None
     return out
@@ -509,11 +562,14 @@ def _fetch_locked(name: str, e: dict, progress: bool) -> str:
     native_guess = (e.get("vocab") or 0) * ((e.get("dim") or 0) * 4 + 16)
     _check_disk(work, (size or 0) * (4 if e["compression"] != "none" else 2) + native_guess or None, name)
     parts = []
+    bound = size_bound(e)
+    declared = True
     try:
         for i, url in enumerate(urls):
             part = os.path.join(work, f"part{i}.download")
-            _download(url, part, size if len(urls) == 1 else None,
-                      name + (f" ({i + 1}/{len(urls)})" if len(urls) > 1 else ""), progress)
+            _, known = _download(url, part, size if len(urls) == 1 else None,
+                                 name + (f" ({i + 1}/{len(urls)})" if len(urls) > 1 else ""), progress, limit=bound)
+            declared = declared and (known or size is not None)
             parts.append(part)
     except BaseException as exc:
         # bytes that arrived stay for the next attempt to resume (loads never read them); a
@@ -560,7 +616,14 @@ def _fetch_locked(name: str, e: dict, progress: bool) -> str:
             os.makedirs(os.path.join(home, "models"), exist_ok=True)
             vectors.save(_model_dir(name), format="native")
         if not e.get("md5") and not e.get("sha256") and not trusted:
-            _write_trust(name, e["url"], sha, got)  # trust on first use: every later download must match
+            if declared:
+                _write_trust(name, e["url"], sha, got)  # trust on first use: every later download must match
+            else:  # a body cut short at a line boundary reads as whole: pinning its hash would refuse the real file
+                import warnings
+
+                warnings.warn(f"{name}: the server did not state the file's length and the catalogue has no checksum, "
+                              "so a cut-short download cannot be told from a whole one; its hash is not recorded as "
+                              "trusted", stacklevel=2)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)  # nothing unverified or half-converted stays behind
         raise

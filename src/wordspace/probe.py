@@ -117,30 +117,25 @@ def pos_lexicon() -> dict:
 def read_labels(path) -> dict:
     """A word-type task from a file of ``word<TAB>label`` lines (``#`` comments and blank lines
     skipped); raises :class:`FormatError` naming the file and line of anything else."""
+    from .untrusted import read_regular
+
     path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-    except OSError as exc:
-        raise FormatError(f"cannot read the label file '{path}': {exc.strerror}") from None
-    if size > MAX_LABEL_FILE_BYTES:
-        raise FormatError(f"label file '{path}' is {size:,} bytes; the limit is {MAX_LABEL_FILE_BYTES:,}")
     labels: dict = {}
-    with open(path, "rb") as fh:
-        for n, raw in enumerate(fh, 1):
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError:
-                raise FormatError(f"{path}, line {n}: not UTF-8 text") from None
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-                raise FormatError(f"{path}, line {n}: expected 'word<TAB>label', got {line[:60]!r}")
-            word, label = parts[0].strip(), parts[1].strip()
-            if labels.get(word, label) != label:
-                raise FormatError(f"{path}, line {n}: {word!r} is labelled {labels[word]!r} earlier and {label!r} here; "
-                                  "give each word one label")
-            labels[word] = label
+    for n, raw in enumerate(read_regular(path, "a label file", MAX_LABEL_FILE_BYTES).splitlines(), 1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise FormatError(f"{path}, line {n}: not UTF-8 text") from None
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise FormatError(f"{path}, line {n}: expected 'word<TAB>label', got {line[:60]!r}")
+        word, label = parts[0].strip(), parts[1].strip()
+        if labels.get(word, label) != label:
+            raise FormatError(f"{path}, line {n}: {word!r} is labelled {labels[word]!r} earlier and {label!r} here; "
+                              "give each word one label")
+        labels[word] = label
     if not labels:
         raise FormatError(f"label file '{path}' has no 'word<TAB>label' lines")
     return labels

@@ -34,10 +34,12 @@ def read_labeled(path, prefix: str = LABEL_PREFIX, limit: int | None = None) -> 
     """``(documents, labels)`` of a file in fastText's format (tokens split on whitespace; at
     most ``limit`` documents). Lines without any label keep an empty label list (``fit``
     refuses them, ``predict`` uses them)."""
+    from .untrusted import open_regular
+
     path = os.fspath(path)
     docs, labels = [], []
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, "a labelled text file") as fh:
             for lineno, raw in enumerate(fh, 1):
                 if len(raw) > MAX_LINE_BYTES:
                     raise FormatError(f"'{path}' line {lineno} is {len(raw):,} bytes long; a document line is far "
@@ -453,15 +455,19 @@ def _read_buckets(path: str, buckets: int) -> np.ndarray:
     """The sorted, distinct bucket ids of a classifier's n-gram table (checked before use)."""
     from .io.native import npy_header
 
+    from .untrusted import open_regular
+
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
+        with open_regular(path, "a classifier's n-gram table") as fh:
+            size = os.fstat(fh.fileno()).st_size
             shape, fortran, dtype, offset = npy_header(fh)
             if dtype != np.dtype("<i8") or fortran or len(shape) != 1 or size != offset + 8 * shape[0]:
                 raise ValueError("not an int64 vector filling the file")
             table = np.fromfile(fh, dtype="<i8", count=shape[0])
-    except FileNotFoundError:
-        raise FormatError(f"'{path}' is missing: a classifier with word n-grams keeps its n-gram table there") from None
+    except FormatError:
+        if not os.path.lexists(path):
+            raise FormatError(f"'{path}' is missing: a classifier with word n-grams keeps its n-gram table there") from None
+        raise
     except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
         raise FormatError(f"'{path}' is damaged ({type(exc).__name__}: {exc})") from None
     if table.shape[0] and (table[0] < 0 or table[-1] >= buckets or (np.diff(table) <= 0).any()):

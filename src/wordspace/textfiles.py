@@ -265,7 +265,10 @@ def expand_paths(paths) -> list[str]:
                                   "decompression) or cannot be decompressed; give text files, one sentence per line")
             files.append(p)
         elif os.path.exists(p):
-            raise CorpusError(f"corpus path '{p}' is neither a file nor a directory")
+            from .untrusted import kind_of
+
+            raise CorpusError(f"corpus path '{p}' is {kind_of(os.stat(p).st_mode)}, not a file or a directory; a "
+                              "corpus is read from files (decompressed on the fly), folders, globs or URLs")
         else:
             raise CorpusError(f"corpus path '{p}' does not exist; check the spelling or pass an existing file or directory")
     if not files:

@@ -77,6 +77,49 @@ def make_cases(workdir: str, kinds, per_kind: int, seed: int):
     return cases, seed_paths
 
 
+#: Paths that are not regular files, given to every reader in place of its file.
+HOSTILE_PATHS = ("fifo", "dev-zero", "dev-urandom", "folder", "socket", "link-to-dev-zero")
+
+
+def hostile_paths(workdir: str, kind: str, seed: str) -> list[tuple[str, str]]:
+    """``[(description, path)]``: each of ``HOSTILE_PATHS`` for ``kind``, and for a reader of
+    folders (native models, language models, classifiers) its seed with each member in turn
+    replaced by a FIFO."""
+    import socket
+
+    d = os.path.join(workdir, "paths", kind)
+    os.makedirs(d, exist_ok=True)
+    out = []
+    for what in HOSTILE_PATHS:
+        p = os.path.join(d, what)
+        if what == "fifo":
+            os.mkfifo(p)
+        elif what == "dev-zero":
+            p = "/dev/zero"
+        elif what == "dev-urandom":
+            p = "/dev/urandom"
+        elif what == "folder":
+            os.makedirs(p)
+            with open(os.path.join(p, "notes.txt"), "w") as fh:
+                fh.write("a folder of someone's notes\n")
+        elif what == "socket":
+            p = os.path.join(d, "s")  # sockets' paths are short
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(p)
+            sock.close()
+        elif what == "link-to-dev-zero":
+            os.symlink("/dev/zero", p)
+        out.append((what, p))
+    if os.path.isdir(seed):
+        for name in sorted(os.listdir(seed)):
+            copy = os.path.join(d, f"member-{name}")
+            shutil.copytree(seed, copy)
+            os.unlink(os.path.join(copy, name))
+            os.mkfifo(os.path.join(copy, name))
+            out.append((f"{name} is a FIFO", copy))
+    return out
+
+
 def fuzz(kinds=None, per_kind: int = 10, seed: int = 1, memory_mb: int = 3072, timeout: float = 60.0, jobs: int = 2,
          keep: str | None = None, workdir: str | None = None) -> dict:
     """Run the cases; returns ``{"counts": {kind: {outcome: n}}, "failures": [...]}``."""

@@ -1,6 +1,7 @@
 """Seeded mutations of seed files: byte flips, truncations, insertions, deletions, hostile
-numbers in headers, hostile values in JSON, and damaged model directories (a member removed,
-damaged, or replaced by a link that leads out of the directory)."""
+numbers in headers, hostile values in JSON (an integer of 5,000 digits, 100,000 nested arrays),
+and damaged model directories (a member removed, damaged, replaced by a link that leads out of
+the directory, by a FIFO, or by a link to /dev/zero)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import struct
 
 HOSTILE_INTS = [0, -1, 1, 2**31 - 1, 2**31, -(2**31), 2**32 + 1, 2**63 - 1, 10**12, 10**23]
 HOSTILE_JSON = [-1, 0, 2**31, 10**12, 10**30, 1e308, float("nan"), "2", "", True, None, [], {}, [[1, 2]] * 3,
-                "x" * 10_000]
+                "x" * 10_000, "BIGINT"]  # "BIGINT" becomes an integer of 5,000 digits when written
 
 
 def _bytes_mutation(data: bytes, rng: random.Random) -> bytes:
@@ -84,7 +85,7 @@ def _json_mutation(doc, rng: random.Random):
 
 def _dump_json(doc) -> bytes:
     text = json.dumps(doc, ensure_ascii=False)
-    return text.replace('"DEEP"', "[" * 100_000 + "]" * 100_000).encode("utf-8")
+    return text.replace('"DEEP"', "[" * 100_000 + "]" * 100_000).replace('"BIGINT"', "9" * 5000).encode("utf-8")
 
 
 def mutate_file(src: str, dst: str, rng: random.Random) -> str:
@@ -112,7 +113,7 @@ def mutate_dir(src: str, dst: str, rng: random.Random, outside: str) -> str:
     members = sorted(os.listdir(dst))
     name = rng.choice(members)
     target = os.path.join(dst, name)
-    op = rng.choice(["file", "file", "file", "file", "remove", "link", "empty"])
+    op = rng.choice(["file", "file", "file", "file", "remove", "link", "empty", "fifo", "device"])
     if op == "remove":
         os.unlink(target)
     elif op == "link":
@@ -120,6 +121,12 @@ def mutate_dir(src: str, dst: str, rng: random.Random, outside: str) -> str:
         os.symlink(outside, target)  # a member that leads out of the model directory
     elif op == "empty":
         open(target, "wb").close()
+    elif op == "fifo":  # a named pipe with no writer: a reader that opens it blocks forever
+        os.unlink(target)
+        os.mkfifo(target)
+    elif op == "device":  # an endless file
+        os.unlink(target)
+        os.symlink("/dev/zero", target)
     else:
         tmp = target + ".orig"
         os.rename(target, tmp)

@@ -59,6 +59,34 @@ def main() -> int:
                 analogy_benchmark(v, path)
             else:
                 similarity_benchmark(v, path)
+        elif kind == "phrases":
+            from wordspace.phrases import PhraseModel
+
+            PhraseModel.load(path)
+        elif kind == "classifier":
+            from wordspace.supervised import SupervisedClassifier
+
+            clf = SupervisedClassifier.load(path)
+            clf.predict_top([["the", "king"]], k=1)
+        elif kind == "catalogue":
+            os.environ["WORDSPACE_CATALOGUE"] = path
+            from wordspace.pretrained import list_models
+
+            for row in list_models():
+                "{name} {description}".format(**row)
+        elif kind == "labels":
+            from wordspace.probe import read_labels
+
+            read_labels(path)
+        elif kind == "dictionary":
+            from wordspace.align import read_dictionary
+
+            read_dictionary(path)
+        elif kind == "weat":
+            import wordspace
+            from wordspace.bias import run_weat
+
+            run_weat(wordspace.load(sys.argv[3]), path)
         else:
             raise SystemExit(f"unknown kind {kind!r}")
     except WordspaceError as exc:

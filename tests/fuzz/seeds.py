@@ -139,10 +139,61 @@ def similarity(d: str) -> str:
     return p
 
 
+def phrases(d: str) -> str:
+    from wordspace.phrases import PhraseModel
+
+    p = os.path.join(d, "phrases.json")
+    PhraseModel(passes=[{("new", "york"): 12.5, ("the", "king"): 11.0}]).save(p)
+    return p
+
+
+def classifier(d: str) -> str:
+    from wordspace.supervised import SupervisedClassifier
+
+    p = os.path.join(d, "clf")
+    texts = ["the king rules", "the queen rules", "a man walks", "a woman walks"] * 3
+    SupervisedClassifier(dim=4, epochs=1, workers=1, word_ngrams=2, buckets=50).fit(texts, ["a", "b"] * 6).save(p)
+    return p
+
+
+def catalogue(d: str) -> str:
+    p = os.path.join(d, "catalogue.json")
+    entry = {"url": "http://127.0.0.1:9/v.txt", "format": "word2vec-text", "compression": "none",
+             "md5": "0" * 32, "sha256": None, "size": 100, "dim": 4, "vocab": 8, "licence": "test",
+             "description": "a test entry", "source": "here"}
+    with open(p, "w", encoding="utf-8") as fh:
+        json.dump({"schema": 1, "models": {"tiny": entry, "other": dict(entry, format="glove-text")}}, fh)
+    return p
+
+
+def labels(d: str) -> str:
+    p = os.path.join(d, "labels.tsv")
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("# word<TAB>label\nking\tNOUN\nqueen\tNOUN\nrex\tNOUN\nthe\tDET\nman\tNOUN\n")
+    return p
+
+
+def dictionary(d: str) -> str:
+    p = os.path.join(d, "dict.txt")
+    with open(p, "w", encoding="utf-8") as fh:
+        fh.write("king rex\nqueen queen\nman man\nthe the\n")
+    return p
+
+
+def weat(d: str) -> str:
+    p = os.path.join(d, "weat.json")
+    with open(p, "w", encoding="utf-8") as fh:
+        json.dump({"name": "tiny", "targets": [{"name": "X", "words": ["king", "man"]}, {"name": "Y", "words":
+                   ["queen", "woman"]}], "attributes": [{"name": "A", "words": ["the", "rex"]}, {"name": "B", "words":
+                   ["Köln", "東京"]}]}, fh, ensure_ascii=False)
+    return p
+
+
 SEEDS = {"word2vec-text": word2vec_text, "glove-text": glove_text, "word2vec-binary": word2vec_binary,
          "fasttext-bin": fasttext_bin, "native": native, "native-compact": native_compact,
          "native-quantized": native_quantized, "bpe": bpe, "lm": lm_checkpoint,
-         "analogies": analogies, "similarity": similarity}
+         "analogies": analogies, "similarity": similarity, "phrases": phrases, "classifier": classifier,
+         "catalogue": catalogue, "labels": labels, "dictionary": dictionary, "weat": weat}
 
 
 def make_all(d: str, kinds=None) -> dict:

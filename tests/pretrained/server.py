@@ -12,13 +12,25 @@ import time
 
 class Behaviour:
     """How a path is served: ``drop_first`` connections are cut after half the body; ``fail_first``
-    requests answer 503 (busy: transient); ``status`` answers every request with that status; ``stall`` seconds of
-    silence after the first half; ``corrupt`` flips a byte; ``ranges`` whether Range is honoured."""
+    requests answer 503 (busy: transient); ``status`` answers every request with that status;
+    ``stall`` seconds of silence after the first half; ``corrupt`` flips a byte; ``ranges``
+    whether Range is honoured.
+
+    Hostile ones: ``endless`` sends bytes without end and without a length; ``trickle`` sends one
+    byte every that many seconds (never a gap long enough for a read timeout); ``redirect`` answers
+    302 to that location (``file:///etc/passwd``, or its own path: a loop); ``always_416`` answers
+    every ranged request 416 without saying the file's size; ``undeclared`` sends the body
+    without a length and closes the connection after ``cut`` bytes of it (a cut at a line
+    boundary looks whole)."""
 
     def __init__(self, data: bytes, drop_first: int = 0, fail_first: int = 0, status: int | None = None,
-                 stall: float = 0.0, corrupt: bool = False, ranges: bool = True):
+                 stall: float = 0.0, corrupt: bool = False, ranges: bool = True, endless: bool = False,
+                 trickle: float = 0.0, redirect: str | None = None, always_416: bool = False,
+                 undeclared: bool = False, cut: int | None = None):
         self.data, self.drop_first, self.fail_first, self.status = data, drop_first, fail_first, status
         self.stall, self.corrupt, self.ranges = stall, corrupt, ranges
+        self.endless, self.trickle, self.redirect, self.always_416 = endless, trickle, redirect, always_416
+        self.undeclared, self.cut = undeclared, cut
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -42,6 +54,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if b.fail_first > 0:
             b.fail_first -= 1
             self.send_error(503)
+            return
+        if self._hostile(b):
             return
         data = bytearray(b.data)
         if b.corrupt:
@@ -78,6 +92,45 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _hostile(self, b) -> bool:
+    """Serve ``b`` its hostile way; False when it has none."""
+    try:
+        if b.redirect is not None:
+            self.send_response(302)
+            self.send_header("Location", b.redirect)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif b.always_416 and self.headers.get("Range"):
+            self.send_response(416)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif b.endless or b.trickle:
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            chunk = b"0.5 " * 16384 if b.endless else b"7"
+            while not self.server.stopping:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                if b.trickle:
+                    time.sleep(b.trickle)
+        elif b.undeclared:
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            self.wfile.write(b.data[: b.cut])
+        else:
+            return False
+    except (BrokenPipeError, ConnectionResetError):  # the client gave up: what the test wants
+        pass
+    return True
+
+
+_Handler._hostile = _hostile
+
+
 class Server:
     """``with Server() as s: s.add("/x.gz", Behaviour(data)); s.url("/x.gz")``"""
 
@@ -88,6 +141,7 @@ class Server:
         self.httpd.requests = collections.Counter()
         self.httpd.ranges_seen = collections.defaultdict(list)
         self.httpd.lock = threading.Lock()
+        self.httpd.stopping = False
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -95,6 +149,7 @@ class Server:
         return self
 
     def __exit__(self, *exc):
+        self.httpd.stopping = True
         self.httpd.shutdown()
         self.httpd.server_close()
 

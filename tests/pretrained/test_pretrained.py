@@ -359,3 +359,80 @@ def test_a_name_that_does_not_resolve_is_permanent():
         wrapped = requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/x", e))
     assert "cannot resolve the host name 'example.org'" in pretrained._permanent_failure(wrapped, "https://example.org/x")
     assert pretrained._permanent_failure(requests.ConnectionError("Connection aborted."), "https://example.org/x") is None
+
+
+# -- a hostile server ------------------------------------------------------------------------------
+def _nothing_left(hub, name="m"):
+    return not os.path.exists(hub.home / "models" / name) and not os.listdir(hub.home / "downloads")
+
+
+def test_an_endless_body_stops_at_what_the_model_can_hold(hub, vectors, tmp_path):
+    """No size anywhere: the entry's 53 keys of 8 numbers bound the file (about 1 MB, generous),
+    and the endless body is cut there, in one line; nothing is kept to resume."""
+    import time
+
+    path = hub.add("m", b"", "glove-text", checksum="md5", size=False, behaviour=Behaviour(b"", endless=True))
+    t0 = time.perf_counter()
+    with pytest.raises(pretrained.DownloadError, match="without declaring its size, more than the model can hold"):
+        wordspace.load("m")
+    assert time.perf_counter() - t0 < 30 and hub.server.requests[path] == 1 and _nothing_left(hub)
+
+
+def test_a_trickle_counts_as_a_stall(hub, vectors, monkeypatch):
+    """One byte every 0.3 s never leaves a gap of WORDSPACE_TIMEOUT=1 s between two bytes, but
+    fewer than 1 kB a second is a stall: retried, then refused; nothing is kept."""
+    import time
+
+    monkeypatch.setenv("WORDSPACE_TIMEOUT", "1")
+    path = hub.add("m", b"", "glove-text", checksum="md5", size=False, behaviour=Behaviour(b"", trickle=0.3))
+    t0 = time.perf_counter()
+    with pytest.raises(pretrained.DownloadError, match=r"failed 5 times \(only \d+ bytes arrived in 1 s"):
+        wordspace.load("m")
+    assert time.perf_counter() - t0 < 40 and hub.server.requests[path] == 5 and _nothing_left(hub)
+
+
+def test_a_gzip_bomb_stops_at_what_the_model_can_hold(hub, vectors, tmp_path):
+    """The checksum matches (the publisher's own file is the bomb): 64 MB of zeros in 64 kB of
+    gzip is stopped while unpacking at the entry's bound, and nothing is cached."""
+    bomb = gzip.compress(b"\0" * (64 << 20), 9)
+    hub.add("m", bomb, "glove-text", "gzip")
+    with pytest.raises(pretrained.DownloadError, match="unpacks to more than"):
+        wordspace.load("m")
+    assert _nothing_left(hub)
+
+
+@pytest.mark.parametrize("where,match", [("file:///etc/passwd", "not http"), (None, "in a loop")])
+def test_redirects_elsewhere_or_in_a_loop_are_permanent(hub, vectors, tmp_path, where, match):
+    payload = _file_bytes(vectors, tmp_path, "word2vec-text")
+    path = hub.add("m", payload, "word2vec-text")
+    hub.server.httpd.files[path] = Behaviour(payload, redirect=where or path)
+    with pytest.raises(pretrained.DownloadError, match=match) as info:
+        wordspace.load("m")
+    assert "resume" not in str(info.value) and hub.server.requests[path] <= 31 and _nothing_left(hub)
+    assert len(hub.server.requests) == 1  # one attempt: not retried for 15 s
+
+
+def test_a_416_is_not_taken_for_the_end_of_a_download(hub, vectors, tmp_path):
+    """The connection drops halfway; the server answers the resume with 416 and no size: what
+    arrived is not taken as the whole file, the download starts again and is verified."""
+    payload = _compress(_file_bytes(vectors, tmp_path, "word2vec-binary"), "gzip")
+    path = hub.add("m", payload, "word2vec-binary", "gzip", behaviour=Behaviour(payload, drop_first=1, always_416=True))
+    v = wordspace.load("m")
+    np.testing.assert_allclose(v.matrix, vectors.matrix)
+    assert hub.server.ranges_seen[path][:2] == [None, f"bytes={len(payload) // 2}-"] and hub.server.requests[path] == 3
+
+
+def test_a_download_cut_short_without_a_length_is_not_pinned_as_trusted(hub, vectors, tmp_path):
+    """No checksum, no size, no Content-Length: a body cut at a line boundary reads as a whole
+    (smaller) GloVe file. It is used, with a warning, but its hash is not pinned, so the real file
+    is accepted when it arrives whole."""
+    payload = _file_bytes(vectors, tmp_path, "glove-text")
+    cut = payload.index(b"\n", len(payload) // 2) + 1
+    path = hub.add("m", payload, "glove-text", checksum=None, size=False, behaviour=Behaviour(payload, undeclared=True,
+                                                                                             cut=cut))
+    with pytest.warns(UserWarning, match="cannot be told from a whole one"):
+        short = wordspace.load("m")
+    assert len(short) < len(KEYS) and not (hub.home / "trust" / "m.json").exists()
+    hub.server.httpd.files[path] = Behaviour(payload)
+    pretrained.fetch("m", force=True, progress=False)
+    assert len(wordspace.load("m")) == len(KEYS)

@@ -231,3 +231,83 @@ def test_deep_links_open_what_they_name(server, vectors, browser):
     assert "word=silver" in page.url
     assert errors == []
     page.close()
+
+
+def _serve_process(model, tmp_path):
+    """``wordspace serve MODEL`` as its own process on a free port; ``(process, base url, its log's path)``."""
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    err = tmp_path / "serve.err"
+    with open(err, "wb") as fh:  # the server writes its log there; this process keeps no handle
+        proc = subprocess.Popen([sys.executable, "-m", "wordspace.cli", "serve", str(model), "--port", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=fh)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if get(base, "/api/info")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return proc, base, err
+
+
+def test_a_flood_of_half_sent_connections_leaves_the_explorer_reachable(vectors, tmp_path):
+    """1,000 connections that send half a request head and wait: the explorer still answers a
+    real request at once (the oldest waiting connections are closed past 256, every one after
+    10 s), and its log holds a few lines, not a traceback per connection."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this process may open only {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    vectors.save(tmp_path / "m")
+    proc, base, err = _serve_process(tmp_path / "m", tmp_path)
+    port = int(base.rsplit(":", 1)[1])
+    socks = []
+    try:
+        for _ in range(1000):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            socks.append(s)
+        t0 = time.perf_counter()
+        status, _, body = get(base, "/api/neighbors", word="gold", k=3)
+        assert status == 200 and len(json.loads(body)["neighbors"]) == 3
+        assert time.perf_counter() - t0 < 5
+        assert proc.poll() is None
+    finally:
+        for s in socks:
+            s.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+    log = err.read_bytes()
+    assert len(log) < 4000 and b"Traceback" not in log, log[-2000:]
+
+
+def test_the_explorer_survives_its_model_being_truncated_in_place(vectors, tmp_path):
+    """``cp new.npy model/`` truncates the mapped file: the served copy is in memory, so the
+    explorer keeps answering instead of dying of SIGBUS without a word."""
+    vectors.save(tmp_path / "m")
+    proc, base, err = _serve_process(tmp_path / "m", tmp_path)
+    try:
+        with open(tmp_path / "m" / "vectors.npy", "r+b") as fh:
+            fh.truncate(128)
+        status, _, body = get(base, "/api/neighbors", word="gold", k=3)
+        assert status == 200 and proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "-1"])
+def test_a_port_out_of_range_is_one_line(vectors, tmp_path, port, capsys):
+    from wordspace.cli import main
+
+    vectors.save(tmp_path / "m")
+    assert main(["serve", str(tmp_path / "m"), "--port", port]) == 1
+    assert "--port must be in 1..65535" in capsys.readouterr().err

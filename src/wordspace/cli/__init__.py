@@ -100,6 +100,9 @@ def _storage(args):
     except json.JSONDecodeError as exc:
         raise InvalidParameterError(f"--storage-options must be a JSON object such as "
                                     f"'{{\"anon\": true}}': {exc.msg} at character {exc.pos}") from None
+    except (RecursionError, ValueError):  # nested past Python's stack, or an integer of thousands of digits
+        raise InvalidParameterError("--storage-options must be a JSON object of a few settings; this one is nested too "
+                                    "deeply or holds a number too long to read") from None
     if not isinstance(options, dict):
         raise InvalidParameterError(f"--storage-options must be a JSON object (key: value), got {type(options).__name__}")
     return storage_options(options)

@@ -106,10 +106,37 @@ def _web():
     return web
 
 
+def _unmapped(v):
+    """The served vectors in this process's memory when they fit in a quarter of it: a model
+    file truncated in place while the explorer runs (``cp new.npy model/``) would otherwise kill
+    it with SIGBUS. A larger model stays mapped; then a fault is reported on stderr
+    (faulthandler) instead of ending the process without a word, and the user is told once."""
+    import faulthandler
+    import os
+
+    from ..io import in_memory, mapped_bytes
+
+    mapped = mapped_bytes(v)
+    if not mapped:
+        return v
+    try:
+        budget = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (ValueError, OSError, AttributeError):
+        budget = 1 << 30
+    if mapped <= budget:
+        return in_memory(v)
+    faulthandler.enable()
+    warn(f"serving {mapped / 2**30:.1f} GiB memory-mapped from {v.source or 'the model'}: do not overwrite its files in "
+         "place while "
+         "the explorer runs (write a new model and rename it over the old one, as wordspace's own writers do)")
+    return v
+
+
 def cmd_serve(args) -> int:
     web = extra_import(_web)
     web.check_address(args.host, args.port)  # a busy port is one line and exit 1, before loading
     v = load_vectors(args.vectors, format=args.vectors_format)
+    v = _unmapped(v)
     v.norms()  # a damaged model (NaN, infinity) is refused here, in one line, not request by request
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"serving on {args.host}: other machines can reach the explorer")

@@ -105,9 +105,12 @@ def read_analogies(path: str):
             raise FormatError(f"analogy directory '{path}' holds no .txt relation files")
         questions, malformed = [], []
         for f in files:
-            q, m = _read_bats(f)
+            q, m = _read_bats(f, strict=False)
             questions += q
             malformed += [(f"{os.path.basename(f)}:{n}", t) for n, t in m]
+        if not questions:
+            raise FormatError(f"analogy directory '{path}' holds no analogy questions: none of its {len(files)} .txt "
+                              "files has two or more word pairs 'word<TAB>answer[/answer...]'")
         return questions, malformed
     lines = read_lines(path)
     first = next((ln for ln in lines if ln.strip() and not ln.startswith("#")), "")
@@ -135,9 +138,10 @@ def _read_google(lines, path):
     return questions, malformed
 
 
-def _read_bats(path, lines=None):
+def _read_bats(path, lines=None, strict: bool = True):
     """A BATS relation file: ``word<TAB>answer[/answer...]`` per line; every ordered pair of
-    distinct lines (a, b), (c, d) is the question a : b :: c : d."""
+    distinct lines (a, b), (c, d) is the question a : b :: c : d. ``strict``: a file giving no
+    question is refused (in a directory, the directory as a whole must give some)."""
     if lines is None:
         lines = read_lines(path)
     section = os.path.splitext(os.path.basename(path))[0]
@@ -157,8 +161,10 @@ def _read_bats(path, lines=None):
             if c == a:
                 continue
             questions.append(Question(a, b_answers[0], c, d_answers, section, n))
-    if not questions and not malformed:
-        raise FormatError(f"'{path}' holds no word pairs")
+    if not questions and strict:
+        what = f"none of its {len(malformed)} lines is" if malformed and not pairs else "fewer than two lines are"
+        raise FormatError(f"'{path}' holds no analogy questions: {what} a word pair 'word<TAB>answer[/answer...]' "
+                          "(BATS) or ': section' and 'a b c d' lines (Google)")
     return questions, malformed
 
 

@@ -44,14 +44,11 @@ def dataset_path(name_or_path: str, kind: str | None = None) -> tuple[str, str]:
 def read_lines(path: str) -> list[str]:
     """The lines of a dataset file (plain or gzip), as UTF-8 text. The file is untrusted: its
     size is bounded, and undecodable bytes are a FormatError naming the line."""
+    from ..untrusted import open_regular
+
     try:
-        if path.endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                data = fh.read(MAX_DATASET_BYTES + 1)
-        else:
-            if os.path.isdir(path):
-                raise FormatError(f"'{path}' is a directory, not a dataset file")
-            with open(path, "rb") as fh:
+        with open_regular(path, "a dataset file") as raw:
+            with (gzip.open(raw, "rb") if path.endswith(".gz") else raw) as fh:
                 data = fh.read(MAX_DATASET_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise FormatError(f"cannot read dataset '{path}': {exc}") from None

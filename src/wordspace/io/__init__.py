@@ -13,7 +13,8 @@ import struct
 
 from ..errors import FormatError, InvalidParameterError, WordspaceError
 
-__all__ = ["save", "load", "head", "detect_format", "format_for_path", "replaceable_by", "dropped_by", "FORMATS"]
+__all__ = ["save", "load", "head", "in_memory", "mapped_bytes", "detect_format", "format_for_path", "replaceable_by",
+           "dropped_by", "FORMATS"]
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")  # writable
 READ_FORMATS = FORMATS + ("fasttext-bin",)
@@ -79,6 +80,36 @@ def save(vectors, path, format: str | None = None, inputs=()) -> str:
     return path
 
 
+def mapped_bytes(vectors) -> int:
+    """Bytes of ``vectors`` that are memory-mapped from files (the matrix, subword rows)."""
+    import numpy as np
+
+    arrays = [vectors.matrix] + ([vectors.subwords.matrix] if getattr(vectors, "subwords", None) is not None else [])
+    return sum(a.nbytes for a in arrays if isinstance(a, np.memmap) or isinstance(getattr(a, "base", None), np.memmap))
+
+
+def in_memory(vectors):
+    """``vectors`` with their memory-mapped arrays copied into this process's memory (the same
+    object when nothing is mapped). A long-running process that holds a map can be killed by
+    SIGBUS when another program truncates the file in place (``cp new.npy model/``); a copy
+    cannot (docs/files.md, "Memory maps")."""
+    import numpy as np
+
+    from ..subwords import Subwords
+    from ..vectors import Vectors
+
+    if not mapped_bytes(vectors):
+        return vectors
+    sub = vectors.subwords
+    if sub is not None:
+        sub = Subwords(np.array(sub.matrix), sub.min_n, sub.max_n, **({"ids": sub.ids, "buckets": sub.buckets}
+                                                                       if sub.is_compact else {}))
+    out = Vectors(vectors.keys, np.array(vectors.matrix), counts=vectors.counts, metadata=vectors.metadata,
+                  subwords=sub, oov=vectors.oov, check_keys=False, source=vectors.source)
+    out.quantized = vectors.quantized
+    return out
+
+
 def head(vectors, n: int):
     """The first ``n`` keys of ``vectors`` with their counts, metadata and subword vectors."""
     from ..vectors import Vectors
@@ -98,7 +129,10 @@ def detect_format(path: str) -> str:
     if is_native(path):
         return "native"
     if not os.path.isfile(path):
-        raise FormatError(f"'{path}' is neither a vectors file nor a wordspace model directory")
+        from ..untrusted import kind_of
+
+        what = "a folder without wordspace.json" if os.path.isdir(path) else kind_of(os.stat(path).st_mode)
+        raise FormatError(f"'{path}' is {what}: neither a vectors file nor a wordspace model directory")
     from .fasttext_bin import is_fasttext_bin
     from .word2vec_format import sniff_binary
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import DuplicateKeyError, FormatError
 from ..subwords import MAX_NGRAM
+from ..untrusted import check_regular, open_regular
 
 __all__ = ["load_fasttext_bin", "is_fasttext_bin", "MAGIC"]
 
@@ -43,9 +44,9 @@ def _finite_rows(matrix, block: int = 1 << 16) -> bool:
 def is_fasttext_bin(path: str) -> bool:
     """Whether ``path`` starts with fastText's magic number."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, "a fastText model") as fh:
             head = fh.read(4)
-    except OSError:
+    except (OSError, FormatError):
         return False
     return len(head) == 4 and struct.unpack("<i", head)[0] == MAGIC
 
@@ -59,7 +60,7 @@ def _read_exact(fh, n: int, path: str, what: str) -> bytes:
 
 def _check_output_matrix(path: str, at: int, size_on_disk: int) -> None:
     """The output matrix is not needed for word vectors, but a file cut inside it is damaged."""
-    with open(path, "rb") as fh:
+    with open_regular(path, "a fastText model") as fh:
         fh.seek(at)
         head = fh.read(17)
     if len(head) < 17:
@@ -84,8 +85,8 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
     from ..subwords import Subwords, subword_table
     from ..vectors import Vectors
 
-    size_on_disk = os.path.getsize(path)
-    with open(path, "rb") as fh:
+    size_on_disk = check_regular(path, "a fastText model")
+    with open_regular(path, "a fastText model") as fh:
         magic, version = struct.unpack("<2i", _read_exact(fh, 8, path, "header"))
         if magic != MAGIC:
             raise FormatError(f"'{path}' is not a fastText model (magic {magic}, expected {MAGIC})")

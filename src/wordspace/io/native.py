@@ -45,6 +45,7 @@ import numpy as np
 from ..atomic import atomic_dir, owned_dir
 from ..errors import FormatError
 from ..subwords import MAX_NGRAM
+from ..untrusted import check_regular, open_regular, read_regular
 
 __all__ = ["save_native", "load_native", "load_extra_array", "is_native", "owns_native_dir", "native_files",
            "FORMAT_VERSION"]
@@ -166,8 +167,7 @@ def _read_keylist(vpath: str, n: int):
     general reader (escaped keys, counts present, damage)."""
     from ..vectors import KeyList
 
-    with open(vpath, "rb") as fh:
-        data = fh.read()
+    data = read_regular(vpath, "a vocabulary (vocab.tsv)", MAX_VOCAB_BYTES_PER_KEY * n + MAX_HEADER_BYTES)
     if b"\\" in data or data.count(b"\t\n") != n or data.count(b"\n") != n or data.count(b"\t") != n \
             or (n and not data.endswith(b"\t\n")):
         return None
@@ -177,13 +177,26 @@ def _read_keylist(vpath: str, n: int):
         return None
     buf = b"\n" + data.replace(b"\t\n", b"\n")  # each line "key\t\n": keys separated by newlines
     starts = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10).astype(np.int64)
+    _refuse_duplicates(vpath, np.frombuffer(buf, dtype=np.uint8), starts[:-1] + 1, starts[1:])
     return KeyList(buf, starts)
+
+
+def _refuse_duplicates(vpath: str, buf: np.ndarray, key_start: np.ndarray, key_end: np.ndarray) -> None:
+    """A key listed twice is refused when the model is opened (one compiled hash pass over the
+    key bytes), not at the first lookup: lookups answered by a byte search of the keys would
+    otherwise find the first copy and never notice the second."""
+    from .._kernels.w2vbin import first_duplicate
+
+    i = int(first_duplicate(buf, key_start, key_end)) if key_start.shape[0] > 1 else -1
+    if i >= 0:
+        key = bytes(buf[key_start[i] : key_end[i]]).decode("utf-8", "replace")
+        raise FormatError(f"'{vpath}' line {i + 1}: the key {key!r} is listed twice; every key must be unique: the "
+                          "file is damaged")
 
 
 def _read_vocab(vpath: str, n: int):
     """Keys and count strings of ``vocab.tsv`` (one ``key<TAB>count`` line per key)."""
-    with open(vpath, "rb") as fh:
-        data = fh.read()
+    data = read_regular(vpath, "a vocabulary (vocab.tsv)", MAX_VOCAB_BYTES_PER_KEY * n + MAX_HEADER_BYTES)
     if data and not data.endswith(b"\n"):
         line = data.count(b"\n") + 1
         raise FormatError(f"'{vpath}' line {line} is cut off (no newline): the file is truncated")
@@ -210,6 +223,7 @@ def _read_vocab(vpath: str, n: int):
 
 #: Largest header and vocabulary files read (sanity bounds far above any real model).
 MAX_HEADER_BYTES = 64 << 20
+MAX_VOCAB_BYTES_PER_KEY = 64  # a vocab.tsv larger than this per key (plus the header's bound) is damaged
 
 
 def _member(path: str, name: str, required: bool = True) -> str | None:
@@ -262,9 +276,12 @@ def _open_npy(path: str, shape: tuple, mmap: bool, dtype: str = "<f4") -> np.nda
     """A C-order .npy array of ``dtype`` (float32 unless said) and exactly ``shape``, its header
     checked against the file's size before anything is mapped or allocated."""
     name = os.path.basename(path)
+    size = check_regular(path, "a .npy array")  # a FIFO or device here would block or never end
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, "a .npy array") as fh:
             got, fortran, got_dtype, offset = npy_header(fh)
+    except FormatError:
+        raise
     except Exception as exc:  # noqa: BLE001 (NumPy's header parser raises many kinds on damage)
         raise FormatError(f"'{path}' is damaged or truncated: not a readable .npy file "
                           f"({type(exc).__name__}: {exc})") from None
@@ -274,12 +291,12 @@ def _open_npy(path: str, shape: tuple, mmap: bool, dtype: str = "<f4") -> np.nda
         raise FormatError(f"'{path}' holds {got_dtype} {tuple(got)}{' (Fortran order)' if fortran else ''}; the header "
                           f"expects {kind} {tuple(shape)} in C order")
     need = offset + want.itemsize * int(np.prod(shape, dtype=object))
-    if os.path.getsize(path) != need:
-        raise FormatError(f"'{path}' is {os.path.getsize(path):,} bytes; {name} of shape {tuple(shape)} takes {need:,}: "
+    if size != need:
+        raise FormatError(f"'{path}' is {size:,} bytes; {name} of shape {tuple(shape)} takes {need:,}: "
                           "the file is truncated or damaged")
     if mmap:
         return np.memmap(path, dtype=want, mode="r", offset=offset, shape=tuple(shape))
-    with open(path, "rb") as fh:
+    with open_regular(path, "a .npy array") as fh:
         fh.seek(offset)
         return np.fromfile(fh, dtype=want, count=int(np.prod(shape))).reshape(shape)
 
@@ -305,8 +322,6 @@ def load_native(path: str, mmap: bool = True):
     subwords, gram_codes = (_load_subwords(path, header, dim, mmap, books) if version >= 2 and "subwords" in header
                             else (None, None))
     vpath = _member(path, "vocab.tsv")
-    if os.path.getsize(vpath) > 64 * n + MAX_HEADER_BYTES:  # keys would be absurdly long
-        raise FormatError(f"'{vpath}' is {os.path.getsize(vpath):,} bytes for {n:,} keys: the file is damaged")
     meta = header.get("metadata", {})
     keylist = None if header.get("has_counts") else _read_keylist(vpath, n)
     if keylist is not None:

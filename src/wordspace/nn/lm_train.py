@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .._validation import NONE, Interval, validate_params
+from .._validation import LIMITS, NONE, Interval, validate_params
 from ..corpus import encode_corpus
 from ..errors import FormatError, InvalidParameterError, TrainingError
 from ..atomic import atomic_dir, owned_dir
@@ -216,6 +216,7 @@ def _read(path: str):
     model = BiLSTMLanguageModel(cfg)
     try:
         expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        _check_members(wpath, expected)  # before anything is inflated
         with np.load(wpath, allow_pickle=False) as z:
             if sorted(z.files) != sorted(expected):
                 raise ValueError(f"it holds {len(z.files)} arrays, the model has {len(expected)}")
@@ -241,6 +242,25 @@ def _read(path: str):
     return model, vocab, doc
 
 
+def _check_members(wpath: str, expected: dict) -> None:
+    """Every member of the weights archive is a float32 array of the shape the config expects,
+    and declares no more bytes than that shape takes: checked from the .npy headers (a few bytes
+    each) before any member is inflated, so a small file cannot unpack to gigabytes."""
+    from ..io.native import npy_header
+
+    with zipfile.ZipFile(wpath) as zf:
+        for info in zf.infolist():
+            name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if name not in expected:
+                raise ValueError(f"it holds {info.filename!r}, which the model has no place for")
+            with zf.open(info) as member:
+                shape, fortran, dtype, offset = npy_header(member)
+            need = offset + 4 * int(np.prod(expected[name], dtype=np.int64))
+            if tuple(shape) != expected[name] or dtype != np.dtype("<f4") or fortran or info.file_size != need:
+                raise ValueError(f"array {name!r} is declared {dtype} {tuple(shape)} in {info.file_size:,} bytes; the "
+                                 f"config expects float32 {expected[name]} in {need:,}")
+
+
 def load_lm(path, device: str = "cpu") -> BiLM:
     """Open a directory written by :func:`train_lm`."""
     model, vocab, doc = _read(os.fspath(path))
@@ -253,6 +273,11 @@ def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
         return
     opath = _lm_member(path, "optimizer.npz")
     try:
+        params = list(optimizer.param_groups[0]["params"]) if optimizer.param_groups else []
+        largest = max((int(p.numel()) for p in params), default=0)
+        with zipfile.ZipFile(opath) as zf:  # Adam's state per weight is a step count and two arrays of its shape
+            if len(zf.infolist()) > 3 * len(params) or any(i.file_size > 4 * largest + 4096 for i in zf.infolist()):
+                raise ValueError("it declares more or larger arrays than the model's weights need")
         with np.load(opath, allow_pickle=False) as z:
             state: dict = {}
             for key in info["state_keys"]:
@@ -270,11 +295,11 @@ def _restore_optimizer(optimizer, path: str, doc: dict) -> None:
 
 #: The settings of :func:`train_lm` and what each may be (the command line's options check the
 #: same). Sizes stop at what a checkpoint may declare (``_LIMITS``); a learning rate above 10 or a
-#: run of more than 100,000 epochs is a typo, not a setting.
+#: run of more than 10,000 epochs is a typo, not a setting.
 TRAIN_LM_PARAMS = {
     "dim": [Interval(int, 1, _LIMITS["dim"][1])], "hidden": [Interval(int, 1, _LIMITS["hidden"][1])],
     "layers": [Interval(int, 1, _LIMITS["layers"][1])], "dropout": [Interval(float, 0, 1, closed="left")],
-    "epochs": [Interval(int, 1, 100_000)], "batch_tokens": [Interval(int, 1, 1 << 30)],
+    "epochs": [Interval(int, 1, LIMITS["epochs"])], "batch_tokens": [Interval(int, 1, 1 << 30)],
     "seq_len": [Interval(int, 1, 1 << 20)], "lr": [Interval(float, 0, 10, closed="right")],
     "max_vocab": [Interval(int, 1, _LIMITS["vocab_size"][1] - len(SPECIALS))], "min_count": [Interval(int, 1, None)],
     "heldout": [Interval(float, 0, 1, closed="neither")], "seed": [Interval(int, 0, 2**63 - 1)],
