@@ -73,7 +73,7 @@ def main() -> None:
                 pred = [p[0][len("__label__"):] for p in m.predict([docs[i] for i in te])[0]]
                 res["fasttext"][0].append(np.mean([p == y[i] for p, i in zip(pred, te)]))
                 t = time.perf_counter()
-                c = SupervisedClassifier(dim=100, epochs=5, lr=0.1, word_ngrams=ngrams, min_count=1, loss="softmax",
+                c = SupervisedClassifier(dim=100, epochs=5, alpha=0.1, word_ngrams=ngrams, min_count=1, loss="softmax",
                                          workers=args.workers, seed=f).fit([docs[i] for i in tr], [y[i] for i in tr])
                 res["wordspace"][1].append(time.perf_counter() - t)
                 res["wordspace"][0].append(c.score([docs[i] for i in te], [y[i] for i in te]))
@@ -105,7 +105,7 @@ def main() -> None:
                                       thread=args.workers, verbose=0, seed=0)
             ft = time.perf_counter() - t
             t = time.perf_counter()
-            c = SupervisedClassifier(dim=100, epochs=5, lr=0.1, word_ngrams=ngrams, min_count=1,
+            c = SupervisedClassifier(dim=100, epochs=5, alpha=0.1, word_ngrams=ngrams, min_count=1,
                                      workers=args.workers).fit_file(path)
             ws = time.perf_counter() - t
             large.append({"lines": n, "word_ngrams": ngrams, "wordspace_s": ws, "fasttext_s": ft,

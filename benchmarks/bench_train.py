@@ -82,6 +82,11 @@ def main() -> None:
     ap.add_argument("--tools", default="wordspace,gensim,c,fasttext")
     ap.add_argument("--json", default=None, help="also write the rows here")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool (median time, mean scores)")
+    ap.add_argument("--baseline", default=None, metavar="SRC",
+                    help="also run the wordspace whose package folder is under SRC (the src folder of a checkout "
+                         "of an earlier commit, e.g. 'git worktree add /tmp/before REV' then /tmp/before/src), "
+                         "as the tool 'wordspace@baseline', interleaved with the others: before/after figures "
+                         "from one run")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
@@ -91,9 +96,12 @@ def main() -> None:
     # warm the Numba cache so compilation is not timed (a user compiles once per install); at the
     # benchmark's width, which has kernels of its own (SPECIALISED_DIMS in _kernels.word2vec)
     kjv = os.path.join(HERE, "..", "src", "wordspace", "data", "kjv.txt.gz")
-    for loss, arch in (("ns", "skipgram"), ("hs", "skipgram"), ("ns", "cbow"), ("hs", "cbow")):
-        timed(wordspace_cmd("train", kjv, "--out", os.path.join(tmp, "warm.bin"), "--epochs", "1", "--quiet",
-                            "--loss", loss, "--architecture", arch, "--dim", "100", "--workers", str(args.workers)))
+    baseline = ["env", f"PYTHONPATH={os.path.abspath(args.baseline)}"] if args.baseline else None
+    for prefix in ([[]] + ([baseline] if baseline else [])):
+        for loss, arch in (("ns", "skipgram"), ("hs", "skipgram"), ("ns", "cbow"), ("hs", "cbow")):
+            timed(prefix + wordspace_cmd("train", kjv, "--out", os.path.join(tmp, "warm.bin"), "--epochs", "1",
+                                         "--quiet", "--loss", loss, "--architecture", arch, "--dim", "100",
+                                         "--workers", str(args.workers)))
     rows = []
     w = str(args.workers)
     for name in args.configs.split(","):
@@ -112,7 +120,9 @@ def main() -> None:
             # fastText's own model (subword n-grams 3-6); only run for the negative-sampling configs
             "fasttext": [sys.executable, "-c", FASTTEXT, corpus, None, arch, str(alpha), w],
         }
-        tools = [t for t in args.tools.split(",")
+        if baseline:
+            runs["wordspace@baseline"] = baseline + runs["wordspace"]
+        tools = [t for t in args.tools.split(",") + (["wordspace@baseline"] if baseline else [])
                  if not (t == "fasttext" and (loss != "ns" or name.endswith("a0.05")))]
         runs_of = {t: [] for t in tools}
         for rep in range(args.repeat):

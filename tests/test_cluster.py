@@ -22,12 +22,12 @@ pytest.importorskip("fsspec")
 
 from wordspace import PPMISVD, FastText, GloVe, Word2Vec, load  # noqa: E402
 from wordspace.callbacks import Callback  # noqa: E402
-from wordspace.cluster import (ShardedIndex, count_vocabulary, cooccurrences_on_cluster, plan_pieces,  # noqa: E402
-                               _workers)
+from wordspace.cluster import ShardedIndex, count_vocabulary, cooccurrences_on_cluster, plan_pieces  # noqa: E402
+from wordspace.cluster.connection import workers_of  # noqa: E402
 from wordspace.cooccur import count_cooccurrences  # noqa: E402
 from wordspace.corpus import count_pieces, encode_corpus, encode_pieces  # noqa: E402
 from wordspace.errors import ClusterError, CorpusError, InvalidParameterError  # noqa: E402
-from wordspace.textfiles import storage_options  # noqa: E402
+from wordspace.corpus import LineCorpus  # noqa: E402
 
 
 def _free_port() -> int:
@@ -109,7 +109,7 @@ def test_cooccurrences_on_the_cluster_equal_one_machine(client, texts):
     enc = encode_corpus(files, min_count=5)
     for weighting in ("uniform", "harmonic"):
         # a small budget: each worker and the single machine spill runs to disk and merge them
-        co, stats = cooccurrences_on_cluster(client, pieces, vocab, _workers(client), window=8, weighting=weighting,
+        co, stats = cooccurrences_on_cluster(client, pieces, vocab, workers_of(client), window=8, weighting=weighting,
                                              memory=2, max_sentence_length=10_000)
         one = count_cooccurrences(enc, window=8, weighting=weighting, memory=2, workers=2)
         assert one.spilled and stats["tokens"] == enc.n_tokens
@@ -201,9 +201,9 @@ def test_a_worker_killed_during_training_is_replaced(texts):
 
 
 def test_workers_dying_too_often_stop_the_job_and_nothing_is_written(texts, tmp_path, monkeypatch):
-    import wordspace.cluster as wc
+    from wordspace.cluster import training
 
-    monkeypatch.setattr(wc, "RETRIES", 1)
+    monkeypatch.setattr(training, "RETRIES", 1)
     c = _local_cluster(2)
     out = tmp_path / "never.bin"
     try:
@@ -290,20 +290,36 @@ def s3(texts):
 
 
 def test_corpora_in_s3(s3, texts, client):
+    """The storage options travel with the corpus (a LineCorpus), to the cluster's workers too."""
     want = encode_corpus(texts["dir"], min_count=2)
-    with storage_options(s3):
-        got = encode_corpus("s3://corpus/text/", min_count=2)  # a prefix, read like a directory
-        np.testing.assert_array_equal(got.tokens, want.tokens)
-        assert got.words == want.words
-        gz = encode_corpus("s3://corpus/text/*.gz", min_count=2)  # a glob of objects
-        assert gz.raw_tokens == encode_corpus(texts["gz"], min_count=2).raw_tokens
-        with pytest.raises(CorpusError, match="'s3://corpus/missing.txt' does not exist"):
-            encode_corpus("s3://corpus/missing.txt")
-        m = Word2Vec(dim=20, epochs=1, min_count=2, progress=False).fit("s3://corpus/text/", cluster=client)
-        assert m.vectors_.keys == want.words  # the workers read S3 with the same options
+    got = encode_corpus(LineCorpus("s3://corpus/text/", storage_options=s3), min_count=2)  # a prefix, as a folder
+    np.testing.assert_array_equal(got.tokens, want.tokens)
+    assert got.words == want.words
+    gz = encode_corpus(LineCorpus("s3://corpus/text/*.gz", storage_options=s3), min_count=2)  # a glob of objects
+    assert gz.raw_tokens == encode_corpus(texts["gz"], min_count=2).raw_tokens
+    with pytest.raises(CorpusError, match="'s3://corpus/missing.txt' does not exist"):
+        LineCorpus("s3://corpus/missing.txt", storage_options=s3)
+    m = Word2Vec(dim=20, epochs=1, min_count=2, progress=False).fit(LineCorpus("s3://corpus/text/", storage_options=s3),
+                                                                      cluster=client)
+    assert m.vectors_.keys == want.words  # the workers read S3 with the same options
     with pytest.raises(CorpusError):  # without the endpoint: real AWS is not reachable, or refuses
-        with storage_options({"endpoint_url": "http://127.0.0.1:9", "key": "x", "secret": "y"}):
-            encode_corpus("s3://corpus/text/a.txt")
+        encode_corpus(LineCorpus("s3://corpus/text/a.txt",
+                                 storage_options={"endpoint_url": "http://127.0.0.1:9", "key": "x", "secret": "y"}))
+
+
+def test_deprecated_process_wide_options_still_reach_the_workers(s3, texts, client):
+    """Code written for set_storage_options keeps working until it is removed, with a warning
+    (plain paths then carry those options, to the cluster's workers too)."""
+    from wordspace import textfiles
+
+    want = encode_corpus(texts["dir"], min_count=2)
+    with pytest.warns(DeprecationWarning, match="storage_options is deprecated.*LineCorpus"):
+        scope = textfiles.storage_options(s3)
+    with scope:
+        assert encode_corpus("s3://corpus/text/", min_count=2).words == want.words
+        m = Word2Vec(dim=20, epochs=1, min_count=2, progress=False).fit("s3://corpus/text/", cluster=client)
+        assert m.vectors_.keys == want.words
+    assert textfiles.fallback_options() == {}  # the block ended (no read may reach the real AWS)
 
 
 def test_cli_reads_s3_with_storage_options(s3, tmp_path, run):

@@ -94,6 +94,67 @@ def test_modules_stay_small():
     assert not big, big
 
 
+
+def _import_graph() -> dict:
+    """Module -> the package modules it imports, at any depth (inside functions too): an import
+    made late to dodge a cycle is still a dependency. ``from . import x`` names the module ``x``."""
+    graph = {}
+    for module in MODULES:
+        edges = set()
+        for target, names in _imports(module):
+            subs = [f"{target}.{n}" for n in names if f"{target}.{n}" in MODULES]
+            for t in subs or [target]:
+                if t in MODULES and t != module:
+                    edges.add(t)
+        graph[module] = edges
+    return graph
+
+
+def _cycles(graph: dict) -> list:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_cycle_finder_finds_a_cycle_through_a_package():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles():
+    """No module reaches itself through imports: each layer can be read, tested and replaced
+    without the ones above it (docs/design.md, "Layers")."""
+    cycles = _cycles(_import_graph())
+    graph = _import_graph()
+    detail = [[f"{m} -> {sorted(set(graph[m]) & set(c))}" for m in c] for c in cycles]
+    assert not cycles, detail
+
+
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 

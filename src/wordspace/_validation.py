@@ -15,8 +15,8 @@ from typing import Any, Iterable
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "Options", "Param", "Callbacks", "ExistingFile", "NONE", "validate_params", "check_path_list",
-           "LIMITS", "SEED"]
+__all__ = ["Interval", "Options", "Param", "Callbacks", "ExistingFile", "InstanceOf", "NONE", "validate_params",
+           "check_param", "check_path_list", "Declared", "LIMITS", "SEED"]
 
 
 #: Upper bounds of the settings many functions share: far above any real use, low enough that a
@@ -121,6 +121,13 @@ def validate_params(params: dict, constraints: dict, owner: str) -> None:
         raise InvalidParameterError(param=name, owner=owner, rule=what, value=value)
 
 
+def check_param(name: str, value: Any, constraints: Iterable, owner: str | None = None) -> Any:
+    """Check one parameter of a function (a trainer checks all of its own at once with
+    :meth:`Declared.validate_params`); returns ``value``. ``owner`` is the function's name."""
+    validate_params({name: value}, {name: tuple(constraints)}, owner)
+    return value
+
+
 def check_path_list(paths: Iterable) -> list:
     """Turn a path or a list of paths into a list of ``str`` paths."""
     import os
@@ -173,6 +180,19 @@ class Callbacks:
         return "a list or tuple of wordspace.Callback objects"
 
 
+class InstanceOf:
+    """An instance of one of ``types`` (described as ``what``, e.g. "a wordspace.Vectors")."""
+
+    def __init__(self, types, what: str):
+        self.types, self.what = types, what
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, self.types)
+
+    def describe(self) -> str:
+        return self.what
+
+
 class ExistingFile:
     """The path of an existing regular file (a FIFO or device would block or never end)."""
 
@@ -196,3 +216,98 @@ class ExistingFile:
             return f"it is {kind_of(os.stat(value).st_mode)}"
         except OSError:
             return "it does not exist"
+
+
+class Declared:
+    """Keyword-only parameters declared once (``_params``: name -> :class:`Param`) and stored
+    verbatim in ``__init__``, whose signature gives the defaults: scikit-learn's
+    ``get_params``/``set_params``, one validation that raises from the declarations, and old
+    names kept for a while. The trainers and the supervised classifier are built on it.
+
+    ``_renamed`` maps an old parameter name to ``(new name, version that removes it)``: the old
+    name is accepted by ``__init__`` (through ``**renamed``, passed to :meth:`_take_renamed`),
+    by ``set_params`` and as an attribute, each time with a :class:`DeprecationWarning`.
+    """
+
+    _params: dict = {}
+    _renamed: dict = {}
+
+    @classmethod
+    def parameters(cls) -> dict:
+        """The declared parameters, ``name -> Param``, in the order of ``__init__``."""
+        return {name: cls._params[name] for name in cls._param_names() if name in cls._params}
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """Each parameter's default, from the ``__init__`` signature."""
+        import inspect
+
+        sig = inspect.signature(cls.__init__)
+        return {p.name: p.default for p in sig.parameters.values()
+                if p.name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD}
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return list(cls.defaults())
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        valid = set(self._param_names())
+        for name, value in params.items():
+            if name in self._renamed:
+                name = self._warn_renamed(name)
+            elif name not in valid:
+                raise InvalidParameterError(
+                    f"{name!r} is not a parameter of {type(self).__name__}; valid parameters: {', '.join(sorted(valid))}",
+                    param=name,
+                )
+            setattr(self, name, value)
+        return self
+
+    def validate_params(self) -> None:
+        """Check every parameter against its declared constraints, then the rules that tie
+        parameters together; raises :class:`InvalidParameterError` naming the parameter."""
+        constraints = {name: p.constraints for name, p in self.parameters().items()}
+        validate_params(self.get_params(), constraints, type(self).__name__)
+        self._check_params()
+
+    def _check_params(self) -> None:
+        """Rules across parameters (a subclass adds its own)."""
+
+    # -- old names -------------------------------------------------------------------------
+    def _take_renamed(self, renamed: dict) -> None:
+        """Apply old names given to ``__init__`` (call it after storing the parameters)."""
+        defaults = self.defaults()
+        for old, value in renamed.items():
+            if old not in self._renamed:
+                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {old!r}")
+            new = self._warn_renamed(old, stacklevel=4)
+            if getattr(self, new) != defaults[new]:
+                raise InvalidParameterError(f"give {new} or its old name {old}, not both", param=new)
+            setattr(self, new, value)
+
+    def _warn_renamed(self, old: str, stacklevel: int = 3) -> str:
+        import warnings
+
+        new, removal = self._renamed[old]
+        warnings.warn(f"{type(self).__name__}'s parameter {old!r} is now called {new!r}; the old name will be "
+                      f"removed in wordspace {removal}", DeprecationWarning, stacklevel=stacklevel)
+        return new
+
+    def __getattr__(self, name: str):
+        # only reached when normal lookup fails: an old name reads the new one
+        if name in type(self)._renamed:
+            return getattr(self, self._warn_renamed(name))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in type(self)._renamed:
+            name = self._warn_renamed(name)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        defaults = self.defaults()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import LIMITS, Interval, validate_params
+from ._validation import Interval, LIMITS, Options, check_param, validate_params
 from .errors import FormatError, InvalidParameterError
 from .index import top_k
 from .progress import phase, progress_bar
@@ -267,8 +267,7 @@ def align(src: Vectors, tgt: Vectors, train_pairs=None, *, refine: int = 0, retr
         dictionary induction over the ``refine_vocab`` most frequent words, then ``refine``
         steps as with a seed dictionary. ``seed`` fixes the random dropout of the rounds.
     """
-    if retrieval not in ("csls", "nn"):
-        raise InvalidParameterError(f"The 'retrieval' parameter of align must be one of 'csls', 'nn'. Got {retrieval!r} instead.")
+    check_param("retrieval", retrieval, [Options(("csls", "nn"))], "align")
     validate_params({"refine": refine, "refine_vocab": refine_vocab, "csls_k": csls_k, "seed_limit": seed_limit},
                     {"refine": [Interval(int, 0, LIMITS["iterations"])], "refine_vocab": [Interval(int, 1, LIMITS["size"])],
                      "csls_k": [Interval(int, 1, LIMITS["size"])], "seed_limit": [Interval(int, 1, LIMITS["size"])]},

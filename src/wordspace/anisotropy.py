@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import Interval, Options, check_param
 from .errors import InvalidParameterError
 
 __all__ = ["anisotropy", "center", "all_but_the_top", "whiten", "correct", "METHODS"]
@@ -64,9 +65,7 @@ def all_but_the_top(x, d: int | None = None):
     m, orig = _matrix(x)
     if d is None:
         d = max(1, m.shape[1] // 100)
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d < m.shape[1]:
-        raise InvalidParameterError(f"The 'd' parameter of all_but_the_top must be an int in the range "
-                                    f"[0, {m.shape[1] - 1}]. Got {d!r} instead.")
+    check_param("d", d, [Interval(int, 0, m.shape[1] - 1)], "all_but_the_top")
     c = m - m.mean(axis=0)
     if d:
         u = np.linalg.svd(c, full_matrices=False)[2][:d]  # (d, dim) top principal directions
@@ -87,7 +86,5 @@ def whiten(x, eps: float = 1e-5):
 def correct(x, method: str = "all-but-the-top", **kwargs):
     """Apply one of :data:`METHODS` by name."""
     funcs = {"center": center, "all-but-the-top": all_but_the_top, "whiten": whiten}
-    if method not in funcs:
-        raise InvalidParameterError(f"The 'method' parameter of correct must be one of {', '.join(map(repr, METHODS))}. "
-                                    f"Got {method!r} instead.")
+    check_param("method", method, [Options(METHODS)], "correct")
     return funcs[method](x, **kwargs)

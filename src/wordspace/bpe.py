@@ -361,12 +361,15 @@ def _check_token_bytes(merges, budget: int, path: str) -> None:
 
 
 def read_lines(paths) -> Iterator[str]:
-    """The text of files (plain, .gz, .bz2, .xz; directories searched), in blocks of whole
-    lines, for :meth:`BPE.train` and ``wordspace bpe``. Invalid UTF-8 is replaced."""
-    from .textfiles import expand_paths, iter_blocks
+    """The text of files (plain, .gz, .bz2, .xz; directories searched; URLs, with a
+    :class:`~wordspace.LineCorpus` carrying their storage options), in blocks of whole lines, for
+    :meth:`BPE.train` and ``wordspace bpe``. Invalid UTF-8 is replaced."""
+    from .corpus import corpus_files
+    from .textfiles import iter_blocks
 
-    for path in expand_paths(paths):
-        for data, _ in iter_blocks(path):
+    files, options = corpus_files(paths)
+    for path in files:
+        for data, _ in iter_blocks(path, options=options):
             yield data.decode("utf-8", "replace")
 
 

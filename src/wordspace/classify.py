@@ -16,6 +16,7 @@ from collections import Counter
 
 import numpy as np
 
+from ._validation import InstanceOf, Interval, Options, check_param
 from .errors import InvalidParameterError, NotFittedError
 
 try:
@@ -37,9 +38,7 @@ def default_tokenizer(text: str) -> list[str]:
 def _check_vectors(vectors, owner: str):
     from .vectors import Vectors
 
-    if not isinstance(vectors, Vectors):
-        raise InvalidParameterError(f"The 'vectors' parameter of {owner} must be a wordspace.Vectors. "
-                                    f"Got {type(vectors).__name__} instead.")
+    check_param("vectors", vectors, [InstanceOf(Vectors, "a wordspace.Vectors")], owner)
 
 
 class EmbeddingVectorizer(TransformerMixin, BaseEstimator):
@@ -82,12 +81,8 @@ class EmbeddingVectorizer(TransformerMixin, BaseEstimator):
 
     def _validate(self):
         _check_vectors(self.vectors, "EmbeddingVectorizer")
-        if self.pooling not in POOLINGS:
-            raise InvalidParameterError(f"The 'pooling' parameter of EmbeddingVectorizer must be one of "
-                                        f"{', '.join(map(repr, POOLINGS))}. Got {self.pooling!r} instead.")
-        if not (isinstance(self.sif_a, (int, float)) and self.sif_a > 0):
-            raise InvalidParameterError(f"The 'sif_a' parameter of EmbeddingVectorizer must be a float in the range "
-                                        f"(0, inf). Got {self.sif_a!r} instead.")
+        check_param("pooling", self.pooling, [Options(POOLINGS)], "EmbeddingVectorizer")
+        check_param("sif_a", self.sif_a, [Interval(float, 0, None, closed="right")], "EmbeddingVectorizer")
 
     def fit(self, X, y=None):
         """Learn idf (``tfidf``) or word probabilities and the common component (``sif``)."""

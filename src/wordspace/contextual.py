@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import Options, check_param
 from .errors import FormatError, InvalidParameterError
 
 __all__ = ["TransformerLayers", "LMLayers", "WordLayers", "open_layers", "cosine_by_layer", "nearest_by_layer"]
@@ -96,9 +97,7 @@ class TransformerLayers:
         except ImportError:
             raise ImportError("wordspace.contextual requires PyTorch and transformers; install with "
                               "pip install 'wordspace[contextual]'") from None
-        if pooling not in POOLINGS:
-            raise InvalidParameterError(f"The 'pooling' parameter of TransformerLayers must be one of "
-                                        f"{', '.join(map(repr, POOLINGS))}. Got {pooling!r} instead.")
+        check_param("pooling", pooling, [Options(POOLINGS)], "TransformerLayers")
         model_dir = os.fspath(model_dir)
         local = not model_dir.startswith(HF_PREFIX)
         if local:

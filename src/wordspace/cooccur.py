@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import cooccur as kc
+from ._validation import Interval, Options, check_param
 from .errors import InvalidParameterError
 from .progress import announce_compilation
 
@@ -244,10 +245,8 @@ def count_cooccurrences(encoded, *, window: int = 10, weighting: str = "harmonic
         Of the values (sums are always taken in float64; a cluster keeps its partial counts in
         float64 so that their total rounds exactly as one machine's).
     """
-    if weighting not in kc.WEIGHTINGS:
-        raise InvalidParameterError(f"The 'weighting' parameter must be one of {', '.join(map(repr, WEIGHTINGS))}. Got {weighting!r} instead.")
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise InvalidParameterError(f"The 'window' parameter must be an int in the range [1, inf). Got {window!r} instead.")
+    check_param("weighting", weighting, [Options(WEIGHTINGS)])
+    check_param("window", window, [Interval(int, 1, None)])
     n_words = len(encoded.words)
     workers = max(1, workers or os.cpu_count() or 1)
     budget = int(memory * 2**20)

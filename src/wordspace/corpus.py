@@ -21,7 +21,7 @@ from . import textfiles
 from ._kernels import tokenize as tk
 from ._kernels.tokenize import remap_inplace
 from .errors import CorpusError
-from .textfiles import count_invalid_utf8, decode, expand_paths
+from .textfiles import count_invalid_utf8, decode, expand_paths, fallback_options
 from .vocab import select_vocab
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "LineCorpus",
     "EncodedCorpus",
     "expand_paths",
+    "corpus_files",
     "encode_corpus",
 ]
 
@@ -39,7 +40,7 @@ __all__ = [
 DEFAULT_MAX_SENTENCE_LENGTH = 10_000
 
 
-def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
+def _iter_line_segments(paths: list[str], options: dict | None = None) -> Iterator[tuple[list[str], bool]]:
     """Yield ``(tokens, continues)`` for each line segment of the files.
 
     ``continues`` is true when the segment continues the previous segment's line (a line
@@ -48,7 +49,7 @@ def _iter_line_segments(paths: list[str]) -> Iterator[tuple[list[str], bool]]:
     """
     for path in paths:
         continuing = False
-        for data, ends in textfiles.iter_blocks(path):
+        for data, ends in textfiles.iter_blocks(path, options=options):
             lines = data.split(b"\n")
             if ends and not lines[-1]:
                 lines.pop()  # the block ends with "\n": the last element is empty
@@ -64,8 +65,12 @@ class LineCorpus:
     ----------
     paths : str, PathLike or list of them
         Files (plain, ``.gz``, ``.bz2`` or ``.xz``, detected by content) or directories.
-    max_sentence_length : int, default=10000
-        Longer lines are yielded as consecutive chunks of at most this many tokens.
+    max_sentence_length : int or None, default=None
+        Longer lines are yielded as consecutive chunks of at most this many tokens (None: 10,000
+        when iterated; what the reader asks for when a trainer reads it).
+    storage_options : dict, optional
+        Options for reading URLs through fsspec (``{"anon": True}``, an ``endpoint_url``...):
+        they travel with the corpus to everything that reads it, a cluster's workers included.
 
     Examples
     --------
@@ -74,14 +79,17 @@ class LineCorpus:
     ['in', 'the', 'beginning']
     """
 
-    def __init__(self, paths, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH):
-        self.paths = expand_paths(paths)
+    def __init__(self, paths, max_sentence_length: int | None = None, storage_options=None):
+        if storage_options is not None and not isinstance(storage_options, dict):
+            raise CorpusError(f"storage_options must be a dict of fsspec options, got {type(storage_options).__name__}")
+        self.storage_options = dict(storage_options) if storage_options is not None else fallback_options()
+        self.paths = expand_paths(paths, self.storage_options)
         self.max_sentence_length = max_sentence_length
 
     def __iter__(self) -> Iterator[list[str]]:
         pending: list[str] = []
-        n = self.max_sentence_length
-        for tokens, continues in _iter_line_segments(self.paths):
+        n = self.max_sentence_length or DEFAULT_MAX_SENTENCE_LENGTH
+        for tokens, continues in _iter_line_segments(self.paths, self.storage_options):
             if not continues and pending:
                 yield pending
                 pending = []
@@ -554,6 +562,15 @@ def encode_pieces(pieces, words, counts, *, max_sentence_length: int = DEFAULT_M
                          spilled=isinstance(tokens, np.memmap), _keep=[tokens])
 
 
+def corpus_files(corpus) -> tuple[list[str], dict]:
+    """``(files, storage options)`` of a corpus given as paths (files, folders, globs, URLs) or
+    as a :class:`LineCorpus` (which carries its storage options)."""
+    if isinstance(corpus, LineCorpus):
+        return list(corpus.paths), dict(corpus.storage_options)
+    options = fallback_options()
+    return expand_paths(corpus, options), options
+
+
 def _is_path_list(corpus) -> bool:
     if isinstance(corpus, (str, os.PathLike)):
         return True
@@ -579,7 +596,8 @@ def encode_corpus(
     ----------
     corpus : path, list of paths, LineCorpus, or iterable of token lists
         Paths are files (plain, ``.gz``, ``.bz2``, ``.xz``) or directories, read with a
-        compiled tokenizer that splits on ASCII whitespace. Any other iterable (a list of
+        compiled tokenizer that splits on ASCII whitespace (a :class:`LineCorpus` also brings
+        its storage options for URLs). Any other iterable (a list of
         lists of str, say) is encoded as given, one sentence per item.
     min_count : int, default=5
         Words seen fewer times are dropped from the vocabulary and from the token stream.
@@ -605,15 +623,17 @@ def encode_corpus(
         Missing paths, an empty corpus, or no word reaching ``min_count``.
     """
     sink = _TokenSink(spill_bytes, tmp_dir)
+    options = None
     if isinstance(corpus, LineCorpus):
-        max_sentence_length = corpus.max_sentence_length
+        max_sentence_length = corpus.max_sentence_length or max_sentence_length
+        options = corpus.storage_options
         corpus = corpus.paths
     if _is_path_list(corpus):
-        files = expand_paths(corpus)
+        files = expand_paths(corpus, options)
         where = ", ".join(f"'{f}'" for f in files[:3]) + (" ..." if len(files) > 3 else "")
         enc = _ByteEncoder(max_sentence_length, prune_at, sink, preparation)
         for path in files:
-            _feed(enc, textfiles.iter_blocks(path))
+            _feed(enc, textfiles.iter_blocks(path, options=options))
         tokens = sink.finish()
     else:
         where = "the given corpus"

@@ -66,10 +66,10 @@ class InvalidParameterError(WordspaceError, ValueError):
         setting = setting or (lambda p, v: f"{p}={v!r}")
         if self.param is None or self.rule is None:
             return str(self.args[0]) if self.args else ""
-        if short or not self.owner:
+        if short:
             who = name(self.param)
         else:
-            who = f"The {name(self.param)} parameter of {self.owner}"
+            who = f"The {name(self.param)} parameter" + (f" of {self.owner}" if self.owner else "")
         cond = " when " + " and ".join(setting(p, v) for p, v in self.when.items()) if self.when else ""
         got = "" if self.value is _UNSET else f" Got {self.value!r} instead."
         rule = self.rule.format(**{p: setting(p, v) for p, v in self.refs.items()}) if self.refs else self.rule

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import Interval, check_param
 from .errors import InvalidParameterError
 
-__all__ = ["ExactIndex", "QuantizedIndex", "HnswIndex", "top_k"]
+__all__ = ["ExactIndex", "QuantizedIndex", "HnswIndex", "top_k", "merge_top_k"]
 
 #: Scores computed at once are bounded to about this many float32 values (256 MB).
 BLOCK_SCORES = 1 << 26
@@ -133,7 +134,7 @@ class ExactIndex:
                     scores *= scale
                     ids, sc = top_k(scores, k)
                     ids = np.where(ids >= 0, ids + c0, -1)
-                    b_ids[:], b_sc[:] = _merge((b_ids, b_sc), (ids, sc), k)
+                    b_ids[:], b_sc[:] = merge_top_k((b_ids, b_sc), (ids, sc), k)
         return ids_out, sc_out
 
     def _chunk(self, q, exclude, c0: int, c1: int, buf: np.ndarray):
@@ -191,7 +192,7 @@ class ExactIndex:
                     raise failed[0]
                 best = parts[0]
                 for other in parts[1:]:
-                    best = _merge(best, other, k)
+                    best = merge_top_k(best, other, k)
                 ids_out[s : s + qb], sc_out[s : s + qb] = best
         return ids_out, sc_out
 
@@ -210,7 +211,7 @@ def _lanes(nq: int, n: int, k: int) -> int:
     return max(1, numba.get_num_threads())
 
 
-def _merge(a, b, k: int):
+def merge_top_k(a, b, k: int):
     """The best ``k`` of two row-wise candidate lists, best first, ties by lower id."""
     ids = np.concatenate([a[0], b[0]], axis=1)
     sc = np.concatenate([a[1], b[1]], axis=1)
@@ -236,9 +237,7 @@ class QuantizedIndex:
     """
 
     def __init__(self, rerank: int = 64):
-        if isinstance(rerank, bool) or not isinstance(rerank, int) or rerank < 1:
-            raise InvalidParameterError(f"The 'rerank' parameter of QuantizedIndex must be an int in the range [1, inf). "
-                                        f"Got {rerank!r} instead.")
+        check_param("rerank", rerank, [Interval(int, 1, None)], "QuantizedIndex")
         self.rerank = rerank
 
     def build(self, unit: np.ndarray) -> "QuantizedIndex":

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import Interval
+from ._validation import Interval, LIMITS, Options, check_param
 from .errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["PhraseModel", "learn_phrases", "SCORINGS"]
@@ -173,19 +173,17 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float | None = None,
     from ._kernels.phrases import bigram_keys, count_runs
     from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, encode_corpus
 
-    if scoring not in SCORINGS:
-        raise InvalidParameterError(param="scoring", rule="one of 'default', 'npmi'", value=scoring)
-    if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
-        raise InvalidParameterError(param="passes", rule="an int in the range [1, inf)", value=passes)
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-        raise InvalidParameterError(param="min_count", rule="an int in the range [1, inf)", value=min_count)
+    check_param("scoring", scoring, [Options(SCORINGS)], "learn_phrases")
+    check_param("passes", passes, [Interval(int, 1, LIMITS["iterations"])], "learn_phrases")
+    check_param("min_count", min_count, [Interval(int, 1, LIMITS["count"])], "learn_phrases")
     if threshold is None:
         threshold = DEFAULT_THRESHOLDS[scoring]
     if not THRESHOLD_RANGES[scoring].accepts(threshold):
         raise InvalidParameterError(param="threshold", owner="learn_phrases", rule=THRESHOLD_RANGES[scoring].describe(),
                                     value=threshold, when={"scoring": scoring})
     if not isinstance(delimiter, str) or not delimiter or any(c.isspace() for c in delimiter):
-        raise InvalidParameterError(param="delimiter", rule="a non-empty string without spaces", value=delimiter)
+        raise InvalidParameterError(param="delimiter", owner="learn_phrases", rule="a non-empty string without spaces",
+                                    value=delimiter)
     encoded = encode_corpus(corpus, min_count=1, preparation=preparation,
                             max_sentence_length=max_sentence_length or DEFAULT_MAX_SENTENCE_LENGTH)
     model = PhraseModel(delimiter=delimiter, scoring=scoring, threshold=float(threshold), min_count=min_count,

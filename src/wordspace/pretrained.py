@@ -604,12 +604,11 @@ def _fetch_locked(name: str, e: dict, progress: bool) -> str:
                                 "try again later, or report the catalogue entry if it persists")
         readable = _unpack(archive, e, work, name)
         fmt = FORMATS[e["format"]]
-        from .io import load as load_file
-
         from .progress import phase
+        from .vectors import Vectors
 
         with phase(f"converting {name} to the native format", progress):
-            vectors = load_file(readable, format=fmt)
+            vectors = Vectors.load(readable, format=fmt)
             vectors.metadata = {**vectors.metadata, "pretrained": {"name": name, "url": e["url"], "sha256": sha,
                                                                    "licence": e.get("licence"),
                                                                    "description": e.get("description")}}
@@ -668,14 +667,14 @@ def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
 
     if not force and owns_native_dir(target):
         return target
-    from .io import load as load_file
+    from .vectors import Vectors
 
     readable = path
     if path.endswith(".gz"):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         readable = _unpack(path, {"compression": "gzip"}, os.path.dirname(target), name)
     try:
-        vectors = load_file(readable)
+        vectors = Vectors.load(readable)
         vectors.metadata = {**vectors.metadata, "pretrained": {"name": name, "repo": repo, "file": filename}}
         os.makedirs(os.path.dirname(target), exist_ok=True)
         vectors.save(target, format="native")

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import LIMITS, NONE, SEED, Interval, validate_params
+from ._validation import Interval, LIMITS, NONE, Options, SEED, check_param, validate_params
 from .errors import FormatError, InvalidParameterError
 
 __all__ = ["ProbeData", "ProbeResult", "SENSES", "pos_lexicon", "read_labels", "word_examples", "corpus_examples",
@@ -171,12 +171,14 @@ def word_examples(keys, labels: dict, task: str = "pos", max_examples: int | Non
     return ProbeData(task, [[w] for w in words], np.arange(n), np.zeros(n, dtype=np.int64), words, labs)
 
 
-def _lines(paths):
-    from .textfiles import READ_ERRORS, expand_paths, open_binary
+def _lines(corpus):
+    from .corpus import corpus_files
+    from .textfiles import READ_ERRORS, open_binary
 
-    for path in expand_paths(paths):
+    files, options = corpus_files(corpus)
+    for path in files:
         try:
-            with io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="replace") as fh:
+            with io.TextIOWrapper(open_binary(path, options), encoding="utf-8", errors="replace") as fh:
                 for raw in fh:
                     yield raw.split()
         except READ_ERRORS as exc:
@@ -303,9 +305,7 @@ def open_model(path, kind: str = "auto", device: str | None = None, format: str 
     (a file, model directory or published name). ``kind`` ("static", "transformer", "lm")
     overrides the detection."""
     path = os.fspath(path)
-    if kind not in ("auto", "static", "transformer", "lm"):
-        raise InvalidParameterError(f"The 'kind' parameter of open_model must be one of 'auto', 'static', 'transformer', "
-                                    f"'lm'. Got {kind!r} instead.")
+    check_param("kind", kind, [Options(("auto", "static", "transformer", "lm"))], "open_model")
     layered = os.path.isdir(path) and any(os.path.isfile(os.path.join(path, m)) for m in ("config.json", "checkpoint.json"))
     if kind in ("transformer", "lm") or (kind == "auto" and layered):
         from .contextual import open_layers

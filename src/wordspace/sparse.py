@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     raise ImportError("wordspace.sparse requires scikit-learn and SciPy; install with pip install "
                       "'wordspace[classify]'") from None
 
-from .errors import InvalidParameterError, KeyNotFoundError, NotFittedError
+from .errors import InvalidParameterError, NotFittedError
 
 __all__ = ["one_hot", "cooccurrence_matrix", "OneHotEncoder", "CooccurrenceVectorizer"]
 
@@ -30,16 +30,9 @@ def one_hot(words, vocabulary) -> "sp.csr_matrix":
     :class:`~wordspace.vocab.Vocab` or a :class:`~wordspace.Vectors`. An unknown word raises
     :class:`KeyNotFoundError`.
     """
-    index = _index(vocabulary)
-    cols = np.empty(len(words), dtype=np.int64)
-    for i, w in enumerate(words):
-        j = index.get(w)
-        if j is None:
-            raise KeyNotFoundError(f"{w!r} is not in the vocabulary ({len(index):,} words); a one-hot vector "
-                                   "needs a known word")
-        cols[i] = j
-    data = np.ones(len(words), dtype=np.float32)
-    return sp.csr_matrix((data, (np.arange(len(words)), cols)), shape=(len(words), len(index)))
+    from .vocab import one_hot_rows
+
+    return one_hot_rows(words, _index(vocabulary))
 
 
 def _index(vocabulary) -> dict:

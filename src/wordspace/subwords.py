@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import subword as ks
+from ._validation import Interval, check_param
 from .errors import InvalidParameterError
 
 #: The longest character n-gram a model may use (fastText's own default is 6); files declaring
@@ -23,17 +24,14 @@ BOW, EOW = "<", ">"
 
 
 def _check(min_n: int, max_n: int, buckets: int) -> None:
-    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < 1:
-        raise InvalidParameterError(f"The 'min_n' parameter must be an int in the range [1, inf). Got {min_n!r} instead.")
-    if isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 0:
-        raise InvalidParameterError(f"The 'max_n' parameter must be an int in the range [0, inf). Got {max_n!r} instead.")
+    check_param("min_n", min_n, [Interval(int, 1, None)])
+    check_param("max_n", max_n, [Interval(int, 0, None)])
     if max_n and min_n > max_n:
         raise InvalidParameterError(
             f"min_n={min_n} is larger than max_n={max_n}: no n-gram length fits; use min_n <= max_n "
             "(or max_n=0 for no n-grams)"
         )
-    if isinstance(buckets, bool) or not isinstance(buckets, (int, np.integer)) or buckets < 1:
-        raise InvalidParameterError(f"The 'buckets' parameter must be an int in the range [1, inf). Got {buckets!r} instead.")
+    check_param("buckets", buckets, [Interval(int, 1, None)])
 
 
 def _spans(data: np.ndarray, min_n: int, max_n: int):

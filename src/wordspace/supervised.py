@@ -18,8 +18,9 @@ import os
 
 import numpy as np
 
-from ._validation import LIMITS, NONE, Interval, Options, validate_params
+from ._validation import LIMITS, NONE, Declared, InstanceOf, Interval, Options, Param, validate_params
 from .errors import FormatError, InvalidParameterError, NotFittedError
+from .vectors import Vectors
 
 __all__ = ["SupervisedClassifier", "read_labeled", "LOSSES", "LABEL_PREFIX"]
 
@@ -60,15 +61,16 @@ def read_labeled(path, prefix: str = LABEL_PREFIX, limit: int | None = None) -> 
     return docs, labels
 
 
-class SupervisedClassifier:
+class SupervisedClassifier(Declared):
     """fastText's supervised classifier (see the module docstring).
 
     Parameters
     ----------
     dim : int, default=100
     epochs : int, default=5
-    lr : float, default=0.1
-        Initial learning rate, falling linearly to 0.
+    alpha : float, default=0.1
+        Initial learning rate, falling linearly to 0 (fastText's ``lr``; ``lr=`` is still
+        accepted, with a :class:`DeprecationWarning`, until wordspace 0.3).
     word_ngrams : int, default=1
         Also use the n-grams of 2..``word_ngrams`` consecutive words (hashed into ``buckets``).
     loss : {"softmax", "ova", "hs"}, default="softmax"
@@ -87,39 +89,33 @@ class SupervisedClassifier:
         compiled on a first run).
     """
 
-    def __init__(self, *, dim=100, epochs=5, lr=0.1, word_ngrams=1, loss="softmax", min_count=1, buckets=2_000_000,
-                 pretrained=None, workers=None, seed=1, progress=False):
-        self.dim, self.epochs, self.lr, self.word_ngrams = dim, epochs, lr, word_ngrams
+    _params = {
+        "dim": Param([Interval(int, 1, LIMITS["dim"])], "vector dimension"),
+        "epochs": Param([Interval(int, 1, LIMITS["epochs"])], "passes over the documents"),
+        "alpha": Param([Interval(float, 0, 1000, closed="neither")], "initial learning rate, falling linearly to 0"),
+        "word_ngrams": Param([Interval(int, 1, 100)], "also use n-grams of up to this many words"),
+        "loss": Param([Options(LOSSES)], "softmax, one-vs-all (several labels per document) or hierarchical softmax"),
+        "min_count": Param([Interval(int, 1, LIMITS["count"])], "ignore words seen fewer times"),
+        "buckets": Param([Interval(int, 1, LIMITS["buckets"])], "rows for hashed word n-grams"),
+        "pretrained": Param([NONE, InstanceOf(Vectors, "a wordspace.Vectors")], "start the word rows from these"),
+        "workers": Param([Interval(int, 1, LIMITS["threads"]), NONE], "threads (default: all cores)"),
+        "seed": Param([Interval(int, 0, 2**63 - 1)], "random seed"),
+        "progress": Param([Options((True, False))], "progress bar on stderr"),
+    }
+    _renamed = {"lr": ("alpha", "0.3.0")}
+
+    def __init__(self, *, dim=100, epochs=5, alpha=0.1, word_ngrams=1, loss="softmax", min_count=1, buckets=2_000_000,
+                 pretrained=None, workers=None, seed=1, progress=False, **renamed):
+        self.dim, self.epochs, self.alpha, self.word_ngrams = dim, epochs, alpha, word_ngrams
         self.loss, self.min_count, self.buckets, self.pretrained = loss, min_count, buckets, pretrained
         self.workers, self.seed, self.progress = workers, seed, progress
+        self._take_renamed(renamed)
 
-    # -- scikit-learn's contract --------------------------------------------------------------
-    _PARAMS = ("dim", "epochs", "lr", "word_ngrams", "loss", "min_count", "buckets", "pretrained", "workers", "seed",
-               "progress")
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {p: getattr(self, p) for p in self._PARAMS}
-
-    def set_params(self, **params) -> "SupervisedClassifier":
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise InvalidParameterError(f"SupervisedClassifier has no parameter {k!r}")
-            setattr(self, k, v)
-        return self
-
-    _constraints = {
-        "dim": [Interval(int, 1, LIMITS["dim"])], "epochs": [Interval(int, 1, LIMITS["epochs"])],
-        "lr": [Interval(float, 0, 1000, closed="neither")], "word_ngrams": [Interval(int, 1, 100)],
-        "loss": [Options(LOSSES)], "min_count": [Interval(int, 1, LIMITS["count"])],
-        "buckets": [Interval(int, 1, LIMITS["buckets"])], "workers": [Interval(int, 1, LIMITS["threads"]), NONE],
-        "seed": [Interval(int, 0, 2**63 - 1)],
-    }
-
-    def _validate(self):
-        validate_params(self.get_params(), self._constraints, "SupervisedClassifier")
-        if self.pretrained is not None and getattr(self.pretrained, "dim", None) != self.dim:
-            raise InvalidParameterError(f"the pretrained vectors have {getattr(self.pretrained, 'dim', '?')} dimensions "
-                                        f"and the classifier {self.dim}; pass dim={getattr(self.pretrained, 'dim', '?')}")
+    def _check_params(self) -> None:
+        if self.pretrained is not None and self.pretrained.dim != self.dim:
+            raise InvalidParameterError(param="dim", owner="SupervisedClassifier",
+                                        rule=f"the dimension of the pretrained vectors, {self.pretrained.dim}",
+                                        value=self.dim)
 
     @staticmethod
     def _as_docs(texts) -> list[list[str]]:
@@ -176,7 +172,7 @@ class SupervisedClassifier:
     def fit(self, texts, labels) -> "SupervisedClassifier":
         """Learn from ``texts`` (strings, split on whitespace, or token lists) and ``labels``
         (one label, or a list of labels, per text)."""
-        self._validate()
+        self.validate_params()
         docs, labs = self._as_docs(texts), self._as_labels(labels)
         if len(docs) != len(labs):
             raise InvalidParameterError(f"got {len(docs)} texts and {len(labs)} labels; give one label (or list) per text")
@@ -206,7 +202,7 @@ class SupervisedClassifier:
         ``wordspace classify train`` does; a million lines take seconds, not minutes)."""
         from .corpus import encode_corpus
 
-        self._validate()
+        self.validate_params()
         enc = encode_corpus(os.fspath(path), min_count=1, max_sentence_length=1 << 30)
         is_label = np.array([w.startswith(LABEL_PREFIX) and len(w) > len(LABEL_PREFIX) for w in enc.words], dtype=bool)
         tok_is_label = is_label[enc.tokens]
@@ -320,7 +316,7 @@ class SupervisedClassifier:
                 order[:n] = perm
                 order = order.reshape(n_chunks, chunk)
                 loss = np.zeros(n_chunks, dtype=np.float64)
-                ks.train_epoch(w_in, w_out, off, ids, loff, lab_ids, order, float(epoch * n), total, float(self.lr),
+                ks.train_epoch(w_in, w_out, off, ids, loff, lab_ids, order, float(epoch * n), total, float(self.alpha),
                                self._kind, *self._tree, self.seed, epoch, loss)
                 self.loss_history_.append(float(loss.sum() / n))
                 bar.set_postfix_str(f"loss={self.loss_history_[-1]:.4f}", refresh=False)
@@ -329,7 +325,7 @@ class SupervisedClassifier:
                     from .errors import TrainingError
 
                     raise TrainingError(f"training diverged in epoch {epoch + 1} (loss {self.loss_history_[-1]}); "
-                                        "lower lr")
+                                        f"lower the learning rate (alpha={self.alpha!r})")
         finally:
             bar.close()
             numba.set_num_threads(previous)

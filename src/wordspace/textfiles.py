@@ -4,9 +4,11 @@ or token boundaries, with an exact count of invalid UTF-8.
 
 A path may also be a URL (``s3://bucket/key``, ``gs://...``, ``hdfs://...``, ``https://...``),
 opened through ``fsspec`` (extra ``[cluster]``; ``s3fs``/``gcsfs`` for their schemes) with the
-credentials those libraries find in the usual places (environment, profiles) plus the options
-given to :func:`set_storage_options` (the command line's ``--storage-options JSON``). A URL to a
-prefix ("directory") or with glob characters is expanded like a local directory or glob.
+credentials those libraries find in the usual places (environment, profiles) plus the
+``storage_options`` each function takes (the command line's ``--storage-options JSON``, carried by
+a :class:`wordspace.LineCorpus` from the user's argument to every read, on a cluster's workers
+too). A URL to a prefix ("directory") or with glob characters is expanded like a local directory
+or glob.
 
 Tokenising and encoding live in ``wordspace.corpus``; vocabulary policy in ``wordspace.vocab``.
 Nothing here registers anything with Python at import.
@@ -26,11 +28,11 @@ import warnings
 import zlib
 from typing import Iterator
 
+from ._deprecation import deprecated
 from .errors import CorpusError
 
 __all__ = ["BLOCK_BYTES", "open_binary", "looks_binary", "expand_paths", "iter_blocks",
-           "count_invalid_utf8", "decode", "is_url", "set_storage_options", "get_storage_options",
-           "storage_options", "file_size", "is_compressed", "iter_range_blocks"]
+           "count_invalid_utf8", "decode", "is_url", "file_size", "is_compressed", "iter_range_blocks"]
 
 #: Bytes read from a file at a time. A line longer than this is streamed in pieces cut at
 #: whitespace, so a single 100 MB line never needs more than about this much text in memory.
@@ -49,7 +51,8 @@ _ESCAPED = re.compile("[\udc80-\udcff]")  # an invalid byte decoded with 'surrog
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _GLOB = re.compile(r"[*?\[]")
-_storage_options: dict = {}
+#: Storage options for reads given none: set only by the deprecated :func:`set_storage_options`.
+_DEPRECATED_DEFAULTS: dict = {}
 
 
 def is_url(path) -> bool:
@@ -57,42 +60,58 @@ def is_url(path) -> bool:
     return isinstance(path, str) and _URL.match(path) is not None
 
 
-def set_storage_options(options: dict | None) -> None:
-    """Options passed to ``fsspec`` for every URL opened afterwards in this process (for
-    example ``{"anon": True}``, ``{"endpoint_url": "http://127.0.0.1:5000"}`` for S3)."""
-    if options is not None and not isinstance(options, dict):
-        raise TypeError(f"storage options must be a dict, got {type(options).__name__}")
-    _storage_options.clear()
-    _storage_options.update(options or {})
-
-
-def get_storage_options() -> dict:
-    return dict(_storage_options)
-
-
-@contextlib.contextmanager
-def storage_options(options: dict | None):
-    """:func:`set_storage_options` for the enclosed block only."""
-    old = get_storage_options()
-    set_storage_options(options)
-    try:
-        yield
-    finally:
-        set_storage_options(old)
-
-
-def _fs(url: str):
-    """``(filesystem, path)`` of a URL through fsspec, with one clear error for each way it fails."""
+def _fs(url: str, options: dict | None = None):
+    """``(filesystem, path)`` of a URL through fsspec (``options``: its storage options), with
+    one clear error for each way it fails."""
     try:
         import fsspec
     except ImportError:
         raise CorpusError(f"'{url}' is a URL; reading URLs needs fsspec: pip install 'wordspace[cluster]'") from None
     try:
-        return fsspec.core.url_to_fs(url, **_storage_options)
+        return fsspec.core.url_to_fs(url, **(options if options is not None else _DEPRECATED_DEFAULTS))
     except ImportError as exc:
         raise CorpusError(f"cannot open '{url}': {exc} (for example pip install s3fs for s3://, gcsfs for gs://)") from None
     except (ValueError, TypeError) as exc:
         raise CorpusError(f"cannot open '{url}': {exc}; check the URL and --storage-options") from None
+
+
+def fallback_options() -> dict:
+    """The storage options of a read given none: empty unless the deprecated
+    :func:`set_storage_options` set some."""
+    return dict(_DEPRECATED_DEFAULTS)
+
+
+_INSTEAD = "LineCorpus(paths, storage_options=...) or the options argument of the read"
+
+
+@deprecated(_INSTEAD, "0.3.0")
+def set_storage_options(options: dict | None) -> None:
+    """Storage options for every later read of a URL that is given none (deprecated: options
+    travel with the corpus, :class:`~wordspace.LineCorpus`)."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"storage options must be a dict, got {type(options).__name__}")
+    _DEPRECATED_DEFAULTS.clear()
+    _DEPRECATED_DEFAULTS.update(options or {})
+
+
+@deprecated(_INSTEAD, "0.3.0")
+def get_storage_options() -> dict:
+    """The options :func:`set_storage_options` set (deprecated)."""
+    return dict(_DEPRECATED_DEFAULTS)
+
+
+@deprecated(_INSTEAD, "0.3.0")
+@contextlib.contextmanager
+def storage_options(options: dict | None):
+    """:func:`set_storage_options` for the enclosed block only (deprecated)."""
+    old = dict(_DEPRECATED_DEFAULTS)
+    _DEPRECATED_DEFAULTS.clear()
+    _DEPRECATED_DEFAULTS.update(options or {})
+    try:
+        yield
+    finally:
+        _DEPRECATED_DEFAULTS.clear()
+        _DEPRECATED_DEFAULTS.update(old)
 
 
 def _url_error(url: str, exc: BaseException) -> CorpusError:
@@ -135,11 +154,11 @@ class _Stream(io.BufferedIOBase):
             super().close()
 
 
-def _open_raw(path: str):
+def _open_raw(path: str, options: dict | None = None):
     """The undecompressed bytes of a local file or a URL."""
     if not is_url(path):
         return open(path, "rb")
-    fs, p = _fs(path)
+    fs, p = _fs(path, options)
     try:
         return fs.open(p, "rb")
     except Exception as exc:  # noqa: BLE001 (each storage library raises its own errors)
@@ -153,31 +172,31 @@ def _decompressor(head: bytes):
     return None
 
 
-def is_compressed(path: str) -> bool:
+def is_compressed(path: str, options: dict | None = None) -> bool:
     """Whether the file or object starts with gzip, bzip2 or xz magic bytes."""
-    with _open_raw(path) as fh:
+    with _open_raw(path, options) as fh:
         return _decompressor(fh.read(6)) is not None
 
 
-def file_size(path: str) -> int:
+def file_size(path: str, options: dict | None = None) -> int:
     """Size in bytes of a local file or an object."""
     if not is_url(path):
         return os.path.getsize(path)
-    fs, p = _fs(path)
+    fs, p = _fs(path, options)
     try:
         return int(fs.size(p))
     except Exception as exc:  # noqa: BLE001
         raise _url_error(path, exc) from None
 
 
-def open_binary(path: str):
+def open_binary(path: str, options: dict | None = None):
     """Open ``path`` (a file or a URL) for binary reading, decompressing by its magic bytes."""
     if not is_url(path):
         with open(path, "rb") as fh:
             head = fh.read(6)
         opener = _decompressor(head)
         return opener(path, "rb") if opener else open(path, "rb")
-    raw = _open_raw(path)
+    raw = _open_raw(path, options)
     try:
         head = raw.read(6)
         raw.seek(0)
@@ -188,19 +207,19 @@ def open_binary(path: str):
     return _Stream(opener(raw, "rb"), raw) if opener else raw
 
 
-def looks_binary(path: str) -> bool:
+def looks_binary(path: str, options: dict | None = None) -> bool:
     """Whether a file is clearly not text: unreadable, or a NUL byte in its first 8 kB (after
     decompression)."""
     try:
-        with open_binary(path) as fh:
+        with open_binary(path, options) as fh:
             head = fh.read(8192)
     except READ_ERRORS:
         return True
     return b"\x00" in head
 
 
-def _expand_url(p: str) -> list[str]:
-    fs, root = _fs(p)
+def _expand_url(p: str, options: dict | None) -> list[str]:
+    fs, root = _fs(p, options)
     try:
         if _GLOB.search(root):
             found = sorted(x for x in fs.glob(root) if not x.rsplit("/", 1)[-1].startswith(".") and fs.isfile(x))
@@ -209,7 +228,7 @@ def _expand_url(p: str) -> list[str]:
         elif fs.isdir(root):
             found = sorted(x for x in fs.find(root) if not any(part.startswith(".") for part in
                                                                x[len(root.rstrip("/")):].split("/")))
-            found = [x for x in found if not looks_binary(fs.unstrip_protocol(x))]
+            found = [x for x in found if not looks_binary(fs.unstrip_protocol(x), options)]
             if not found:
                 raise CorpusError(f"corpus prefix '{p}' contains no text objects; put plain text (optionally "
                                   ".gz/.bz2/.xz) objects with one sentence per line under it")
@@ -224,9 +243,9 @@ def _expand_url(p: str) -> list[str]:
     return [p if x == root and not _GLOB.search(root) else fs.unstrip_protocol(x) for x in found]
 
 
-def expand_paths(paths) -> list[str]:
+def expand_paths(paths, options: dict | None = None) -> list[str]:
     """Return the corpus files named by ``paths`` (files, directories searched recursively,
-    globs, and URLs of objects, prefixes or globs).
+    globs, and URLs of objects, prefixes or globs; ``options``: storage options for URLs).
 
     Hidden files and files that are clearly binary are skipped inside directories. Raises
     :class:`CorpusError` for a missing path or a directory without text files.
@@ -236,7 +255,7 @@ def expand_paths(paths) -> list[str]:
     files: list[str] = []
     for p in map(os.fspath, paths):
         if is_url(p):
-            files.extend(_expand_url(p))
+            files.extend(_expand_url(p, options))
             continue
         if not os.path.exists(p) and _GLOB.search(p):
             matches = sorted(m for m in glob.glob(p, recursive=True) if os.path.isfile(m))
@@ -276,7 +295,7 @@ def expand_paths(paths) -> list[str]:
     return files
 
 
-def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[bytes, bool]]:
+def iter_blocks(path: str, block_bytes: int | None = None, options: dict | None = None) -> Iterator[tuple[bytes, bool]]:
     """Yield ``(data, ends_line)`` blocks of a file's bytes, each about ``block_bytes`` long.
 
     A block ends at its last newline when it has one (``ends_line`` true) and otherwise at its
@@ -284,15 +303,16 @@ def iter_blocks(path: str, block_bytes: int | None = None) -> Iterator[tuple[byt
     final block of a file always ends its line.
     """
     block_bytes = block_bytes or BLOCK_BYTES
-    with _opened(open_binary, path) as fh:
+    with _opened(open_binary, path, options) as fh:
         yield from _cut(_chunks(fh, path, block_bytes, None), path, block_bytes)
 
 
-def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None = None) -> Iterator[tuple[bytes, bool]]:
+def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None = None,
+                      options: dict | None = None) -> Iterator[tuple[bytes, bool]]:
     """:func:`iter_blocks` for the lines of an uncompressed file (or object) that start at a byte
     in ``[start, end)``: consecutive ranges cover every line exactly once."""
     block_bytes = block_bytes or BLOCK_BYTES
-    with _opened(_open_raw, path) as fh:
+    with _opened(_open_raw, path, options) as fh:
         try:
             if start > 0:
                 fh.seek(start - 1)
@@ -306,10 +326,10 @@ def iter_range_blocks(path: str, start: int, end: int, block_bytes: int | None =
         yield from _cut(_chunks(fh, path, block_bytes, end - pos), path, block_bytes, strip_bom=start == 0)
 
 
-def _opened(opener, path: str):
-    """``opener(path)``, a failure to open being a corpus error that names the file."""
+def _opened(opener, path: str, options: dict | None):
+    """``opener(path, options)``, a failure to open being a corpus error that names the file."""
     try:
-        return opener(path)
+        return opener(path, options)
     except OSError as exc:
         raise CorpusError(f"cannot open corpus file '{path}': {exc.strerror or exc}") from None
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ._validation import InstanceOf, Options, check_param
 from .errors import FormatError, InvalidParameterError
 
 __all__ = ["TextPreparation", "TOKENIZERS", "NORMALIZATIONS"]
@@ -68,14 +69,10 @@ class TextPreparation:
     numbers: bool = False
 
     def __post_init__(self):
-        if not isinstance(self.lowercase, bool):
-            raise InvalidParameterError(param="lowercase", rule="True or False", value=self.lowercase)
-        if self.tokenizer not in TOKENIZERS:
-            raise InvalidParameterError(param="tokenizer", rule="one of 'whitespace', 'words'", value=self.tokenizer)
-        if self.normalize not in NORMALIZATIONS:
-            raise InvalidParameterError(param="normalize", rule="one of None, 'NFC', 'NFKC'", value=self.normalize)
-        if not isinstance(self.numbers, bool):
-            raise InvalidParameterError(param="numbers", rule="True or False", value=self.numbers)
+        check_param("lowercase", self.lowercase, [InstanceOf(bool, "True or False")], "TextPreparation")
+        check_param("tokenizer", self.tokenizer, [Options(tuple(TOKENIZERS))], "TextPreparation")
+        check_param("normalize", self.normalize, [Options(NORMALIZATIONS)], "TextPreparation")
+        check_param("numbers", self.numbers, [InstanceOf(bool, "True or False")], "TextPreparation")
 
     @property
     def is_identity(self) -> bool:

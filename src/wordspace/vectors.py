@@ -11,77 +11,17 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+from ._validation import Interval, Options, check_param
 from .errors import DuplicateKeyError, InvalidParameterError, KeyNotFoundError
+from .keylist import KeyList
 
-__all__ = ["Vectors", "Neighbor", "OOV_POLICIES"]
+__all__ = ["Vectors", "Neighbor", "OOV_POLICIES", "check_k"]
 
 #: Lookups answered by a byte search of an opened file's keys before the key -> row dict is built.
 SCAN_LOOKUPS = 32
 
 #: What a query about an unknown key gets (see ``Vectors``).
 OOV_POLICIES = ("error", "subwords", "zero")
-
-
-class KeyList(Sequence):
-    """Keys held as one UTF-8 buffer, decoded on access; a read-only list.
-
-    The buffer is ``b"\\n" + key0 + b"\\n" + key1 + ... + b"\\n"`` (keys hold no newline) and
-    ``starts[i]`` is the position of the newline before key ``i``. Opening a native model with a
-    million keys this way costs about 30 MB instead of the 100+ MB of a list of ``str``; the whole
-    list decodes in one call (:meth:`tolist`), and :meth:`find` locates one key by a byte search
-    without building any index.
-    """
-
-    def __init__(self, buf: bytes, starts: np.ndarray):
-        self._buf = buf
-        self._starts = starts  # (n + 1,) int64
-
-    def __len__(self) -> int:
-        return self._starts.shape[0] - 1
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("key index out of range")
-        return self._buf[self._starts[i] + 1 : self._starts[i + 1]].decode("utf-8")
-
-    def tolist(self) -> list[str]:
-        """Every key, decoded in one call."""
-        return self._buf[1:-1].decode("utf-8").split("\n") if len(self) else []
-
-    def __iter__(self):
-        return iter(self.tolist())
-
-    def find(self, key: str) -> int:
-        """Row of ``key`` (its first occurrence), or -1; a byte search, no index built."""
-        if "\n" in key:
-            return -1
-        pos = self._buf.find(b"\n" + key.encode("utf-8") + b"\n")
-        return -1 if pos < 0 else int(np.searchsorted(self._starts, pos))
-
-    def find_many(self, keys: Sequence[str]) -> np.ndarray:
-        """Rows of many keys (first occurrences; -1 for absent ones) in one compiled pass over
-        the buffer: 1,000 keys among a million in milliseconds, no dict of every key built."""
-        from ._kernels.w2vbin import find_keys
-
-        raw = [k.encode("utf-8") for k in keys]
-        qstarts = np.zeros(len(raw) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in raw], out=qstarts[1:])
-        out = np.empty(len(raw), dtype=np.int64)
-        qbuf = np.frombuffer(b"".join(raw) or b"\0", dtype=np.uint8)
-        find_keys(np.frombuffer(self._buf, dtype=np.uint8), self._starts, qbuf, qstarts, out)
-        out[[i for i, k in enumerate(keys) if "\n" in k]] = -1  # a key never holds a newline
-        return out
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
-
-    def __repr__(self) -> str:
-        return f"KeyList({len(self):,} keys)"
 
 
 class Neighbor(NamedTuple):
@@ -181,10 +121,7 @@ class Vectors:
 
     @oov.setter
     def oov(self, policy: str) -> None:
-        if policy not in OOV_POLICIES:
-            raise InvalidParameterError(
-                f"The 'oov' parameter of Vectors must be one of {', '.join(map(repr, OOV_POLICIES))}. Got {policy!r} instead."
-            )
+        check_param("oov", policy, [Options(OOV_POLICIES)], "Vectors")
         if policy == "subwords" and getattr(self, "subwords", None) is None:
             raise InvalidParameterError(
                 "oov='subwords' needs n-gram vectors, which these vectors do not have (train with "
@@ -276,12 +213,12 @@ class Vectors:
         """``(unit vector, row)`` of a key; row -1 for an unknown key answered by the policy."""
         row = self._row(key)
         if row >= 0:
-            return self._unit_row(row), row
+            return self.unit_row(row), row
         vec = self._oov_vector(key)
         norm = float(np.linalg.norm(vec))
         return (vec / norm if norm > 0 else vec).astype(np.float32), -1
 
-    def _unit_row(self, row: int) -> np.ndarray:
+    def unit_row(self, row: int) -> np.ndarray:
         """Row ``row`` divided by its length."""
         if self._unit is not None:
             return self._unit[row]
@@ -428,7 +365,7 @@ class Vectors:
         the query are never answers; nor are keys in ``exclude``. ``restrict`` limits answers to
         the first (most frequent) ``restrict`` keys.
         """
-        _check_k(k)
+        check_k(k)
         vec, excl = self._query_vector(query, list(positive), list(negative))
         excl |= {self.index_of(w) for w in exclude}
         norm = float(np.linalg.norm(vec))
@@ -440,7 +377,7 @@ class Vectors:
         """Neighbours of many queries (keys or vectors) at once: one matrix product per block of
         queries, so 1,000 queries cost about as much as a few single ones. A key is never its
         own answer."""
-        _check_k(k)
+        check_k(k)
         if len(queries) == 0:
             raise InvalidParameterError("most_similar_batch needs at least one query")
         found = {}
@@ -455,7 +392,7 @@ class Vectors:
         for q in queries:
             if isinstance(q, str):
                 i = found.get(q, -1)
-                unit, i = (self._unit_row(i), i) if i >= 0 else self._unit_of(q)
+                unit, i = (self.unit_row(i), i) if i >= 0 else self._unit_of(q)
                 rows.append(unit)
                 excl.append([i] if i >= 0 else [])
             else:
@@ -483,7 +420,7 @@ class Vectors:
         """
         from .analogy import check_method, solve_analogies
 
-        _check_k(k)
+        check_k(k)
         check_method(method, "analogy")
         (ua, ia), (ub, ib), (uc, ic) = self._unit_of(a), self._unit_of(b), self._unit_of(c)
         ids, scores = solve_analogies(self, np.stack([ua, ub, uc]).astype(np.float32), np.array([[0, 1, 2]]),
@@ -512,10 +449,19 @@ class Vectors:
 
     @classmethod
     def load(cls, path, format: str | None = None, **kwargs) -> "Vectors":
-        """Read vectors from ``path``, detecting the format when ``format`` is None."""
+        """Read vectors from the file or model folder ``path``, detecting the format when
+        ``format`` is None. Published vectors are opened by name with ``wordspace.load(NAME)``,
+        which fetches them once and then calls this."""
+        import os
+
         from .io import load
 
-        return load(path, format=format, **kwargs)
+        if isinstance(path, (str, os.PathLike)) and not os.path.lexists(path):
+            from .errors import FormatError
+
+            raise FormatError(f"'{os.fspath(path)}' does not exist; to open published vectors by name, use "
+                              f"wordspace.load({os.fspath(path)!r})")
+        return load(path, format=format, cls=cls, **kwargs)
 
 
 def _preparation_of(metadata: dict, source):
@@ -535,6 +481,5 @@ def _cosine(x) -> float:
     return min(1.0, max(-1.0, float(x)))
 
 
-def _check_k(k) -> None:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidParameterError(f"The 'k' parameter must be an int in the range [1, inf). Got {k!r} instead.")
+def check_k(k) -> None:
+    check_param("k", k, [Interval(int, 1, None)])

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["Vocab", "select_vocab", "keep_probabilities", "noise_distribution", "alias_table", "huffman_tree"]
+__all__ = ["Vocab", "one_hot_rows", "select_vocab", "keep_probabilities", "noise_distribution", "alias_table", "huffman_tree"]
 
 
 @dataclass
@@ -39,10 +39,28 @@ class Vocab:
 
     def one_hot(self, words):
         """The one-hot rows of ``words`` over this vocabulary: a SciPy sparse matrix
-        (``wordspace.sparse.one_hot``; extra ``[classify]``)."""
-        from .sparse import one_hot
+        (as ``wordspace.sparse.one_hot``; SciPy comes with the extra ``[classify]``)."""
+        return one_hot_rows(words, self.index)
 
-        return one_hot(words, self.index)
+
+def one_hot_rows(words, index: dict):
+    """A ``(len(words), len(index))`` SciPy sparse matrix with a single 1 per row, in the column
+    ``index[word]``; an unknown word raises :class:`KeyNotFoundError`."""
+    try:
+        import scipy.sparse as sp
+    except ImportError:
+        raise ImportError("one-hot matrices need SciPy; install with pip install 'wordspace[classify]'") from None
+    from .errors import KeyNotFoundError
+
+    cols = np.empty(len(words), dtype=np.int64)
+    for i, w in enumerate(words):
+        j = index.get(w)
+        if j is None:
+            raise KeyNotFoundError(f"{w!r} is not in the vocabulary ({len(index):,} words); a one-hot vector "
+                                   "needs a known word")
+        cols[i] = j
+    data = np.ones(len(words), dtype=np.float32)
+    return sp.csr_matrix((data, (np.arange(len(words)), cols)), shape=(len(words), len(index)))
 
 
 def select_vocab(word_of, counts: np.ndarray, min_count: int, max_vocab: int | None, words_of=None):

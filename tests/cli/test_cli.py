@@ -132,7 +132,7 @@ def test_unknown_word_suggests(trained, run):
     code, out, err = run(["neighbors", trained, "kinng"])
     assert code == 1 and "'kinng' is not in the vocabulary" in err and "Did you mean 'king'" in err
     code, out, err = run(["neighbors", trained, "king", "-k", "0"])
-    assert code == 1 and "'k' parameter" in err
+    assert code == 1 and "-k must be an int in the range [1, inf)" in err, err
 
 
 def test_convert_with_limit(trained, tmp_path, run):

@@ -1,12 +1,12 @@
 """Compiled drivers that exercise the word2vec kernels' samplers in bulk, for the tests only:
 many alias-table draws, one subsampling pass, many reduced window sizes. They call the same
-inlined pieces (``_kernels.rng``, ``_kernels.word2vec._subsample``) as the epoch kernels."""
+inlined pieces (``_kernels.rng``, ``_kernels.epoch.subsample``) as the epoch kernels."""
 
 import numpy as np
 from numba import njit
 
 from wordspace._kernels.rng import below, block_seed, draw_alias
-from wordspace._kernels.word2vec import _subsample
+from wordspace._kernels.epoch import subsample
 
 
 @njit(cache=True)
@@ -26,7 +26,7 @@ def subsample_many(tokens, keep, seed):
     rng = np.empty(1, dtype=np.uint64)
     rng[0] = block_seed(seed, 0, 0)
     sent = np.empty(tokens.shape[0], dtype=np.int32)
-    n = _subsample(tokens, 0, tokens.shape[0], keep, rng, sent)
+    n = subsample(tokens, 0, tokens.shape[0], keep, rng, sent)
     return sent[:n]
 
 

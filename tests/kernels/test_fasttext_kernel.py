@@ -13,9 +13,16 @@ import numpy as np
 import pytest
 
 from wordspace._kernels import fasttext as kft
-from wordspace._kernels import word2vec as kw
+from wordspace._kernels import epoch as kep
+from wordspace._kernels import windows as kwin
+from wordspace._kernels.compile import SPECIALISED_DIMS
 from wordspace.subwords import subword_table
 from wordspace.vocab import alias_table
+
+def _tables(thr, alias, sub):
+    """The kernel's tables: noise sampler, subword rows of each word, most rows of one word."""
+    return thr, alias, sub[0], sub[1], np.array([kft.max_subwords(sub[0])], np.int64)
+
 
 WORDS = ["the", "cat", "sat", "on", "mat", "café"]
 
@@ -33,7 +40,7 @@ def ref_window(w_in, w_out, rows, targets, labels, alpha):
             continue
         s = _sigmoid(h @ w_out[t])
         loss -= math.log(s) if y == 1 else math.log(1 - s)
-        if abs(y - s) < kw.MIN_ERROR:
+        if abs(y - s) < kwin.MIN_ERROR:
             continue
         g = (y - s) * alpha
         dh += g * w_out[t]
@@ -52,7 +59,7 @@ def ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha, t
             ctx = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
             if not ctx:
                 continue
-            counted = windows % kw.LOSS_EVERY == 0  # the online loss is sampled while training
+            counted = windows % kep.LOSS_EVERY == 0  # the online loss is sampled while training
             windows += 1
             predictions += (1 if cbow else len(ctx)) if counted else 0
             if cbow:
@@ -95,8 +102,8 @@ def test_epoch_matches_numpy_replay(cbow, noise_word):
     exp_in, exp_out, exp_loss, exp_count = ref_epoch(w_in, w_out, sentences, sub, noise_word, neg, alpha0, min_alpha,
                                                      total, cbow)
     lo, co = np.zeros(1), np.zeros(1, np.int64)
-    kft.ft_ns_epoch(w_in, w_out, tokens, offsets, np.array([0, len(sentences)], np.int64), keep, thr, alias,
-                    sub[0], sub[1], params, lo, co, cbow)
+    kft.EPOCH_KERNELS["ns"][0](w_in, w_out, tokens, offsets, np.array([0, len(sentences)], np.int64), keep,
+                               _tables(thr, alias, sub), params, lo, co, cbow)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-4, atol=1e-5)
     assert lo[0] == pytest.approx(exp_loss, rel=1e-4) and exp_loss > 0
@@ -108,7 +115,7 @@ def test_epoch_matches_numpy_replay(cbow, noise_word):
 def test_compiled_epoch_equals_plain_python(cbow, dim):
     """At dim 50 the compiled kernel is the copy compiled for that width (``SPECIALISED_DIMS``);
     the plain-Python function reads the width from the matrices."""
-    assert (dim in kw.SPECIALISED_DIMS) == (kft.select(parallel=False, dim=dim) is not kft.ft_ns_epoch)
+    assert (dim in SPECIALISED_DIMS) == (kft.select("ns", parallel=False, dim=dim) is not kft.EPOCH_KERNELS["ns"][0])
     sub, _, _, _, _, _ = _setup()
     rng = np.random.default_rng(5)
     tokens = rng.integers(0, len(WORDS), size=300).astype(np.int32)
@@ -118,10 +125,10 @@ def test_compiled_epoch_equals_plain_python(cbow, dim):
     keep = np.full(len(WORDS), 3 << 30, dtype=np.uint64)  # keep 3/4 of the words
     params = np.array([0.05, 0.001, 0, 300, 3, 3, 9, 0, 1000, 0], dtype=np.float64)
     results = []
-    for fn in (kft._ft_ns_epoch, kft.select(parallel=False, dim=dim)):
+    for fn in (kft.PLAIN["ns"], kft.select("ns", parallel=False, dim=dim)):
         _, w_in, w_out, _, _, _ = _setup(seed=4, dim=dim)
         lo, co = np.zeros(2), np.zeros(2, np.int64)
-        fn(w_in, w_out, tokens, offsets, np.array([0, 2, 4], np.int64), keep, thr, alias, sub[0], sub[1],
+        fn(w_in, w_out, tokens, offsets, np.array([0, 2, 4], np.int64), keep, _tables(thr, alias, sub),
            params, lo, co, cbow)
         results.append((w_in, w_out, lo, co))
     (a_in, a_out, a_lo, a_co), (b_in, b_out, b_lo, b_co) = results
@@ -135,9 +142,9 @@ def test_width_specialised_kernel_refuses_other_widths():
     thr, alias = alias_table(np.full(len(WORDS), 1 / len(WORDS)))
     params = np.array([0.05, 0.001, 0, 20, 1, 2, 9, 0, 1000, 0], dtype=np.float64)
     with pytest.raises(ValueError, match="vector width"):
-        kft.select(parallel=False, dim=50)(w_in, w_out, tokens, offsets, np.array([0, 4], np.int64),
-                                           np.full(len(WORDS), 2**32, dtype=np.uint64), thr, alias, sub[0], sub[1],
-                                           params, np.zeros(1), np.zeros(1, np.int64), False)
+        kft.select("ns", parallel=False, dim=50)(w_in, w_out, tokens, offsets, np.array([0, 4], np.int64),
+                                                 np.full(len(WORDS), 2**32, dtype=np.uint64), _tables(thr, alias, sub),
+                                                 params, np.zeros(1), np.zeros(1, np.int64), False)
 
 
 def test_word_vectors_are_mean_of_subword_rows():

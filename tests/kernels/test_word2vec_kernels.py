@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 
+from wordspace._kernels import epoch as kep
+from wordspace._kernels import windows as kwin
 from wordspace._kernels import word2vec as kw
 
 from tests.kernels import sampling
@@ -31,7 +33,7 @@ def ref_sg_window(w_in, w_out, ctx, targets, labels, alpha):
     s = _sigmoid(f)
     g = (labels[None, :] - s) * alpha
     g[:, ~valid] = 0
-    g[np.abs(labels[None, :] - s) < kw.MIN_ERROR] = 0  # negligible updates are skipped
+    g[np.abs(labels[None, :] - s) < kwin.MIN_ERROR] = 0  # negligible updates are skipped
     loss = -(np.log(s[:, valid & (labels == 1)]).sum() + np.log(1 - s[:, valid & (labels == 0)]).sum())
     np.add.at(w_in, ctx, g @ v)
     np.add.at(w_out, targets[valid], (g.T @ u)[valid])
@@ -48,7 +50,7 @@ def ref_cbow_window(w_in, w_out, ctx, targets, labels, alpha):
             continue
         s = _sigmoid(h @ w_out[t])
         loss -= math.log(s) if y == 1 else math.log(1 - s)
-        if abs(y - s) < kw.MIN_ERROR:
+        if abs(y - s) < kwin.MIN_ERROR:
             continue
         g = (y - s) * alpha
         dh += g * w_out[t]
@@ -93,10 +95,10 @@ def test_saturated_pairs_are_skipped_as_the_reference_says(with_loss):
     ctx, targets = np.array([0, 1, 2], np.int32), np.array([3, 4, 5, 6], np.int32)
     labels = np.array([1, 0, 0, 1], np.int32)
     s = _sigmoid(w_in[ctx].astype(np.float64) @ w_out[targets].T.astype(np.float64))
-    assert (np.abs(labels - s) < kw.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
+    assert (np.abs(labels - s) < kwin.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
     exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     bufs = [np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((3, 4), np.float32), np.empty(6, np.float32)]
-    kw.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss)
+    kwin.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-5)
 
@@ -110,7 +112,7 @@ def test_sg_window_matches_reference(ctx, targets, labels, with_loss):
     exp_in, exp_out, exp_loss = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     m, t = len(ctx), len(targets)
     bufs = [np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((m, t), np.float32), np.empty(6, np.float32)]
-    loss = kw.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss)
+    loss = kwin.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
     assert loss == (pytest.approx(exp_loss, rel=1e-5) if with_loss else 0.0)
@@ -121,7 +123,7 @@ def test_sg_window_matches_reference(ctx, targets, labels, with_loss):
 def test_cbow_window_matches_reference(ctx, targets, labels, with_loss):
     w_in, w_out = _mats(seed=1)
     exp_in, exp_out, exp_loss = ref_cbow_window(w_in, w_out, ctx, targets, labels, 0.05)
-    loss = kw.cbow_window(w_in, w_out, ctx, len(ctx), targets, labels, len(targets), 0.05,
+    loss = kwin.cbow_window(w_in, w_out, ctx, len(ctx), targets, labels, len(targets), 0.05,
                           np.empty(6, np.float32), np.empty(6, np.float32), with_loss)
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
@@ -133,7 +135,7 @@ def test_softmax_window_matches_reference(cbow):
     w_in, w_out = _mats(seed=2)
     ctx = np.array([1, 3, 3], np.int32)
     exp_in, exp_out, exp_loss = ref_softmax_window(w_in, w_out, ctx, 5, 0.2, cbow)
-    loss = kw.softmax_window(w_in, w_out, ctx, 3, 5, 0.2, cbow, np.empty(6, np.float32),
+    loss = kwin.softmax_window(w_in, w_out, ctx, 3, 5, 0.2, cbow, np.empty(6, np.float32),
                              np.empty(6, np.float32), np.empty(7, np.float32))
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
@@ -142,8 +144,8 @@ def test_softmax_window_matches_reference(cbow):
 
 def test_sigmoid_and_loss_table_accuracy():
     for f in np.linspace(-30, 30, 2001):
-        s, l1 = kw.sigmoid_and_loss(np.float32(f), 1)
-        _, l0 = kw.sigmoid_and_loss(np.float32(f), 0)
+        s, l1 = kwin.sigmoid_and_loss(np.float32(f), 1)
+        _, l0 = kwin.sigmoid_and_loss(np.float32(f), 0)
         f64 = float(np.float32(f))
         assert s == pytest.approx(1 / (1 + math.exp(-f64)), abs=2e-6)
         assert l1 == pytest.approx(math.log1p(math.exp(-f64)) if f64 > -30 else -f64, rel=1e-4, abs=2e-6)
@@ -159,7 +161,7 @@ def test_branch_free_sigmoid_matches_the_exact_value():
     def many(xs):
         out = np.empty(xs.shape[0])
         for i in range(xs.shape[0]):
-            out[i] = kw.sigmoid(xs[i])
+            out[i] = kwin.sigmoid(xs[i])
         return out
 
     inside = np.linspace(-9.999, 9.999, 20001).astype(np.float32)
@@ -168,7 +170,7 @@ def test_branch_free_sigmoid_matches_the_exact_value():
     got = many(outside)
     exact = 0.5 * (1 + np.tanh(outside.astype(np.float64) / 2))  # no overflow at +-1e30
     assert np.abs(got - exact).max() < 5e-5
-    assert np.all(np.abs((outside > 0) - got) < kw.MIN_ERROR)
+    assert np.all(np.abs((outside > 0) - got) < kwin.MIN_ERROR)
 
 
 def test_noise_sampler_follows_unigram_power():
@@ -220,18 +222,18 @@ def test_compiled_epoch_equals_plain_python(loss, cbow):
     keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
     params = np.array([0.05, 0.001, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
     results = []
-    for fn in (getattr(kw, f"_{loss}_epoch"), kw.select(loss, parallel=False)):
+    for fn in (kw.PLAIN[loss], kw.select(loss, parallel=False)):
         w_in, w_out = _mats(v=12, dim=8, seed=4)
         if loss == "hs":
             w_out = w_out[:11].copy()
         lo, co = np.zeros(2), np.zeros(2, np.int64)
         args = (w_in, w_out, tokens, offsets, blocks, keep)
         if loss == "ns":
-            fn(*args, *alias_table(noise_distribution(counts)), params, lo, co, cbow)
+            fn(*args, alias_table(noise_distribution(counts)), params, lo, co, cbow)
         elif loss == "hs":
-            fn(*args, *huffman_tree(counts), params, lo, co, cbow)
+            fn(*args, huffman_tree(counts), params, lo, co, cbow)
         else:
-            fn(*args, params, lo, co, cbow)
+            fn(*args, (), params, lo, co, cbow)
         results.append((w_in, w_out, lo, co))
     (a_in, a_out, a_lo, a_co), (b_in, b_out, b_lo, b_co) = results
     assert a_co.tolist() == b_co.tolist() and a_co.sum() > 0
@@ -249,7 +251,7 @@ def _run_epoch(kernel, loss, cbow, dim, seed=4):
         w_out = w_out[:11].copy()
     tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
     lo, co = np.zeros(2), np.zeros(2, np.int64)
-    kernel(w_in, w_out, tokens, offsets, blocks, keep, *tables, params, lo, co, cbow)
+    kernel(w_in, w_out, tokens, offsets, blocks, keep, tuple(tables), params, lo, co, cbow)
     return w_in, w_out, lo, co
 
 
@@ -303,8 +305,8 @@ def test_online_loss_is_sampled_while_training_and_whole_at_zero_rate(loss):
     fixed sample) every window is counted; while training one window in LOSS_EVERY, per block."""
     _, _, _, eval_co = _run_epoch_with_alpha(loss, 0.0)
     _, _, _, train_co = _run_epoch_with_alpha(loss, 0.05)
-    assert eval_co.min() > kw.LOSS_EVERY
-    assert train_co.tolist() == [-(-c // kw.LOSS_EVERY) for c in eval_co.tolist()]
+    assert eval_co.min() > kep.LOSS_EVERY
+    assert train_co.tolist() == [-(-c // kep.LOSS_EVERY) for c in eval_co.tolist()]
 
 
 def _run_epoch_with_alpha(loss, alpha):
@@ -316,7 +318,7 @@ def _run_epoch_with_alpha(loss, alpha):
         w_out = w_out[:11].copy()
     tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
     lo, co = np.zeros(2), np.zeros(2, np.int64)
-    kw.select(loss, parallel=False)(w_in, w_out, tokens, offsets, blocks, keep, *tables, params, lo, co, True)
+    kw.select(loss, parallel=False)(w_in, w_out, tokens, offsets, blocks, keep, tuple(tables), params, lo, co, True)
     return w_in, w_out, lo, co
 
 

@@ -18,6 +18,7 @@ import pytest
 import wordspace
 from wordspace import pretrained
 from wordspace.cli import main
+from wordspace.errors import FormatError
 
 from .server import Behaviour, Server
 
@@ -100,6 +101,17 @@ def test_each_format_and_compression_loads_by_name_then_from_the_cache(hub, vect
     again = wordspace.load("m", limit=5)  # the cache: no second request, and limit keeps the first N
     assert hub.server.requests[path] == 1 and list(again.keys) == KEYS[:5]
     assert os.listdir(hub.home / "models") == ["m"] and not os.listdir(hub.home / "downloads")
+
+
+def test_names_are_resolved_by_wordspace_load_and_vectors_load_says_so(hub, vectors, tmp_path):
+    """Vectors.load and the io readers open paths; a name given to Vectors.load is refused
+    before any request, pointing at wordspace.load."""
+    path = hub.add("m", _compress(_file_bytes(vectors, tmp_path, "word2vec-text"), "none"), "word2vec-text", "none")
+    with pytest.raises(FormatError, match=r"'m' does not exist; to open published vectors by name, use "
+                                          r"wordspace.load\('m'\)"):
+        wordspace.Vectors.load("m")
+    assert hub.server.requests.get(path, 0) == 0
+    assert list(wordspace.load("m").keys) == KEYS
 
 
 def test_a_native_model_in_a_zip(hub, vectors, tmp_path):

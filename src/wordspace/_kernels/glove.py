@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from .rng import below, block_seed
-from .word2vec import _twin
+from .compile import twin
 
 CLIP = 100.0
 P_ALPHA, P_LOG_XMAX, P_POWER = range(3)
@@ -79,12 +79,15 @@ def _glove_epoch(W, C, bw, bc, gW, gC, gbw, gbc, rows, cols, log_vals, order, ch
         loss_out[t] = loss
 
 
-glove_epoch = njit(_twin(_glove_epoch, "_serial"), cache=True, fastmath=True)
-glove_epoch_parallel = njit(_twin(_glove_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
+glove_epoch = njit(twin(_glove_epoch, "_serial"), cache=True, fastmath=True)
+glove_epoch_parallel = njit(twin(_glove_epoch, "_parallel"), cache=True, fastmath=True, parallel=True)
 
 
-def select(parallel: bool):
-    """The compiled GloVe epoch kernel, threaded or not."""
+def select(kind: str, parallel: bool, dim: int | None = None):
+    """The compiled GloVe epoch kernel (``kind`` "adagrad", the only one), threaded or not; the
+    signature of every kernel module's ``select`` (no width copies here)."""
+    if kind != "adagrad":
+        raise ValueError(f"no GloVe kernel of kind {kind!r}")
     return glove_epoch_parallel if parallel else glove_epoch
 
 

@@ -8,7 +8,7 @@ the lower column first; NaN and -inf never enter (their slots stay -1).
 import numpy as np
 from numba import njit, prange
 
-from .word2vec import _twin
+from .compile import twin
 
 
 @njit(cache=True, inline="always")
@@ -59,8 +59,8 @@ def _topk_rows_scaled(scores, scale, offset, best_ids, best_scores):
 
 # rows on Numba's threads; and on the calling thread without the GIL, for callers that run one
 # fold per thread of their own (``ExactIndex`` with large batches)
-topk_rows_scaled = njit(_twin(_topk_rows_scaled, "_parallel"), cache=True, parallel=True)
-topk_rows_scaled_serial = njit(_twin(_topk_rows_scaled, "_serial"), cache=True, nogil=True)
+topk_rows_scaled = njit(twin(_topk_rows_scaled, "_parallel"), cache=True, parallel=True)
+topk_rows_scaled_serial = njit(twin(_topk_rows_scaled, "_serial"), cache=True, nogil=True)
 
 
 @njit(cache=True, parallel=True, fastmath=True)

@@ -84,17 +84,17 @@ def _message(exc, args) -> str:
     return exc.render(shown, setting, short=True)
 
 
-def _storage(args):
-    """The ``--storage-options JSON`` of a command that reads corpora, for its whole run."""
-    import contextlib
+def _corpus_with_options(args) -> None:
+    """``--storage-options JSON``: the command's corpus paths become a :class:`LineCorpus` that
+    carries the options to every read (the cluster's workers included)."""
     import json
 
+    from ..corpus import LineCorpus
     from ..errors import InvalidParameterError
-    from ..textfiles import storage_options
 
     text = getattr(args, "storage_options", None)
     if text is None:
-        return contextlib.nullcontext()
+        return
     try:
         options = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -105,7 +105,8 @@ def _storage(args):
                                     "deeply or holds a number too long to read") from None
     if not isinstance(options, dict):
         raise InvalidParameterError(f"--storage-options must be a JSON object (key: value), got {type(options).__name__}")
-    return storage_options(options)
+    if getattr(args, "corpus", None):
+        args.corpus = LineCorpus(args.corpus, storage_options=options)
 
 
 def run() -> None:
@@ -146,10 +147,11 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with warnings.catch_warnings(), _storage(args):  # the caller's warning settings come back after
+        with warnings.catch_warnings():  # the caller's warning settings come back after
             warnings.simplefilter("default")  # library warnings (pruning, invalid UTF-8...): each once
             warnings.showwarning = _show_warning
             _check_outputs(args)
+            _corpus_with_options(args)
             return args.func(args)
     except WordspaceError as exc:
         print(f"wordspace: error: {_message(exc, args)}", file=sys.stderr)

@@ -20,7 +20,8 @@ def add_parsers(sub) -> None:
     t.add_argument("--out", required=True, metavar="MODEL", output="dir", help="the classifier (a directory)")
     t.add_argument("--dim", type=int, default=100, help="vector dimension (default 100)")
     t.add_argument("--epochs", type=int, default=5, help="passes over the file (default 5)")
-    t.add_argument("--lr", type=float, default=0.1, help="initial learning rate, falling to 0 (default 0.1)")
+    t.add_argument("--alpha", "--lr", dest="alpha", type=float, default=0.1, metavar="X",
+                   help="initial learning rate, falling to 0 (default 0.1; --lr, fastText's name, is the same)")
     t.add_argument("--word-ngrams", type=int, default=1, help="also use n-grams of up to this many words (default 1)")
     t.add_argument("--loss", choices=["softmax", "hs", "ova"], default="softmax",
                    help="softmax (default), hierarchical softmax, or one-vs-all for several labels per line")
@@ -60,7 +61,7 @@ def cmd_train(args) -> int:
 
         pretrained = load_vectors(args.pretrained)
     t = time.perf_counter()
-    clf = SupervisedClassifier(dim=args.dim, epochs=args.epochs, lr=args.lr, word_ngrams=args.word_ngrams, loss=args.loss,
+    clf = SupervisedClassifier(dim=args.dim, epochs=args.epochs, alpha=args.alpha, word_ngrams=args.word_ngrams, loss=args.loss,
                                min_count=args.min_count, buckets=args.buckets, pretrained=pretrained,
                                workers=args.workers, seed=args.seed, progress=not args.quiet)
     clf.fit_file(args.file)

@@ -128,7 +128,9 @@ def cmd_train(args) -> int:
         raise InvalidParameterError("--sync-words applies to training on a cluster; give --cluster too")
     t0 = time.perf_counter()
     if args.cluster is not None:
-        extra_import(lambda: model.fit(args.corpus, cluster=args.cluster, sync_words=args.sync_words))
+        from ..cluster import fit_on_cluster
+
+        extra_import(lambda: fit_on_cluster(model, args.corpus, args.cluster, args.sync_words))
     else:
         model.fit(args.corpus)
     _write(model, args, fmt, t0)

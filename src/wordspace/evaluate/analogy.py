@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analogy import check_method, solve_analogies
+from .._validation import Interval, NONE, Options, check_param
 from ..errors import FormatError, InvalidParameterError
 from .datasets import dataset_path, read_lines
 
@@ -71,9 +72,7 @@ def folded_vocab(vectors, restrict_vocab: int | None, case_insensitive: bool):
 
 
 def check_oov_policy(vectors, oov: str, allowed: tuple, owner: str) -> None:
-    if oov not in allowed:
-        raise InvalidParameterError(f"The 'oov' parameter of {owner} must be one of "
-                                    f"{', '.join(map(repr, allowed))}. Got {oov!r} instead.")
+    check_param("oov", oov, [Options(allowed)], owner)
     if oov == "subwords" and getattr(vectors, "subwords", None) is None:
         raise InvalidParameterError(f"oov='subwords' needs vectors with subword n-grams (fastText models); "
                                     f"these have none. Use oov={allowed[0]!r}")
@@ -185,8 +184,7 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
     expected answer is not a candidate still cannot be scored and is counted in ``oov``.
     """
     check_method(method, "analogy_benchmark")
-    if restrict_vocab is not None and (isinstance(restrict_vocab, bool) or restrict_vocab < 1):
-        raise InvalidParameterError(f"The 'restrict_vocab' parameter of analogy_benchmark must be an int in the range [1, inf) or None. Got {restrict_vocab!r} instead.")
+    check_param("restrict_vocab", restrict_vocab, [Interval(int, 1, None), NONE], "analogy_benchmark")
     check_oov_policy(vectors, oov, ("skip", "subwords"), "analogy_benchmark")
     name, path = dataset_path(dataset, "analogy")
     questions, malformed = read_analogies(path)

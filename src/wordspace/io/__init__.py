@@ -2,7 +2,9 @@
 
 ``save``/``load`` dispatch to ``word2vec_format`` (word2vec text and binary, GloVe text,
 fastText .vec), ``native`` (wordspace's memory-mapped format) and, for reading only,
-``fasttext_bin`` (Facebook fastText models with their subword vectors).
+``fasttext_bin`` (Facebook fastText models with their subword vectors). The readers fill the
+class they are given (``wordspace.Vectors`` passes itself), so ``io`` imports nothing above it;
+names of published vectors are resolved by ``wordspace.load``, before ``io`` is reached.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 
 import struct
 
+from .._validation import Interval, Options, check_param
 from ..errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["save", "load", "head", "in_memory", "mapped_bytes", "detect_format", "format_for_path", "replaceable_by",
@@ -23,8 +26,7 @@ READ_FORMATS = FORMATS + ("fasttext-bin",)
 def format_for_path(path: str, format: str | None = None) -> str:
     """The format a path's extension implies (``format`` wins when given)."""
     if format is not None:
-        if format not in FORMATS:
-            raise InvalidParameterError(param="format", rule="one of " + ", ".join(map(repr, FORMATS)), value=format)
+        check_param("format", format, [Options(tuple(FORMATS))])
         return format
     ext = os.path.splitext(os.fspath(path))[1].lower()
     if ext == ".bin":
@@ -96,7 +98,6 @@ def in_memory(vectors):
     import numpy as np
 
     from ..subwords import Subwords
-    from ..vectors import Vectors
 
     if not mapped_bytes(vectors):
         return vectors
@@ -104,22 +105,19 @@ def in_memory(vectors):
     if sub is not None:
         sub = Subwords(np.array(sub.matrix), sub.min_n, sub.max_n, **({"ids": sub.ids, "buckets": sub.buckets}
                                                                        if sub.is_compact else {}))
-    out = Vectors(vectors.keys, np.array(vectors.matrix), counts=vectors.counts, metadata=vectors.metadata,
-                  subwords=sub, oov=vectors.oov, check_keys=False, source=vectors.source)
+    out = type(vectors)(vectors.keys, np.array(vectors.matrix), counts=vectors.counts, metadata=vectors.metadata,
+                        subwords=sub, oov=vectors.oov, check_keys=False, source=vectors.source)
     out.quantized = vectors.quantized
     return out
 
 
 def head(vectors, n: int):
     """The first ``n`` keys of ``vectors`` with their counts, metadata and subword vectors."""
-    from ..vectors import Vectors
-
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InvalidParameterError(f"The 'limit' parameter must be an int in the range [1, inf). Got {n!r} instead.")
+    check_param("limit", n, [Interval(int, 1, None)])
     if n >= len(vectors):
         return vectors
     counts = None if vectors.counts is None else vectors.counts[:n]
-    return Vectors(vectors.keys[:n], vectors.matrix[:n], counts, vectors.metadata, subwords=vectors.subwords)
+    return type(vectors)(vectors.keys[:n], vectors.matrix[:n], counts, vectors.metadata, subwords=vectors.subwords)
 
 
 def detect_format(path: str) -> str:
@@ -141,25 +139,20 @@ def detect_format(path: str) -> str:
     return "word2vec-binary" if sniff_binary(path) else "word2vec-text"
 
 
-def load(path, format: str | None = None, **kwargs):
-    """Read vectors from ``path`` (format detected from the content unless given), or by the name
-    of published vectors (``"glove-wiki-gigaword-50"``, ``"hf:OWNER/REPO/FILE"``: see
-    ``wordspace.pretrained``), downloaded and converted once.
+def load(path, format: str | None = None, *, cls, **kwargs):
+    """Read vectors from the file or model folder ``path`` (format detected from the content
+    unless given) as ``cls`` (``wordspace.Vectors``, which calls this: ``io`` never imports the
+    class it fills). Names of published vectors are resolved before this, by ``wordspace.load``.
 
     Every reader treats the file as untrusted: sizes are checked before allocating, and any
     fault is a :class:`FormatError` naming the file; no other exception escapes.
     """
     path = os.fspath(path)
     if not os.path.lexists(path):
-        from .. import pretrained
-
-        if pretrained.is_model_name(path):  # a catalogue or hf: name (an existing path always wins)
-            return _load(pretrained.fetch(path, progress=kwargs.pop("progress", True)), "native", **kwargs)
-        raise FormatError(f"'{path}' does not exist, and it is not a name in the catalogue of published vectors "
-                          "('wordspace models' lists them)")
+        raise FormatError(f"'{path}' does not exist")
     kwargs.pop("progress", None)
     try:
-        return _load(path, format, **kwargs)
+        return _load(path, format, cls, **kwargs)
     except (WordspaceError, MemoryError, KeyboardInterrupt):
         raise
     except RecursionError:
@@ -169,24 +162,23 @@ def load(path, format: str | None = None, **kwargs):
         raise FormatError(f"'{path}' could not be read ({type(exc).__name__}: {exc})") from None
 
 
-def _load(path: str, format: str | None, **kwargs):
+def _load(path: str, format: str | None, cls, **kwargs):
     fmt = format or detect_format(path)
-    if fmt not in READ_FORMATS:
-        raise InvalidParameterError(param="format", rule="one of " + ", ".join(map(repr, READ_FORMATS)), value=fmt)
+    check_param("format", fmt, [Options(tuple(READ_FORMATS))])
     if fmt in ("fasttext-bin", "native"):  # readers that load everything: ``limit`` slices after
         limit = kwargs.pop("limit", None)
         if fmt == "fasttext-bin":
             from .fasttext_bin import load_fasttext_bin
 
-            v = load_fasttext_bin(path, **kwargs)
+            v = load_fasttext_bin(path, cls=cls, **kwargs)
         else:
             from .native import load_native
 
-            v = load_native(path, **kwargs)
+            v = load_native(path, cls=cls, **kwargs)
         return v if limit is None else head(v, limit)
     from .word2vec_format import load_word2vec
 
-    return load_word2vec(path, binary=fmt == "word2vec-binary", **kwargs)
+    return load_word2vec(path, binary=fmt == "word2vec-binary", cls=cls, **kwargs)
 
 
 def check_writable_vectors(vectors, block: int = 1 << 16) -> None:

@@ -13,7 +13,6 @@ fastText's ``getWordVector``) are computed once, and the n-gram rows stay on dis
 
 from __future__ import annotations
 
-import os
 import struct
 
 import numpy as np
@@ -74,7 +73,7 @@ def _check_output_matrix(path: str, at: int, size_on_disk: int) -> None:
                           f"in all, the file has {size_on_disk:,}")
 
 
-def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = "strict"):
+def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = "strict", *, cls):
     """Read a fastText ``.bin`` model into :class:`~wordspace.Vectors` with subword vectors.
 
     Keys are the model's words in its order (``</s>``, fastText's end-of-line token, included),
@@ -83,7 +82,6 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
     """
     from .._kernels.fasttext import compose_rows
     from ..subwords import Subwords, subword_table
-    from ..vectors import Vectors
 
     size_on_disk = check_regular(path, "a fastText model")
     with open_regular(path, "a fastText model") as fh:
@@ -162,6 +160,6 @@ def load_fasttext_bin(path: str, encoding: str = "utf-8", unicode_errors: str = 
             "corpus": {"tokens": int(ntokens)}}
     grams = Subwords(matrix[nwords:], max(minn, 1), maxn) if has_grams else None
     try:
-        return Vectors(words, vectors, counts=counts[:nwords], metadata=meta, subwords=grams, source=path)
+        return cls(words, vectors, counts=counts[:nwords], metadata=meta, subwords=grams, source=path)
     except DuplicateKeyError as exc:
         raise FormatError(f"'{path}': dictionary entry {exc.position + 1} repeats the word {exc.key!r}") from None

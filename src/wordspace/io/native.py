@@ -165,7 +165,7 @@ def _json_default(obj):
 def _read_keylist(vpath: str, n: int):
     """Keys of ``vocab.tsv`` as a :class:`KeyList` (one buffer), or None when the file needs the
     general reader (escaped keys, counts present, damage)."""
-    from ..vectors import KeyList
+    from ..keylist import KeyList
 
     data = read_regular(vpath, "a vocabulary (vocab.tsv)", MAX_VOCAB_BYTES_PER_KEY * n + MAX_HEADER_BYTES)
     if b"\\" in data or data.count(b"\t\n") != n or data.count(b"\n") != n or data.count(b"\t") != n \
@@ -301,15 +301,14 @@ def _open_npy(path: str, shape: tuple, mmap: bool, dtype: str = "<f4") -> np.nda
         return np.fromfile(fh, dtype=want, count=int(np.prod(shape))).reshape(shape)
 
 
-def load_native(path: str, mmap: bool = True):
-    """Open a native model directory; the matrix is memory-mapped unless ``mmap=False``.
+def load_native(path: str, mmap: bool = True, *, cls):
+    """Open a native model directory as ``cls`` (``wordspace.Vectors``, which passes itself:
+    ``io`` never imports the class it fills); the matrix is memory-mapped unless ``mmap=False``.
 
     Every size is checked against the files before anything is mapped; files that are links
     are refused; rows holding NaN or infinity are refused when the vectors are first used
     (``Vectors.norms`` reads every row once anyway), so opening stays instant.
     """
-    from ..vectors import Vectors
-
     header = _read_header(path)
     n, dim = header["n_keys"], header["dim"]
     version = header["version"]
@@ -325,7 +324,7 @@ def load_native(path: str, mmap: bool = True):
     meta = header.get("metadata", {})
     keylist = None if header.get("has_counts") else _read_keylist(vpath, n)
     if keylist is not None:
-        vectors = Vectors(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path)
+        vectors = cls(keylist, matrix, metadata=meta, subwords=subwords, check_keys=False, source=path)
     else:
         keys, counts = _read_vocab(vpath, n)
         cnt = None
@@ -336,7 +335,7 @@ def load_native(path: str, mmap: bool = True):
                 raise FormatError(f"'{vpath}': a count is not an integer") from None
             if (cnt < 0).any():
                 raise FormatError(f"'{vpath}' line {int(np.flatnonzero(cnt < 0)[0]) + 1}: a count is negative")
-        vectors = Vectors(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
+        vectors = cls(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
     if books is not None:  # the codes stay with the vectors, so that saving them again writes codes
         vectors.quantized = (books, codes, gram_codes)
     return vectors
@@ -344,7 +343,7 @@ def load_native(path: str, mmap: bool = True):
 
 def _codebooks(path: str, header: dict, dim: int):
     """The product-quantisation codebooks of a version-4 model, checked against the header."""
-    from ..quantize import MAX_DSUB, Codebooks
+    from ..codebooks import MAX_DSUB, Codebooks
 
     conf = header["quantized"]
     hpath = os.path.join(path, HEADER)

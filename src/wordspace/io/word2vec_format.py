@@ -183,9 +183,10 @@ def _check_unique(vectors, path: str, first_line: int) -> None:
         seen[k] = i
 
 
-def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = None,
+def load_word2vec(path: str, binary: bool | None = None, *, cls, limit: int | None = None,
                   encoding: str = "utf-8", unicode_errors: str = "strict"):
-    """Read a word2vec text/binary, GloVe or fastText ``.vec`` file into :class:`Vectors`.
+    """Read a word2vec text/binary, GloVe or fastText ``.vec`` file into ``cls`` (the
+    :class:`~wordspace.Vectors` that calls this).
 
     Parameters
     ----------
@@ -199,8 +200,6 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
         How key bytes are decoded (``unicode_errors="replace"`` accepts damaged keys,
         such as multi-byte characters cut by the C tool's 50-byte key limit).
     """
-    from ..vectors import Vectors
-
     path = os.fspath(path)
     if check_regular(path, "a vectors file") == 0:
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
@@ -213,7 +212,7 @@ def load_word2vec(path: str, binary: bool | None = None, *, limit: int | None = 
     else:
         keys, matrix, first = _read_text(path, limit, encoding, unicode_errors)
     _check_finite(matrix, keys, path, first)
-    vectors = Vectors(keys, matrix, check_keys=False, source=path)
+    vectors = cls(keys, matrix, check_keys=False, source=path)
     if not unique:  # builds the key index once, naming a duplicate's line
         _check_unique(vectors, path, first)
     return vectors
@@ -326,7 +325,7 @@ def _parse_binary(mm, path, limit, encoding, errors):
                 errors == "strict" or _decodes(raw, encoding))
         else:
             keys = [mm[a:b].decode(encoding, errors) for a, b in zip(key_start.tolist(), key_end.tolist())]
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         i = next(i for i in range(n) if not _decodes(mm[key_start[i] : key_end[i]], encoding))
         try:
             mm[key_start[i] : key_end[i]].decode(encoding)

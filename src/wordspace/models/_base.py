@@ -10,7 +10,6 @@ PPMI+SVD) share :class:`CooccurrenceTrainer` in ``_cooccurrence``.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import os
 import sys
@@ -18,12 +17,23 @@ import time
 
 import numpy as np
 
-from .._validation import LIMITS, NONE, Callbacks, ExistingFile, Interval, Options, Param, validate_params
+from .._validation import LIMITS, NONE, Callbacks, Declared, ExistingFile, Interval, Options, Param
 from ..callbacks import Callback
 from ..errors import InvalidParameterError, NotFittedError, TrainingError
 from ..progress import phase, progress_bar
 
-__all__ = ["Trainer", "Callback", "COMMON_PARAMS", "numba_threads", "check_memory"]
+__all__ = ["Trainer", "Callback", "COMMON_PARAMS", "numba_threads", "check_memory", "install_cluster_runner"]
+
+#: Runs ``fit(corpus, cluster=...)``: ``(trainer, corpus, cluster, sync_words) -> None``.
+#: ``wordspace.cluster`` installs it when it is imported (``import wordspace`` imports it); the
+#: trainers never import the cluster, which calls them through their public methods.
+_CLUSTER_RUNNER = None
+
+
+def install_cluster_runner(runner) -> None:
+    """Make ``fit(corpus, cluster=...)`` run ``runner(trainer, corpus, cluster, sync_words)``."""
+    global _CLUSTER_RUNNER
+    _CLUSTER_RUNNER = runner
 
 #: Parameters every trainer takes, declared once (a trainer may override one with its own help).
 COMMON_PARAMS = {
@@ -47,8 +57,9 @@ COMMON_PARAMS = {
 }
 
 
-class Trainer:
-    """Base of the trainers: parameters are keyword-only and stored verbatim in ``__init__``.
+class Trainer(Declared):
+    """Base of the trainers: parameters are keyword-only and stored verbatim in ``__init__``
+    (:class:`~wordspace._validation.Declared`).
 
     Subclasses declare ``_params`` (name -> :class:`~wordspace._validation.Param`),
     ``export_kinds`` (the first is what ``vectors_`` holds) and ``algorithm`` (the name in
@@ -60,57 +71,12 @@ class Trainer:
     export_kinds: tuple = ("input",)
     _fitted_attr = "vectors_"
 
-    # -- parameters ------------------------------------------------------------------------
-    @classmethod
-    def parameters(cls) -> dict:
-        """The declared parameters, ``name -> Param``, in the order of ``__init__``."""
-        return {name: cls._params[name] for name in cls._param_names() if name in cls._params}
-
-    @classmethod
-    def defaults(cls) -> dict:
-        """Each parameter's default, from the ``__init__`` signature."""
-        sig = inspect.signature(cls.__init__)
-        return {p.name: p.default for p in sig.parameters.values() if p.name != "self"}
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return list(cls.defaults())
-
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params):
-        valid = set(self._param_names())
-        for name, value in params.items():
-            if name not in valid:
-                raise InvalidParameterError(
-                    f"{name!r} is not a parameter of {type(self).__name__}; valid parameters: {', '.join(sorted(valid))}",
-                    param=name,
-                )
-            setattr(self, name, value)
-        return self
-
-    def validate_params(self) -> None:
-        """Check every parameter against its declared constraints, then the rules that tie
-        parameters together; raises :class:`InvalidParameterError` naming the parameter."""
-        constraints = {name: p.constraints for name, p in self.parameters().items()}
-        validate_params(self.get_params(), constraints, type(self).__name__)
-        self._check_params()
-
-    def _check_params(self) -> None:
-        """Rules across parameters (a subclass adds its own)."""
-
     def check_export(self, kind: str) -> None:
         """Raise :class:`InvalidParameterError` unless ``export(kind)`` is possible with these
         parameters (callable before ``fit``, so that a bad choice fails before training)."""
         if kind not in self.export_kinds:
             raise InvalidParameterError(param="kind", owner=f"{type(self).__name__}.export",
                                         rule="one of " + ", ".join(map(repr, self.export_kinds)), value=kind)
-
-    def __repr__(self) -> str:
-        defaults = self.defaults()
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) != v]
-        return f"{type(self).__name__}({', '.join(changed)})"
 
     # -- the life cycle --------------------------------------------------------------------
     def fit(self, corpus, *, encoded=None, cluster=None, sync_words: int | None = None):
@@ -148,23 +114,30 @@ class Trainer:
         self.validate_params()
         if cluster is not None and encoded is not None:
             raise InvalidParameterError("give either encoded (a corpus read here) or cluster, not both", param="cluster")
+        if cluster is not None:
+            if _CLUSTER_RUNNER is None:  # pragma: no cover - ``import wordspace`` installs it
+                raise InvalidParameterError("training on a cluster needs wordspace.cluster; import it first",
+                                            param="cluster")
+            return _CLUSTER_RUNNER(self, corpus, cluster, sync_words)
         if sync_words is not None:
-            validate_params({"sync_words": sync_words}, {"sync_words": [Interval(int, 1, LIMITS["size"])]},
-                            type(self).__name__)
-        if cluster is None:
-            encoded = self._read_corpus(corpus, encoded)
-            workers = self._resolve_workers()
-        self.loss_history_, self.history_ = [], []
+            raise InvalidParameterError("sync_words applies to training on a cluster; give cluster too",
+                                        param="sync_words")
+        encoded = self._read_corpus(corpus, encoded)
+        return self.run_training(lambda workers: self._fit(encoded, workers), fresh=True)
+
+    def run_training(self, body, *, fresh: bool = True, run_stats: dict | None = None):
+        """The life cycle around one run of training, for ``fit``, ``partial_fit`` and drivers
+        outside the trainer (:func:`wordspace.cluster.fit_on_cluster`): the histories (kept when
+        training on, ``fresh=False``), callbacks, the thread count, the run's divergence checks,
+        ``vectors_`` and ``run_stats_``. ``body(workers)`` trains."""
+        workers = self._resolve_workers()
+        if fresh or not hasattr(self, "loss_history_"):
+            self.loss_history_, self.history_ = [], []
         for cb in self.callbacks:
             cb.on_train_begin(self)
         try:
-            if cluster is not None:
-                from ..cluster import fit_on_cluster
-
-                fit_on_cluster(self, corpus, cluster, sync_words)
-            else:
-                with numba_threads(workers):
-                    self._fit(encoded, workers)
+            with numba_threads(workers):
+                body(workers)
         except (ZeroDivisionError, FloatingPointError, OverflowError) as exc:
             raise self._diverged(f"the arithmetic failed ({exc})") from None
         vectors = self.current_vectors()
@@ -172,8 +145,8 @@ class Trainer:
             raise self._diverged("the vectors hold NaN or infinity")
         self.vectors_ = vectors
         st = self.corpus_stats_
-        self.run_stats_ = {"raw_tokens": int(st.get("raw_tokens", st.get("tokens", 0))), "tokens": int(st.get("tokens", 0)),
-                           "epochs": getattr(self, "epochs", None)}
+        self.run_stats_ = run_stats or {"raw_tokens": int(st.get("raw_tokens", st.get("tokens", 0))),
+                                        "tokens": int(st.get("tokens", 0)), "epochs": getattr(self, "epochs", None)}
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self
@@ -279,7 +252,7 @@ class Trainer:
         }
         return encoded
 
-    def _run_epochs(self, epochs: int, units: int, desc: str, epoch_fn, unit: str = "w") -> None:
+    def run_epochs(self, epochs: int, units: int, desc: str, epoch_fn, unit: str = "w") -> None:
         """Drive ``epochs`` calls of ``epoch_fn(epoch, bar) -> (loss, logs)``: progress bar,
         ``loss_history_``/``history_``, ``on_epoch_end`` callbacks, and a stop as soon as the
         loss is no longer finite.

@@ -1,6 +1,7 @@
 """The base of the count-based trainers (GloVe, PPMI+SVD): their ``_fit`` counts the corpus's
 co-occurrences within a window, in a memory budget, then hands the matrix to
-``_fit_cooccurrences``. Counting itself lives in ``wordspace.cooccur``.
+``fit_cooccurrences`` (which the cluster calls too, with the matrix its workers counted).
+Counting itself lives in ``wordspace.cooccur``.
 """
 
 from __future__ import annotations
@@ -19,20 +20,28 @@ class CooccurrenceTrainer(Trainer):
     ``memory`` parameters). Sets ``cooccurrence_`` and adds the counting statistics to
     ``corpus_stats_``."""
 
+    family = "cooccurrence"  # learns from the co-occurrence matrix (counted on the workers of a cluster)
+
     def _fit(self, encoded, workers: int) -> None:
-        self._check_corpus(encoded)
+        self.check_vocabulary(encoded.words, encoded.counts)
         co = self.cooccurrence_ = self._count_cooccurrences(encoded, workers)
+        self.fit_cooccurrences(co, workers)
+
+    def check_vocabulary(self, words, counts) -> None:
+        """Refuse a vocabulary this trainer cannot use, before counting (a subclass adds rules)."""
+
+    def fit_cooccurrences(self, co, workers: int | None = None) -> None:
+        """Learn from the co-occurrence matrix ``co`` (``wordspace.cooccur.Cooccurrence``) with
+        ``workers`` threads (default: the trainer's)."""
         if co.nnz == 0:
             raise InvalidParameterError(
                 "no two vocabulary words occur within the window of each other; use a larger "
                 "corpus, a larger window or a lower min_count", param="window"
             )
-        self._fit_cooccurrences(co, workers)
+        self.cooccurrence_ = co
+        self._learn(co, self._resolve_workers() if workers is None else workers)
 
-    def _check_corpus(self, encoded) -> None:
-        """Refuse a corpus this trainer cannot use, before counting (a subclass adds rules)."""
-
-    def _fit_cooccurrences(self, co, workers: int) -> None:
+    def _learn(self, co, workers: int) -> None:
         raise NotImplementedError
 
     def _count_cooccurrences(self, encoded, workers: int):

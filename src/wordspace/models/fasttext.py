@@ -127,11 +127,14 @@ class FastText(Word2Vec):
         self.output_matrix_ = load_extra_array(path, "output_matrix", (n, self.dim))
         self._sub_off, self._sub_ids = subword_table(self.vocab_.words, self.min_n, self.max_n, self.buckets)
 
-    def _kernel_tables(self, enc) -> tuple:
-        thr, alias = alias_table(noise_distribution(enc.counts, self.ns_exponent))
-        self._sub_off, self._sub_ids = subword_table(enc.words, self.min_n, self.max_n, self.buckets)
+    def kernel_tables(self, words, counts) -> tuple:
+        """The noise alias tables and the words' subword rows (``_kernels.fasttext``); the rows
+        of buckets no word uses are zeroed here, as soon as the vocabulary is known."""
+        thr, alias = alias_table(noise_distribution(counts, self.ns_exponent))
+        self._sub_off, self._sub_ids = subword_table(words, self.min_n, self.max_n, self.buckets)
         self._zero_unused_buckets()
-        return thr, alias, self._sub_off, self._sub_ids
+        most = np.array([kft.max_subwords(self._sub_off)], dtype=np.int64)
+        return thr, alias, self._sub_off, self._sub_ids, most
 
     def _zero_unused_buckets(self) -> None:
         """Rows of buckets no vocabulary word's n-gram falls in are never read nor written by
@@ -151,10 +154,10 @@ class FastText(Word2Vec):
         n = len(self.vocab_.words)
         return self._sub_ids[self._sub_ids >= n] - n
 
-    def _kernel(self, parallel: bool):
-        return kft.select(parallel, dim=self.dim)
+    def kernel(self, parallel: bool):
+        return kft.select("ns", parallel=parallel, dim=self.dim)
 
-    def _init_matrices(self, n_words: int):
+    def init_matrices(self, n_words: int):
         """fastText's initialisation: every input row (words and buckets) uniform in
         [-1/dim, 1/dim], output rows zero."""
         rng = np.random.default_rng(self.seed)
@@ -171,7 +174,8 @@ class FastText(Word2Vec):
         kft.compose_rows(self.input_matrix_, self._sub_off, self._sub_ids, out)
         return out
 
-    def _desc(self) -> str:
+    @property
+    def description(self) -> str:
         return f"fasttext {self.architecture}"
 
     def _extra_rows(self) -> int:

@@ -117,7 +117,7 @@ class GloVe(CooccurrenceTrainer):
         self.progress = progress
         self.callbacks = callbacks
 
-    def _fit_cooccurrences(self, co, workers: int) -> None:
+    def _learn(self, co, workers: int) -> None:
         v, dim = co.n_words, self.dim
         check_memory(4.0 * dim * v * 4 + 4.0 * co.nnz, "the word, context and AdaGrad matrices", "dim", "GloVe", dim)
         rng = np.random.default_rng(self.seed)
@@ -133,7 +133,7 @@ class GloVe(CooccurrenceTrainer):
             np.log(co.values[s : s + (1 << 24)], out=log_vals[s : s + (1 << 24)])
         n_chunks = (co.nnz + CHUNK - 1) // CHUNK
         params = np.array([self.alpha, np.log(self.x_max), self.power], dtype=np.float64)
-        kernel = kg.select(parallel=workers > 1)
+        kernel = kg.select("adagrad", parallel=workers > 1)
         per_call = max(1, (1 << 22) // CHUNK)  # about 4M entries between progress updates
 
         def epoch_fn(epoch, bar):
@@ -151,7 +151,7 @@ class GloVe(CooccurrenceTrainer):
                 bar.update(int(np.minimum(co.nnz - part * CHUNK, CHUNK).sum()))
             return total / co.nnz, {}
 
-        self._run_epochs(self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
+        self.run_epochs(self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
 
     def _export_matrix(self, kind: str) -> np.ndarray:
         W, C = self.word_matrix_, self.context_matrix_

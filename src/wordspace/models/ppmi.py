@@ -212,13 +212,13 @@ class PPMISVD(CooccurrenceTrainer):
         self.progress = progress
         self.callbacks = callbacks
 
-    def _check_corpus(self, encoded) -> None:
-        n = len(encoded.words)
+    def check_vocabulary(self, words, counts) -> None:
+        n = len(words)
         if self.dim >= n:
             raise InvalidParameterError(param="dim", owner="PPMISVD", value=self.dim,
                                         rule=f"smaller than the vocabulary ({n:,} words)")
 
-    def _fit_cooccurrences(self, co, workers: int) -> None:
+    def _learn(self, co, workers: int) -> None:
         n = co.n_words
         t0 = time.perf_counter()
         indptr, indices, data = ppmi_matrix(co, self.context_smoothing, self.shift)

@@ -1,7 +1,10 @@
-"""Word2Vec: orchestration of word2vec training (epochs, learning-rate schedule, progress).
+"""Word2Vec: the trainer of word2vec (skip-gram and CBOW; negative sampling, hierarchical and
+full softmax): its parameters, vocabulary-sized tables, matrices, saving and training on.
 
-The per-window mathematics and the threads live in ``wordspace._kernels.word2vec``; reading
-and encoding the corpus in ``wordspace.corpus``; the result is a ``wordspace.Vectors``.
+How a run goes epoch by epoch (blocks, schedule, kernel, the per-epoch loss) is the epoch plan
+(``models._epochs``), shared with fastText, Doc2Vec and the cluster; the per-window mathematics
+and the threads are ``wordspace._kernels``; reading and encoding the corpus ``wordspace.corpus``;
+the result is a ``wordspace.Vectors``.
 """
 
 from __future__ import annotations
@@ -15,61 +18,14 @@ from .._kernels import word2vec as kw
 from .._validation import LIMITS, NONE, Interval, Options, Param
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..errors import InvalidParameterError
-from ..vocab import alias_table, huffman_tree, keep_probabilities, noise_distribution
-from ..progress import announce_compilation
-from ._base import COMMON_PARAMS, Trainer, check_memory, numba_threads
+from ..vocab import alias_table, huffman_tree, noise_distribution
+from ._base import COMMON_PARAMS, Trainer, check_memory
+from ._epochs import BLOCK_TOKENS, EVAL_EPOCH, EpochPlan, eval_sample, keep_table, sentence_blocks  # noqa: F401
 
-__all__ = ["Word2Vec"]
+__all__ = ["Word2Vec", "MAX_SOFTMAX_VOCAB"]
 
-#: Tokens per block: the unit of parallel work, of random seeding and of progress. Fixed (not
-#: derived from ``workers``) so that random choices do not depend on the thread count.
-BLOCK_TOKENS = 20_000
-#: Blocks per kernel call: about one progress update per 1.3M tokens.
-BLOCKS_PER_CALL = 64
-#: The per-epoch loss is measured on up to this many blocks of the corpus (and at most a
-#: twentieth of them), spread evenly, with the random stream of this (never trained) epoch
-#: number, so every epoch is scored on the same sample.
-EVAL_BLOCKS = 8
-EVAL_EPOCH = 1 << 30
 #: Full softmax costs O(vocabulary) per prediction; above this it is refused.
 MAX_SOFTMAX_VOCAB = 10_000
-
-
-#: Subsampling that is expected to keep less than this share of the tokens is said in a warning.
-#: With the default ``sample=1e-3`` real corpora keep far more (the demo corpus 66%, 10M words of
-#: Wikipedia 74%; 36% and 56% at 1e-4), while a corpus of a few hundred words keeps about a tenth,
-#: and its vectors barely move.
-MIN_KEPT_SHARE = 0.2
-
-
-def keep_table(counts, sample: float) -> np.ndarray:
-    """Subsampling thresholds as the kernels read them: keep a token of word ``w`` when a random
-    32-bit number is below ``table[w]``. Warns when the expected share of tokens kept is below
-    ``MIN_KEPT_SHARE`` (a tiny corpus, where every word counts as frequent)."""
-    keep = keep_probabilities(counts, sample)
-    counts = np.asarray(counts, dtype=np.float64)
-    total = float(counts.sum())
-    kept = float(counts @ keep) / total if total > 0 else 1.0
-    if kept < MIN_KEPT_SHARE:
-        import warnings
-
-        warnings.warn(f"subsampling (sample={sample:g}) keeps only about {kept:.1%} of the {int(total):,} tokens: in a "
-                      "corpus this small every word counts as frequent, so the vectors will barely train; use "
-                      "sample=0 (--sample 0) or a smaller value, or more text", stacklevel=2)
-    return np.minimum(np.round(keep * 2.0**32), 2.0**32).astype(np.uint64)
-
-
-def sentence_blocks(offsets: np.ndarray, n_tokens: int) -> np.ndarray:
-    """Block boundaries (sentence numbers) of about ``BLOCK_TOKENS`` tokens each."""
-    starts = np.searchsorted(offsets, np.arange(0, n_tokens, BLOCK_TOKENS), side="right") - 1
-    return np.unique(np.concatenate((starts, [offsets.shape[0] - 1]))).astype(np.int64)
-
-
-def eval_sample(n_blocks: int) -> np.ndarray:
-    """The blocks the per-epoch loss is measured on: up to ``EVAL_BLOCKS``, at most a twentieth
-    of them (5% of an epoch's work), spread evenly."""
-    n_eval = max(1, min(EVAL_BLOCKS, n_blocks // 20))
-    return np.arange(0, n_blocks, max(1, n_blocks // n_eval))[:n_eval]
 
 
 class Word2Vec(Trainer):
@@ -212,20 +168,24 @@ class Word2Vec(Trainer):
             return 0.075 if self.loss == "ns" else 0.05
         return 0.025
 
-    # -- hooks a subclass (FastText) overrides -------------------------------------------------
-    def _kernel_tables(self, enc) -> tuple:
-        """The loss-specific arrays passed to the epoch kernel after the keep table."""
+    # -- what the epoch plan and the cluster call (the trainer's side of both) -------------------
+    family = "window"  # trained window by window, data-parallel on a cluster (wordspace.cluster)
+
+    def kernel_tables(self, words, counts) -> tuple:
+        """The loss's arrays the epoch kernel reads (``_kernels.word2vec``): the noise alias
+        tables, the Huffman tree (kept as ``tree_`` for the probabilities), or none."""
         if self.loss == "ns":
-            return alias_table(noise_distribution(enc.counts, self.ns_exponent))
+            return alias_table(noise_distribution(counts, self.ns_exponent))
         if self.loss == "hs":
-            self.tree_ = huffman_tree(enc.counts)  # (codes, points, lengths): kept for the probabilities
+            self.tree_ = huffman_tree(counts)  # (codes, points, lengths)
             return self.tree_
         return ()
 
-    def _kernel(self, parallel: bool):
+    def kernel(self, parallel: bool):
+        """The compiled epoch kernel for these settings, threaded or not."""
         return kw.select(self.loss, parallel=parallel, dim=self.dim)
 
-    def _init_matrices(self, n_words: int):
+    def init_matrices(self, n_words: int):
         """``(W_in, W_out)``: inputs uniform in [-1/dim, 1/dim), outputs zero. gensim and
         word2vec.c draw from half that range; on the 10M-word slice that scored 0.8-0.9 analogy
         points lower for skip-gram and CBOW (three seeds each, docs/benchmarks.md)."""
@@ -234,6 +194,28 @@ class Word2Vec(Trainer):
         n_out = n_words - 1 if self.loss == "hs" else n_words
         return w_in, np.zeros((n_out, self.dim), dtype=REAL)
 
+    def check_vocabulary(self, words, counts=None) -> None:
+        """Refuse a vocabulary these settings cannot train (the full softmax's size limit)."""
+        n_words = len(words)
+        if self.loss == "softmax" and n_words > MAX_SOFTMAX_VOCAB:
+            raise InvalidParameterError(
+                f"loss='softmax' computes all {n_words:,} outputs per prediction; it is limited to "
+                f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}.",
+                param="loss",
+            )
+
+    def epoch_plan(self, words, counts, *, corpus_words: int, epochs: int, alpha: float, min_alpha: float,
+                   parallel: bool = True) -> EpochPlan:
+        """The plan of ``epochs`` passes over ``corpus_words`` words of this vocabulary, the rate
+        going from ``alpha`` to ``min_alpha``; random streams continue after ``epochs_trained_``."""
+        return EpochPlan(self, words, counts, corpus_words=corpus_words, epochs=epochs, alpha=alpha,
+                         min_alpha=min_alpha, first_epoch=getattr(self, "epochs_trained_", 0), parallel=parallel)
+
+    @property
+    def description(self) -> str:
+        """What the progress bar calls this run."""
+        return f"{self.architecture}/{self.loss}"
+
     def _word_matrix(self):
         """The input vectors of the vocabulary's words."""
         return self.input_matrix_
@@ -241,88 +223,22 @@ class Word2Vec(Trainer):
     # -- training ------------------------------------------------------------------------------
     def _fit(self, enc, workers: int) -> None:
         v = len(enc.words)
-        if self.loss == "softmax" and v > MAX_SOFTMAX_VOCAB:
-            raise InvalidParameterError(
-                f"loss='softmax' computes all {v:,} outputs per prediction; it is limited to "
-                f"{MAX_SOFTMAX_VOCAB:,} words. Use loss='ns' or 'hs', or max_vocab<={MAX_SOFTMAX_VOCAB}.",
-                param="loss",
-            )
+        self.check_vocabulary(enc.words, enc.counts)
         check_memory(4.0 * self.dim * (v + self._extra_rows() + v), "the input and output matrices", "dim",
                      type(self).__name__, self.dim)
-        self.input_matrix_, self.output_matrix_ = self._init_matrices(v)
+        self.input_matrix_, self.output_matrix_ = self.init_matrices(v)
         self.epochs_trained_ = 0
         self._train_epochs(enc, workers, self.epochs, self.alpha_, self.min_alpha)
 
     def _train_epochs(self, enc, workers: int, epochs: int, alpha: float, min_alpha: float) -> None:
-        """Train ``epochs`` passes over ``enc`` from the current matrices, the learning rate going
-        linearly from ``alpha`` to ``min_alpha``; random streams continue after the epochs already
-        trained (``epochs_trained_``), so training in two calls equals one where the rates do."""
-        keep = keep_table(enc.counts, self.sample)
-        tables = self._kernel_tables(enc)
-        w_in, w_out = self.input_matrix_, self.output_matrix_
-        first_epoch = self.epochs_trained_
-
-        n = enc.n_tokens
-        blocks = sentence_blocks(enc.offsets, n)
-        n_blocks = blocks.shape[0] - 1
-        kernel = self._kernel(parallel=workers > 1)
-        total = float(epochs) * n
-        params = np.array([alpha, min_alpha, 0.0, total, self.window, self.negative,
-                           self.seed, 0, self.max_sentence_length, 0], dtype=np.float64)
-        cbow = self.architecture == "cbow"
-
-        def epoch_fn(epoch, bar):
-            params[kw.P_EPOCH] = first_epoch + epoch
-            params[kw.P_BEFORE] = float(epoch) * n
-            loss_sum, count_sum, lr = 0.0, 0, alpha
-            for lo in range(0, n_blocks, BLOCKS_PER_CALL):
-                hi = min(n_blocks, lo + BLOCKS_PER_CALL)
-                params[kw.P_BLOCK0] = lo
-                if lo == 0:
-                    announce_compilation(bar, kernel)
-                loss_out = np.zeros(hi - lo, dtype=np.float64)
-                count_out = np.zeros(hi - lo, dtype=np.int64)
-                kernel(w_in, w_out, enc.tokens, enc.offsets, blocks[lo : hi + 1], keep, *tables,
-                       params, loss_out, count_out, cbow)
-                loss_sum += float(loss_out.sum())
-                count_sum += int(count_out.sum())
-                pos = float(epoch) * n + enc.offsets[blocks[hi]]
-                lr = max(min_alpha, alpha - (alpha - min_alpha) * pos / total)
-                bar.set_postfix_str(f"epoch={epoch + 1}/{epochs} lr={lr:.5f} "
-                                    f"online_loss={loss_sum / max(count_sum, 1):.4f}", refresh=False)
-                bar.update(int(enc.offsets[blocks[hi]] - enc.offsets[blocks[lo]]))
-            online = loss_sum / max(count_sum, 1)
-            return evaluate(), {"alpha": float(lr), "online_loss": online}
-
-        # The loss reported per epoch is the model's loss at the end of the epoch on a fixed sample
-        # of the training stream (every EVAL_EVERY-th block, the same windows, subsampling and noise
-        # words each time): the kernel runs over it with a zero learning rate. The online loss
-        # (averaged while training) is kept in history_ as "online_loss": under a high learning
-        # rate it rewards tracking the current text, so it can rise as the rate decays even while
-        # the model's loss falls (fastText on 2M words: online 1.98 -> 2.14, fixed sample 2.87 ->
-        # 2.24 over 5 epochs; docs/design.md).
-        eval_blocks = eval_sample(n_blocks)
-        eval_params = params.copy()
-        eval_params[kw.P_ALPHA] = eval_params[kw.P_MIN_ALPHA] = 0.0
-        eval_params[kw.P_EPOCH] = EVAL_EPOCH
-
-        def evaluate() -> float:
-            loss_out = np.zeros(1, dtype=np.float64)
-            count_out = np.zeros(1, dtype=np.int64)
-            total_loss, total_count = 0.0, 0
-            for b in eval_blocks.tolist():
-                eval_params[kw.P_BLOCK0] = b
-                kernel(w_in, w_out, enc.tokens, enc.offsets, blocks[b : b + 2], keep, *tables, eval_params,
-                       loss_out, count_out, cbow)
-                total_loss += float(loss_out[0])
-                total_count += int(count_out[0])
-            return total_loss / max(total_count, 1)
-
-        self._run_epochs(epochs, n, self._desc(), epoch_fn)
+        """Train ``epochs`` passes over ``enc`` from the current matrices (the epoch plan), the
+        rate going linearly from ``alpha`` to ``min_alpha``; random streams continue after the
+        epochs already trained, so training in two calls equals one where the rates do."""
+        plan = self.epoch_plan(enc.words, enc.counts, corpus_words=enc.n_tokens, epochs=epochs, alpha=alpha,
+                               min_alpha=min_alpha, parallel=workers > 1)
+        self.run_epochs(epochs, enc.n_tokens, self.description,
+                        lambda epoch, bar: plan.epoch(self.input_matrix_, self.output_matrix_, enc, epoch, bar))
         self.epochs_trained_ += epochs
-
-    def _desc(self) -> str:
-        return f"{self.architecture}/{self.loss}"
 
     # -- saving a trainer and training on ----------------------------------------------------------
     def _state_arrays(self) -> dict:
@@ -354,11 +270,11 @@ class Word2Vec(Trainer):
         for :meth:`partial_fit`. Refuses files that hold vectors only (a word2vec ``.bin`` has no
         output matrix) and models of another algorithm."""
         from ..errors import FormatError
-        from ..io import load as load_file
+        from ..vectors import Vectors
         from ..vocab import Vocab
 
         path = os.fspath(path)
-        vectors = load_file(path)
+        vectors = Vectors.load(path)
         meta = vectors.metadata
         state = meta.get("trainer")
         if not isinstance(state, dict) or not isinstance(state.get("epochs_trained"), int):
@@ -413,19 +329,17 @@ class Word2Vec(Trainer):
         from ..corpus import encode_corpus, remap_corpus
         from ..vocab import Vocab
 
+        from .._validation import validate_params
+
         self._check_fitted()
         epochs = self.epochs if epochs is None else epochs
         alpha = self.alpha_ if alpha is None else alpha
+        validate_params({"epochs": epochs, "alpha": alpha}, {"epochs": self._params["epochs"].constraints,
+                                                              "alpha": [Interval(float, 0, LIMITS["rate"], "right")]},
+                        f"{type(self).__name__}.partial_fit")
         min_alpha = min(self.min_alpha, alpha) if min_alpha is None else min_alpha
-        for name, value, rule in (("epochs", epochs, "an int in the range [1, inf)"),
-                                  ("alpha", alpha, "a float in the range (0, inf)"),
-                                  ("min_alpha", min_alpha, "a float in the range [0, alpha]")):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
-            ok = ok and (value >= 1 and float(value).is_integer() if name == "epochs" else
-                         value > 0 if name == "alpha" else 0 <= value <= alpha)
-            if not ok:
-                raise InvalidParameterError(param=name, owner=f"{type(self).__name__}.partial_fit", rule=rule,
-                                            value=value)
+        validate_params({"min_alpha": min_alpha}, {"min_alpha": [Interval(float, 0, alpha)]},
+                        f"{type(self).__name__}.partial_fit")
         if encoded is None:
             encoded = encode_corpus(corpus, min_count=1, max_sentence_length=self.max_sentence_length,
                                     preparation=self.text_preparation())
@@ -452,28 +366,16 @@ class Word2Vec(Trainer):
             from ..errors import CorpusError
 
             raise CorpusError("the new corpus holds no word of the vocabulary and no new word reaching min_count")
-        if self.loss == "softmax" and len(words) > MAX_SOFTMAX_VOCAB:
-            raise InvalidParameterError(f"the vocabulary would grow to {len(words):,} words, beyond the "
-                                        f"{MAX_SOFTMAX_VOCAB:,} of loss='softmax'", param="loss")
+        self.check_vocabulary(words, counts)
         self._grow(len(added))
         self.vocab_ = Vocab(words, counts)
         stats = getattr(self, "corpus_stats_", {})
         stats["tokens"] = stats.get("tokens", 0) + enc.n_tokens
         stats["vocab"] = len(words)
         self.corpus_stats_ = stats
-        workers = self._resolve_workers()
-        for cb in self.callbacks:
-            cb.on_train_begin(self)
-        with numba_threads(workers):
-            self._train_epochs(enc, workers, int(epochs), float(alpha), float(min_alpha))
-        vectors = self.current_vectors()
-        if not np.isfinite(np.asarray(vectors.matrix)).all():
-            raise self._diverged("the vectors hold NaN or infinity")
-        self.vectors_ = vectors
-        self.run_stats_ = {"raw_tokens": int(encoded.raw_tokens), "tokens": int(enc.n_tokens), "epochs": int(epochs)}
-        for cb in self.callbacks:
-            cb.on_train_end(self)
-        return self
+        return self.run_training(lambda workers: self._train_epochs(enc, workers, int(epochs), float(alpha), float(min_alpha)),
+                         fresh=False, run_stats={"raw_tokens": int(encoded.raw_tokens), "tokens": int(enc.n_tokens),
+                                                 "epochs": int(epochs)})
 
     def _grow(self, n_new: int) -> None:
         """Rows for ``n_new`` new words: fresh input rows (as at initialisation), zero output rows."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .._validation import Options, check_param
 from ..errors import InvalidParameterError
 from ..vectors import Vectors
 
@@ -54,10 +55,7 @@ def to_embedding(vectors: Vectors, *, freeze: bool = True, padding: bool = True,
     unknown_init : {"mean", "zeros"}, default="mean"
         The unknown row's initial value: the mean of all vectors, or zeros.
     """
-    if unknown_init not in ("mean", "zeros"):
-        raise InvalidParameterError(
-            f"The 'unknown_init' parameter of to_embedding must be one of 'mean', 'zeros'. Got {unknown_init!r} instead."
-        )
+    check_param("unknown_init", unknown_init, [Options(("mean", "zeros"))], "to_embedding")
     special = ([PAD] if padding else []) + ([UNK] if unknown else [])
     clash = [s for s in special if s in vectors]
     if clash:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .._validation import Interval, NONE, check_param
 from ..errors import InvalidParameterError
 from .bridge import EmbeddingVocab, to_embedding
 
@@ -26,9 +27,7 @@ class StaticEmbedding(nn.Module):
     @classmethod
     def from_vectors(cls, vectors, *, freeze: bool = True, padding: bool = True, unknown: bool = True,
                      max_norm: float | None = None) -> "StaticEmbedding":
-        if max_norm is not None and not max_norm > 0:
-            raise InvalidParameterError(f"The 'max_norm' parameter of StaticEmbedding must be a float in the range "
-                                        f"(0, inf) or None. Got {max_norm!r} instead.")
+        check_param("max_norm", max_norm, [Interval(float, 0, None, closed="right"), NONE], "StaticEmbedding")
         emb, vocab = to_embedding(vectors, freeze=freeze, padding=padding, unknown=unknown)
         emb.max_norm = max_norm
         return cls(emb, vocab)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..atomic import atomic_file
+from .._validation import Interval, check_param
 from ..errors import InvalidParameterError, WordspaceError
 from ..vocab import keep_probabilities, noise_distribution
 from .project import project, select_words
@@ -234,8 +235,7 @@ def word_map(vectors, words=None, *, top: int | None = None, neighbors_of=None, 
 
 def _kmeans(m: np.ndarray, k: int, seed: int, iterations: int = 50) -> np.ndarray:
     """Plain k-means (k-means++ start) on rows of ``m``; returns cluster ids."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= m.shape[0]:
-        raise InvalidParameterError(f"The 'clusters' parameter must be an int in the range [1, {m.shape[0]}]. Got {k!r} instead.")
+    check_param("clusters", k, [Interval(int, 1, m.shape[0])])
     rng = np.random.default_rng(seed)
     centres = [m[rng.integers(m.shape[0])]]
     for _ in range(1, k):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import Interval, Options, check_param
 from ..errors import InvalidParameterError
 
 __all__ = ["select_words", "project", "METHODS"]
@@ -29,8 +30,7 @@ def select_words(vectors, words=None, top: int | None = None, neighbors_of=None,
             raise InvalidParameterError("a map needs at least 2 words")
         return words, [None] * len(words)
     if top is not None:
-        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 2:
-            raise InvalidParameterError(f"The 'top' parameter must be an int in the range [2, inf). Got {top!r} instead.")
+        check_param("top", top, [Interval(int, 2, None)])
         keys = list(vectors.keys[: min(top, len(vectors))])
         return keys, [None] * len(keys)
     out, groups = [], []
@@ -58,11 +58,8 @@ def project(vectors, words=None, method: str = "pca", dim: int = 2, seed: int = 
     ``min(30, n - 1)``, PCA initialisation) or "umap" (umap-learn, cosine metric). ``seed``
     makes t-SNE and UMAP deterministic; ``kwargs`` go to them.
     """
-    if method not in METHODS:
-        raise InvalidParameterError(f"The 'method' parameter of project must be one of {', '.join(map(repr, METHODS))}. "
-                                    f"Got {method!r} instead.")
-    if dim not in (2, 3):
-        raise InvalidParameterError(f"The 'dim' parameter of project must be 2 or 3. Got {dim!r} instead.")
+    check_param("method", method, [Options(METHODS)], "project")
+    check_param("dim", dim, [Interval(int, 2, 3)], "project")
     if isinstance(vectors, np.ndarray):
         m = np.asarray(vectors, dtype=np.float64)
     else:

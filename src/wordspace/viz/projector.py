@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from ..atomic import atomic_dir, owned_dir
-from ..errors import InvalidParameterError
+from .._validation import Interval, NONE, check_param
 
 
 def _clean(key: str) -> str:
@@ -33,8 +33,7 @@ def write_projector(vectors, out_dir, limit: int | None = None) -> tuple[str, st
     header ``word<TAB>count``, then one row per key) to the folder ``out_dir``, whole or not at
     all (a failed write, a full disk included, leaves no folder); the first ``limit`` keys.
     Returns the paths of the two files."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise InvalidParameterError(f"The 'limit' parameter must be an int in the range [1, inf). Got {limit!r} instead.")
+    check_param("limit", limit, [Interval(int, 1, None), NONE])
     out_dir = os.fspath(out_dir)
     n = len(vectors) if limit is None else min(limit, len(vectors))
     counts, keys = vectors.counts, vectors.keys

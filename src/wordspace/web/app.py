@@ -23,6 +23,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise ImportError("wordspace.web requires FastAPI and uvicorn; install with pip install 'wordspace[web]'") from None
 
+from .._validation import Options, check_param
 from ..errors import InvalidParameterError, KeyNotFoundError, WordspaceError
 
 __all__ = ["create_app", "MAX_K", "MAX_WORD"]
@@ -111,9 +112,7 @@ def create_app(vectors, title: str = "wordspace explorer", index="auto", allowed
     if index == "auto":
         index = "quantized" if len(vectors) >= QUANTIZE_FROM else "exact"
     if isinstance(index, str):
-        if index not in ("exact", "quantized"):
-            raise InvalidParameterError(f"The 'index' parameter of create_app must be 'auto', 'exact', 'quantized' or an "
-                                        f"index object. Got {index!r} instead.")
+        check_param("index", index, [Options(("auto", "exact", "quantized"))], "create_app")
         index = QuantizedIndex() if index == "quantized" else ExactIndex()
     vectors.set_index(index).index()  # build it now, not during the first request
     # One query at a time: each already uses every core (compiled parallel kernels), and Numba's
