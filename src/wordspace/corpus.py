@@ -118,6 +118,10 @@ class EncodedCorpus:
     invalid_bytes: int = 0  # invalid UTF-8 bytes replaced while reading
     pruned: int = 0  # how many times rare words were pruned to bound memory
     spilled: bool = False  # whether `tokens` is memory-mapped from disk
+    #: encoded as documents (``encode_corpus(documents=True)``): the line (document) number of
+    #: each sentence; empty lines are empty sentences, and a line longer than the sentence limit
+    #: is several consecutive sentences with one number
+    lines: np.ndarray | None = None
     _keep: list = field(default_factory=list, repr=False)
 
     @property
@@ -230,8 +234,10 @@ def _split_point(data: bytes) -> int:
 class _ByteEncoder:
     """Counts and encodes files with the compiled tokenizer (``_kernels.tokenize``)."""
 
-    def __init__(self, max_sentence_length: int, prune_at: int | None, sink: _TokenSink, preparation=None):
+    def __init__(self, max_sentence_length: int, prune_at: int | None, sink: _TokenSink, preparation=None,
+                 documents: bool = False):
         self.preparation = None if preparation is None or preparation.is_identity else preparation
+        self.documents = documents  # empty lines are (empty) sentences: sentences map onto lines
         self.table = np.full(1 << 18, -1, dtype=np.int32)
         cap = 1 << 16
         self.hashes = np.zeros(cap, dtype=np.uint64)
@@ -239,13 +245,14 @@ class _ByteEncoder:
         self.lens = np.zeros(cap, dtype=np.int32)
         self.counts = np.zeros(cap, dtype=np.int64)
         self.arena = np.zeros(1 << 20, dtype=np.uint8)
-        self.state = np.zeros(6, dtype=np.int64)
+        self.state = np.zeros(tk.N_STATE, dtype=np.int64)
         self.max_len = max_sentence_length
         self.prune_at = prune_at
         self.min_reduce = 1
         self.pruned = 0
         self.sink = sink
         self.sent_lens: list[np.ndarray] = []
+        self.sent_conts: list[np.ndarray] = []  # 1: the sentence continues a line cut at max_len
         self.invalid = 0
         self._half: _ByteEncoder | None = None
 
@@ -266,20 +273,20 @@ class _ByteEncoder:
             # counts and tokens are exactly those of reading the block in one go
             half = self._half_encoder()
             a, b = buf[:split], buf[split:]
-            out_a, sents_a = self._buffers(a)
-            out_b, sents_b = self._buffers(b)
+            out_a, sents_a, conts_a = self._buffers(a)
+            out_b, sents_b, conts_b = self._buffers(b)
             failed = []
 
             def other():
                 try:
-                    half._encode(b, out_b, sents_b)
+                    half._encode(b, out_b, sents_b, conts_b)
                 except BaseException as exc:  # re-raised below, in the reading thread
                     failed.append(exc)
 
             worker = threading.Thread(target=other, name="wordspace-tokenize", daemon=True)
             worker.start()
             try:
-                self._encode(a, out_a, sents_a)
+                self._encode(a, out_a, sents_a, conts_a)
             finally:
                 worker.join()
             if failed:
@@ -289,18 +296,24 @@ class _ByteEncoder:
             n_b = int(half.state[tk.N_OUT])
             tk.remap_ids(out_b[:n_b], remap)
             st[tk.CUR_LEN] = half.state[tk.CUR_LEN]
-            pieces = [(out_a[: st[tk.N_OUT]], sents_a[: st[tk.N_SENT]]),
-                      (out_b[:n_b], sents_b[: half.state[tk.N_SENT]])]
+            st[tk.CUT] = half.state[tk.CUT]
+            n_sb = half.state[tk.N_SENT]
+            pieces = [(out_a[: st[tk.N_OUT]], sents_a[: st[tk.N_SENT]], conts_a[: st[tk.N_SENT]]),
+                      (out_b[:n_b], sents_b[:n_sb], conts_b[:n_sb])]
         else:
-            out, sents = self._buffers(buf)
-            self._encode(buf, out, sents)
-            pieces = [(out[: st[tk.N_OUT]], sents[: st[tk.N_SENT]])]
-        for ids, lens in pieces:
+            out, sents, conts = self._buffers(buf)
+            self._encode(buf, out, sents, conts)
+            pieces = [(out[: st[tk.N_OUT]], sents[: st[tk.N_SENT]], conts[: st[tk.N_SENT]])]
+        for ids, lens, conts in pieces:
             self.sink.add(ids.copy())
             self.sent_lens.append(lens.copy())
+            self.sent_conts.append(conts.copy())
         if ends_file and st[tk.CUR_LEN] > 0:
             self.sent_lens.append(np.array([st[tk.CUR_LEN]], dtype=np.int64))
+            self.sent_conts.append(np.array([st[tk.CUT]], dtype=np.uint8))
+        if ends_file:
             st[tk.CUR_LEN] = 0
+            st[tk.CUT] = 0
         if self.prune_at and self.n_ids > self.prune_at:
             self._prune()
 
@@ -308,16 +321,17 @@ class _ByteEncoder:
         """Room for the token ids and sentence lengths of ``buf``."""
         out = np.empty(buf.shape[0] // 2 + 2, dtype=np.int32)
         n_sent_cap = int(np.count_nonzero(buf == 10)) + buf.shape[0] // self.max_len + 2
-        return out, np.empty(n_sent_cap, dtype=np.int64)
+        return out, np.empty(n_sent_cap, dtype=np.int64), np.empty(n_sent_cap, dtype=np.uint8)
 
-    def _encode(self, buf: np.ndarray, out: np.ndarray, sents: np.ndarray) -> None:
-        """Tokenise ``buf`` into ``out`` / ``sents`` with this table, growing it as needed."""
+    def _encode(self, buf: np.ndarray, out: np.ndarray, sents: np.ndarray, conts: np.ndarray) -> None:
+        """Tokenise ``buf`` into ``out`` / ``sents`` / ``conts`` with this table, growing it as
+        needed."""
         st = self.state
         st[tk.POS] = st[tk.N_OUT] = st[tk.N_SENT] = 0
         while True:
             status = tk.encode_block(
                 buf, self.table, self.hashes, self.starts, self.lens, self.counts,
-                self.arena, st, out, sents, self.max_len,
+                self.arena, st, out, sents, conts, self.max_len, self.documents,
             )
             if status == tk.DONE:
                 return
@@ -330,7 +344,7 @@ class _ByteEncoder:
         """An empty table for the second half of a block (kept between blocks, cleared)."""
         half = self._half
         if half is None:
-            half = self._half = _ByteEncoder(self.max_len, None, self.sink)
+            half = self._half = _ByteEncoder(self.max_len, None, self.sink, documents=self.documents)
         else:
             n = half.n_ids
             half.counts[:n] = 0
@@ -428,16 +442,26 @@ class _ByteEncoder:
     def sentence_lengths(self) -> np.ndarray:
         return np.concatenate(self.sent_lens) if self.sent_lens else np.zeros(0, np.int64)
 
+    def sentence_lines(self) -> np.ndarray:
+        """The line (document) number of each sentence: lines cut at ``max_len`` tokens give
+        several sentences of one line."""
+        conts = np.concatenate(self.sent_conts) if self.sent_conts else np.zeros(0, np.uint8)
+        return np.cumsum(1 - conts.astype(np.int64)) - 1
+
 
 class _ListEncoder:
     """Counts and encodes an in-memory iterable of token lists with a dict."""
 
-    def __init__(self, max_sentence_length: int, sink: _TokenSink):
+    def __init__(self, max_sentence_length: int, sink: _TokenSink, documents: bool = False):
         self.ids: dict[str, int] = {}  # word -> provisional id
         self.id_words: list[str] = []
         self.sink = sink
         self.sents = _SentenceLengths(max_sentence_length)
+        self.max_len = max_sentence_length
+        self.documents = documents
         self.lens: list[int] = []
+        self.lines: list[int] = []  # documents: the item each sentence comes from
+        self._n_items = 0
         self.pruned = 0
         self.invalid = 0
 
@@ -453,7 +477,15 @@ class _ListEncoder:
                 self.id_words.append(w)
             arr[k] = i
         self.sink.add(arr)
-        self.lens += self.sents.add(len(tokens), False)
+        if self.documents:  # every item is one or more sentences, an empty one too
+            cuts = [self.max_len] * (len(tokens) // self.max_len)
+            rest = len(tokens) - len(cuts) * self.max_len
+            cuts += [rest] if rest or not cuts else []
+            self.lines += [self._n_items] * len(cuts)
+            self._n_items += 1
+            self.lens += cuts
+        else:
+            self.lens += self.sents.add(len(tokens), False)
 
     @property
     def n_ids(self) -> int:
@@ -474,6 +506,9 @@ class _ListEncoder:
     def sentence_lengths(self) -> np.ndarray:
         return np.asarray(self.lens, dtype=np.int64)
 
+    def sentence_lines(self) -> np.ndarray:
+        return np.asarray(self.lines, dtype=np.int64)
+
 
 def _grown(arr: np.ndarray, size: int) -> np.ndarray:
     out = np.zeros(size, dtype=arr.dtype)
@@ -481,9 +516,11 @@ def _grown(arr: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 20):
+def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: int = 1 << 20,
+             keep_empty: bool = False):
     """Map provisional ids to final ids and drop dropped words, in place, block by block;
-    return the tokens kept and the new sentence offsets (sentences left empty are dropped).
+    return the tokens kept and the new sentence offsets (sentences left empty are dropped,
+    unless ``keep_empty``: documents keep their places).
 
     Writes never overtake reads (the output position is at most the input position), so the
     same buffer (or memory map) is reused and memory stays at 4 bytes per token. Negative ids
@@ -507,7 +544,7 @@ def _compact(tokens: np.ndarray, offsets: np.ndarray, remap: np.ndarray, block: 
         out += kept.shape[0]
     new_offsets[j:] = out
     lens = np.diff(new_offsets)
-    if (lens == 0).any():  # sentences made only of dropped words: kernels never see them
+    if not keep_empty and (lens == 0).any():  # sentences made only of dropped words: kernels never see them
         new_offsets = np.concatenate(([0], np.cumsum(lens[lens > 0])))
     return out, new_offsets.astype(np.int64)
 
@@ -534,6 +571,7 @@ def count_pieces(pieces, *, max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENG
         _feed(enc, blocks)
         sink.chunks.clear()  # only the counts are wanted
         enc.sent_lens.clear()
+        enc.sent_conts.clear()
     n = enc.n_ids
     ids = np.arange(n, dtype=np.int64)
     return enc.words(ids), enc.counts[:n].copy(), int(sink.n), enc.invalid
@@ -589,6 +627,7 @@ def encode_corpus(
     spill_bytes: int = 1 << 30,
     tmp_dir: str | None = None,
     preparation=None,
+    documents: bool = False,
 ) -> EncodedCorpus:
     """Read ``corpus`` once: count words, choose the vocabulary, return token ids.
 
@@ -616,6 +655,11 @@ def encode_corpus(
     preparation : TextPreparation or None
         Lower-casing, word tokenising, normalisation, numbers (``wordspace.textprep``), applied
         to each block of bytes before it is tokenised (to each sentence of an in-memory corpus).
+    documents : bool, default=False
+        Every line (every item of an in-memory corpus) is a document, kept in its place even
+        when it is empty or holds no word of the vocabulary; ``lines`` of the result gives each
+        sentence's document (a line longer than ``max_sentence_length`` is several sentences of
+        one document). Paragraph vectors read their corpus this way.
 
     Raises
     ------
@@ -631,7 +675,7 @@ def encode_corpus(
     if _is_path_list(corpus):
         files = expand_paths(corpus, options)
         where = ", ".join(f"'{f}'" for f in files[:3]) + (" ..." if len(files) > 3 else "")
-        enc = _ByteEncoder(max_sentence_length, prune_at, sink, preparation)
+        enc = _ByteEncoder(max_sentence_length, prune_at, sink, preparation, documents=documents)
         for path in files:
             _feed(enc, textfiles.iter_blocks(path, options=options))
         tokens = sink.finish()
@@ -642,7 +686,7 @@ def encode_corpus(
                 "corpus is an iterator and can be read only once; pass a list of token lists, "
                 "a path, or a wordspace.LineCorpus instead"
             )
-        enc = _ListEncoder(max_sentence_length, sink)
+        enc = _ListEncoder(max_sentence_length, sink, documents=documents)
         for sent in corpus:
             if isinstance(sent, (str, bytes)):
                 raise CorpusError(
@@ -676,7 +720,7 @@ def encode_corpus(
             f"no word of {where} occurs at least min_count={min_count} times (the most "
             f"frequent occurs {top} times); lower --min-count or use a larger corpus"
         )
-    n_kept, new_offsets = _compact(tokens, offsets, remap)
+    n_kept, new_offsets = _compact(tokens, offsets, remap, keep_empty=documents)
     return EncodedCorpus(
         tokens=tokens[:n_kept],
         offsets=new_offsets,
@@ -686,6 +730,7 @@ def encode_corpus(
         invalid_bytes=enc.invalid,
         pruned=enc.pruned,
         spilled=isinstance(tokens, np.memmap),
+        lines=enc.sentence_lines() if documents else None,
         _keep=[tokens],
     )
 
@@ -698,10 +743,10 @@ def restrict_vocabulary(encoded: EncodedCorpus, min_count: int, max_vocab: int |
     if not words:
         raise CorpusError(f"no word occurs at least min_count={min_count} times; lower --min-count or use a larger corpus")
     tokens = encoded.tokens
-    n_kept, new_offsets = _compact(tokens, encoded.offsets, remap)
+    n_kept, new_offsets = _compact(tokens, encoded.offsets, remap, keep_empty=encoded.lines is not None)
     return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets, words=words, counts=counts,
                          raw_tokens=encoded.raw_tokens, invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned,
-                         spilled=encoded.spilled, _keep=[tokens, *encoded._keep])
+                         spilled=encoded.spilled, lines=encoded.lines, _keep=[tokens, *encoded._keep])
 
 
 def remap_corpus(encoded: EncodedCorpus, remap: np.ndarray, words: list, counts: np.ndarray) -> EncodedCorpus:
@@ -709,7 +754,8 @@ def remap_corpus(encoded: EncodedCorpus, remap: np.ndarray, words: list, counts:
     ``counts`` (-1 drops a word from the stream): training on new text with an existing
     vocabulary."""
     tokens = np.array(encoded.tokens, dtype=np.int32)  # a copy: the mapping happens in place
-    n_kept, new_offsets = _compact(tokens, encoded.offsets, np.asarray(remap, dtype=np.int32))
+    documents = encoded.lines is not None
+    n_kept, new_offsets = _compact(tokens, encoded.offsets, np.asarray(remap, dtype=np.int32), keep_empty=documents)
     return EncodedCorpus(tokens=tokens[:n_kept], offsets=new_offsets, words=list(words),
                          counts=np.asarray(counts, dtype=np.int64), raw_tokens=encoded.raw_tokens,
-                         invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned)
+                         invalid_bytes=encoded.invalid_bytes, pruned=encoded.pruned, lines=encoded.lines)

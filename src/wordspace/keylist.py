@@ -39,6 +39,11 @@ class KeyList(Sequence):
             raise IndexError("key index out of range")
         return self._buf[self._starts[i] + 1 : self._starts[i + 1]].decode("utf-8")
 
+    def layout(self) -> tuple[bytes, np.ndarray]:
+        """``(buffer, starts)``: the keys as held (see the class docstring), for compiled code
+        that looks many tokens up (``wordspace.sentences``)."""
+        return self._buf, self._starts
+
     def tolist(self) -> list[str]:
         """Every key, decoded in one call."""
         return self._buf[1:-1].decode("utf-8").split("\n") if len(self) else []

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from .errors import FormatError, InvalidParameterError, WordspaceError
 
 __all__ = ["DownloadError", "IncompleteDownload", "catalogue", "cache_home", "is_model_name", "fetch", "cached_path", "list_models",
-           "FORMATS", "COMPRESSIONS"]
+           "load", "FORMATS", "COMPRESSIONS"]
 
 #: ``format`` values of a catalogue entry (the names ``--format`` uses), and the reader each needs
 FORMATS = {"word2vec-binary": "word2vec-binary", "word2vec-text": "word2vec-text", "glove-text": "word2vec-text",
@@ -683,3 +683,22 @@ def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
             with contextlib.suppress(OSError):
                 os.unlink(readable)
     return target
+
+
+def load(path, format=None, **kwargs):
+    """Load vectors from ``path`` in any supported format (detected from the content), or by the
+    name of published vectors: ``load("glove-wiki-gigaword-50")`` downloads, verifies and converts
+    them once, and every later load opens the memory-mapped copy in the cache (``limit=N`` keeps
+    the N most frequent words; ``progress=False`` hides the download's bar). A path that exists
+    always wins over a name. This is the one place where a name becomes a path (``wordspace.load``
+    is this function)."""
+    from .vectors import Vectors
+
+    path = os.fspath(path)
+    progress = kwargs.pop("progress", True)
+    if not os.path.lexists(path):
+        if not is_model_name(path):
+            raise FormatError(f"'{path}' does not exist, and it is not a name in the catalogue of published vectors "
+                              "('wordspace models' lists them)")
+        path, format = fetch(path, progress=progress), "native"
+    return Vectors.load(path, format=format, **kwargs)

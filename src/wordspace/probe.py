@@ -311,7 +311,7 @@ def open_model(path, kind: str = "auto", device: str | None = None, format: str 
         from .contextual import open_layers
 
         return open_layers(path, device=device)
-    from . import load
+    from .pretrained import load
 
     return load(path, format=format)
 

@@ -84,7 +84,17 @@ def read_regular(path, what: str, max_bytes: int) -> bytes:
         size = os.fstat(fh.fileno()).st_size
         if size > max_bytes:
             raise FormatError(f"'{path}' is {size:,} bytes; {what} is at most {max_bytes:,}: the file is not one")
-        data = fh.read(max_bytes + 1)
+        data = fh.read(size + 1)  # not read(max_bytes + 1): Python allocates what is asked for
+        if len(data) > size:  # it grew while we read: the rest, a block at a time, up to the limit
+            parts = [data]
+            total = len(data)
+            while total <= max_bytes:
+                block = fh.read(min(1 << 24, max_bytes + 1 - total))
+                if not block:
+                    break
+                parts.append(block)
+                total += len(block)
+            data = b"".join(parts)
     if len(data) > max_bytes:  # it grew while we read
         raise FormatError(f"'{path}' grew past {max_bytes:,} bytes while it was read; {what} is smaller")
     return data

@@ -229,6 +229,11 @@ class Vectors:
         return f"Vectors({len(self):,} keys x {self.dim} dims)"
 
     @property
+    def preparation(self):
+        """The text preparation the model was trained with (applied to query words), or None."""
+        return self._preparation
+
+    @property
     def keys(self) -> Sequence[str]:
         """The keys in row order (a list, or a lazily decoded :class:`KeyList` for opened
         native models)."""

@@ -104,7 +104,7 @@ def test_interrupted_save_leaves_no_model(tmp_path, corpus, monkeypatch, run):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(word2vec_format, "_format_rows", boom)
+    monkeypatch.setattr(word2vec_format, "format_rows", boom)
     out = tmp_path / "v.txt"
     out.write_text("1 2\nprevious 0.5 1\n")  # an earlier model, which the new one would replace
     code, _, err = run(["train", corpus, "--out", str(out), "--dim", "4", "--epochs", "1", "--quiet"])

@@ -134,6 +134,7 @@ def templates(p: dict) -> dict:
                                  "--word", "god", "-k", "2"],
         "wordspace plot": ["plot", vec, "--top", "20", "--out", f"{o}/p.svg"],
         "wordspace projector": ["projector", vec, "--out", f"{o}/proj"],
+        "wordspace embed": ["embed", model, corpus, "--out", f"{o}/s.npy", "--method", "sif"],
     }
 
 

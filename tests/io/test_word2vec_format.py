@@ -211,12 +211,12 @@ def test_keys_with_spaces_cannot_go_to_word2vec_files(tmp_path):
 def test_text_floats_are_shortest_and_exact():
     """The compiled formatter against NumPy parsing: every float32 reads back bit for bit, and
     no representation is longer than NumPy's own shortest repr plus the exponent style."""
-    from wordspace.io.word2vec_format import _format_rows
+    from wordspace.io.word2vec_format import format_rows
 
     rng = np.random.default_rng(7)
     m = np.concatenate([rng.standard_normal((50, 40)) * s for s in (1e-38, 1e-6, 1, 1e6, 1e37)]).astype(np.float32)
     m[0, :6] = [0.0, -0.0, 1.0, 0.1, 1e-45, 3.4028235e38]
-    rows = _format_rows(m)
+    rows = format_rows(m)
     back = np.array([r.split() for r in rows], dtype=np.float32)
     assert np.array_equal(back.view(np.uint32), m.view(np.uint32))
     assert rows[0].split()[:4] == [b"0", b"-0", b"1", b"0.1"]

@@ -10,8 +10,9 @@ number), subsamples each sentence at its learning rate, and hands it to the loss
 
 ``block_state(W_in, W_out, tables, params, rng)``
     the block's buffers (a tuple), made once per block;
-``sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng, tables, state, cbow)``
-    train the ``n`` words of ``sent``, window by window; the loss of a window is computed when
+``sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow)``
+    train the ``n`` words of ``sent`` (sentence ``s`` of the corpus, after subsampling),
+    window by window; the loss of a window is computed when
     the block's window count ``windows`` is a multiple of ``every``. Returns ``(summed loss,
     predictions counted, windows)``.
 
@@ -131,7 +132,7 @@ def epoch(W_in, W_out, tokens, offsets, blocks, keep, tables, params, loss_out, 
             a = offsets[s]
             alpha = learning_rate(params, a)
             n = subsample(tokens, a, offsets[s + 1], keep, rng, sent)
-            lo, c, windows = sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng,  # noqa: F821
+            lo, c, windows = sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng,  # noqa: F821
                                       tables, state, cbow)
             loss += lo
             count += c

@@ -63,7 +63,7 @@ def ft_block_state(W_in, W_out, tables, params, rng):
 
 
 @njit(cache=True, inline="always")
-def ft_sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng, tables, state, cbow):
+def ft_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow):
     """Each position: rows a window ahead (see _kernels.memory: CBOW, the subword rows of the
     word entering the next window and the next centre's output row; skip-gram, the next
     centre's subword rows and the output row entering its window), then the context, the

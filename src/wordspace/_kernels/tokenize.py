@@ -11,8 +11,10 @@ from numba import njit
 FNV_OFFSET = np.uint64(14695981039346656037)
 FNV_PRIME = np.uint64(1099511628211)
 
-# indices into the int64 ``state`` array shared by the kernels below
-N_IDS, ARENA_USED, CUR_LEN, POS, N_OUT, N_SENT = 0, 1, 2, 3, 4, 5
+# indices into the int64 ``state`` array shared by the kernels below (CUT: the current line has
+# already been cut at max_len, so the sentence being read continues it)
+N_IDS, ARENA_USED, CUR_LEN, POS, N_OUT, N_SENT, CUT = 0, 1, 2, 3, 4, 5, 6
+N_STATE = 7
 
 DONE, GROW_IDS, GROW_ARENA = 0, 1, 2
 
@@ -45,13 +47,17 @@ def _lookup(buf, s, e, h, table, hashes, starts, lens, arena):
 
 
 @njit(cache=True, nogil=True)
-def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids, sent_lens, max_len):
+def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids, sent_lens, sent_cont, max_len,
+                 keep_empty):
     """Tokenise ``buf[state[POS]:]``, assigning ids to new words and counting every token.
 
     Writes token ids to ``out_ids[state[N_OUT]:]`` and finished sentence lengths to
     ``sent_lens[state[N_SENT]:]`` (a newline ends a sentence; so does reaching ``max_len``
-    tokens). Returns ``DONE``, or ``GROW_IDS`` / ``GROW_ARENA`` with ``state[POS]`` at the
-    start of the token that did not fit: the caller grows the arrays and calls again.
+    tokens), with ``sent_cont`` 1 for a sentence that continues a line cut at ``max_len``. An
+    empty line is a sentence of length 0 when ``keep_empty`` (so that sentences and lines
+    correspond: documents), and no sentence otherwise. Returns ``DONE``, or ``GROW_IDS`` /
+    ``GROW_ARENA`` with ``state[POS]`` at the start of the token that did not fit: the caller
+    grows the arrays and calls again.
     Shapes: ``table`` (capacity,) int32 with -1 for free slots, power-of-two sized and kept at
     most half full; ``hashes``/``starts``/``lens``/``counts`` indexed by word id.
     """
@@ -62,16 +68,20 @@ def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids
     cur = state[CUR_LEN]
     n_out = state[N_OUT]
     n_sent = state[N_SENT]
+    cut = state[CUT]
     id_cap = hashes.shape[0]
     table_cap = table.shape[0]
     status = DONE
     while i < n:
         c = buf[i]
         if _is_space(c):
-            if c == 10 and cur > 0:
-                sent_lens[n_sent] = cur
-                n_sent += 1
+            if c == 10:
+                if cur > 0 or (keep_empty and cut == 0):
+                    sent_lens[n_sent] = cur
+                    sent_cont[n_sent] = cut
+                    n_sent += 1
                 cur = 0
+                cut = 0
             i += 1
             continue
         s = i
@@ -104,14 +114,17 @@ def encode_block(buf, table, hashes, starts, lens, counts, arena, state, out_ids
         cur += 1
         if cur == max_len:
             sent_lens[n_sent] = cur
+            sent_cont[n_sent] = cut
             n_sent += 1
             cur = 0
+            cut = 1
     state[POS] = i
     state[N_IDS] = n_ids
     state[ARENA_USED] = used
     state[CUR_LEN] = cur
     state[N_OUT] = n_out
     state[N_SENT] = n_sent
+    state[CUT] = cut
     return status
 
 

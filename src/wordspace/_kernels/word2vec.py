@@ -51,7 +51,7 @@ def ns_block_state(W_in, W_out, tables, params, rng):
 
 
 @njit(cache=True, inline="always")
-def ns_sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng, tables, state, cbow):
+def ns_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow):
     """Each position: the centre word and ``negative`` noise words (drawn a window ahead; a draw
     equal to the centre is skipped, as in word2vec.c), the context, the window update. Rows are
     prefetched a window ahead: the context word entering the next window, the next centre's
@@ -107,7 +107,7 @@ def hs_block_state(W_in, W_out, tables, params, rng):
 
 
 @njit(cache=True, inline="always")
-def hs_sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng, tables, state, cbow):
+def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow):
     """Each position: the context, then the inner nodes on the centre word's Huffman path, with
     label ``1 - code`` (word2vec.c's convention), and the window update. The context rows are
     prefetched a window ahead; the path rows are not (the top of the tree stays in cache, and
@@ -148,7 +148,7 @@ def softmax_block_state(W_in, W_out, tables, params, rng):
 
 
 @njit(cache=True, inline="always")
-def softmax_sentence(W_in, W_out, sent, n, window, alpha, every, windows, rng, tables, state, cbow):
+def softmax_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow):
     """Cost grows with the vocabulary; the loss of every window is computed (and counted)."""
     ctx, h, dh, scores = state
     loss = 0.0

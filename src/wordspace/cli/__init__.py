@@ -16,7 +16,7 @@ from ._common import Parser
 __all__ = ["main", "run", "build_parser", "command_parsers"]
 
 #: the command modules, in the order ``wordspace --help`` lists their commands
-_GROUPS = ("train", "phrases", "query", "hub", "evaluate", "bias", "probe", "classify", "bpe", "align", "lm", "viz")
+_GROUPS = ("train", "phrases", "query", "sentences", "hub", "evaluate", "bias", "probe", "classify", "bpe", "align", "lm", "viz")
 
 
 def build_parser() -> Parser:

@@ -64,7 +64,7 @@ def add_storage_argument(p) -> None:
 
 def load_vectors(path, **kwargs):
     """Vectors from any supported file or published name (the public ``wordspace.load``)."""
-    from .. import load
+    from ..pretrained import load
 
     return load(path, **kwargs)
 

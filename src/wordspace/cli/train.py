@@ -23,9 +23,19 @@ def _option_kwargs(param) -> dict:
     if set(param.choices()) == {True, False}:
         return {"action": "store_true"}
     if param.choices():
-        return {"choices": list(param.choices()), "type": type(param.choices()[0])}
+        kind = type(param.choices()[0])
+        # words are matched loosely: --tags FIRST_COLUMN is --tags first-column
+        return {"choices": list(param.choices()), "type": _loose if kind is str else kind}
     kind = param.number_type()
     return {"type": kind, "metavar": "N" if kind is int else "X"} if kind else {}
+
+
+def _loose(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
+#: options that may be given bare: the value they then take
+_BARE = {"tags": "first-column"}
 
 
 def _default_text(defaults: dict) -> str:
@@ -37,23 +47,9 @@ def _default_text(defaults: dict) -> str:
     return "default " + ", ".join(f"{a} {d}" for a, d in shown.items())
 
 
-def trainer_options() -> dict:
-    """``name -> (Param, {algorithm: default})`` for every parameter any trainer declares for
-    the command line, in the order the trainers declare them."""
-    from ..models import ALGORITHMS
-
-    options: dict = {}
-    for algo, cls in ALGORITHMS.items():
-        defaults = cls.defaults()
-        for name, param in cls.parameters().items():
-            if param.cli:
-                options.setdefault(name, (param, {}))[1][algo] = defaults[name]
-    return options
-
-
 def add_parsers(sub) -> None:
     from ..io import FORMATS
-    from ..models import ALGORITHMS
+    from ..models import ALGORITHMS, command_line_parameters
 
     p = sub.add_parser("train", help="train word vectors on text files",
                        description="Train word vectors on CORPUS (files or directories; .gz/.bz2/.xz read directly). "
@@ -64,11 +60,13 @@ def add_parsers(sub) -> None:
                    help="output: .bin word2vec binary, .txt/.vec word2vec text, anything else the native format")
     p.add_argument("--algorithm", choices=list(ALGORITHMS), default="word2vec", help="what to train (default word2vec)")
     every = set(ALGORITHMS)
-    for name, (param, defaults) in trainer_options().items():
+    for name, (param, defaults) in command_line_parameters().items():
         which = "" if set(defaults) == every else "; " + ", ".join(defaults) + " only"
         default = "" if set(param.choices()) == {True, False} else _default_text(defaults)
-        p.add_argument("--" + name.replace("_", "-"), default=None, **_option_kwargs(param),
-                       help=param.help + (f" ({default})" if default else "") + which)
+        bare = {"nargs": "?", "const": _BARE[name]} if name in _BARE else {}
+        p.add_argument("--" + name.replace("_", "-"), default=None, **_option_kwargs(param), **bare,
+                       help=param.help + (f" ({default})" if default else "") + which
+                       + (f"; bare --{name} means {_BARE[name]}" if bare else ""))
     p.add_argument("--format", choices=list(FORMATS), default=None, help="output format (default: from --out's extension)")
     kinds = list(dict.fromkeys(k for cls in ALGORITHMS.values() for k in cls.export_kinds))
     p.add_argument("--export", dest="kind", choices=kinds, default=None,

@@ -73,6 +73,9 @@ def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None):
             isinstance(p, (str, os.PathLike)) for p in corpus)):
         raise InvalidParameterError("training on a cluster reads files or URLs that every worker can reach; pass paths, "
                                     "not sentences in memory", param="corpus")
+    if trainer.family not in ("window", "cooccurrence"):
+        raise InvalidParameterError(f"{type(trainer).__name__} is not trained on a cluster yet; train it on one "
+                                    "machine", param="cluster")
     if getattr(trainer, "phrases", None) is not None:
         raise InvalidParameterError("phrases are not joined on a cluster yet; join them first with "
                                     "'wordspace phrases CORPUS --out JOINED' and train on JOINED", param="phrases")

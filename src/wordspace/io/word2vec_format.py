@@ -17,7 +17,7 @@ from ..atomic import atomic_file
 from ..errors import FormatError
 from ..untrusted import check_regular, open_regular
 
-__all__ = ["load_word2vec", "save_word2vec", "sniff_binary", "owns_word2vec_file"]
+__all__ = ["load_word2vec", "save_word2vec", "sniff_binary", "owns_word2vec_file", "format_rows"]
 
 
 #: The largest dimension a header may declare (a sanity bound, far above any published model).
@@ -429,16 +429,16 @@ def _read_text(path, limit, encoding, errors):
     return keys, np.vstack(rows), first_data_line
 
 
-def _format_rows(block: np.ndarray) -> list[bytes]:
+def format_rows(block: np.ndarray) -> list[bytes]:
     """Each row as text: the shortest decimals that read back to the same float32 values."""
-    from .._kernels.floatfmt import format_rows
+    from .._kernels.floatfmt import format_rows as kernel
 
     n, d = block.shape
     width = 17 * max(d, 1)  # at most 16 bytes per value plus a separator
     out = np.empty(n * width, dtype=np.uint8)
     starts = np.arange(n, dtype=np.int64) * width
     lens = np.empty(n, dtype=np.int64)
-    format_rows(np.ascontiguousarray(block, dtype=np.float32), out, starts, lens)
+    kernel(np.ascontiguousarray(block, dtype=np.float32), out, starts, lens)
     raw = out.tobytes()
     return [raw[s : s + ln] for s, ln in zip(starts.tolist(), lens.tolist())]
 
@@ -464,4 +464,4 @@ def save_word2vec(vectors, path: str, binary: bool, *, header: bool = True, bloc
             if binary:
                 fh.write(b"".join(k.encode("utf-8") + b" " + r.tobytes() + b"\n" for k, r in zip(ks, rows)))
             else:
-                fh.write(b"".join(k.encode("utf-8") + b" " + r + b"\n" for k, r in zip(ks, _format_rows(rows))))
+                fh.write(b"".join(k.encode("utf-8") + b" " + r + b"\n" for k, r in zip(ks, format_rows(rows))))

@@ -7,16 +7,17 @@ names, and the command line builds each option from the trainers' declared param
 
 from ._base import Trainer, install_cluster_runner, numba_threads
 from ._epochs import EpochPlan, Schedule, sentence_blocks
+from .doc2vec import Doc2Vec
 from .fasttext import FastText
 from .glove import GloVe
 from .ppmi import PPMISVD
 from .word2vec import Word2Vec
 
-__all__ = ["ALGORITHMS", "Trainer", "Word2Vec", "FastText", "GloVe", "PPMISVD", "load_trainer", "EpochPlan", "Schedule",
-           "sentence_blocks", "numba_threads", "install_cluster_runner"]
+__all__ = ["ALGORITHMS", "Trainer", "Word2Vec", "FastText", "GloVe", "PPMISVD", "Doc2Vec", "load_trainer", "EpochPlan", "Schedule",
+           "sentence_blocks", "numba_threads", "install_cluster_runner", "command_line_parameters"]
 
 #: algorithm name -> trainer class
-ALGORITHMS = {cls.algorithm: cls for cls in (Word2Vec, FastText, GloVe, PPMISVD)}
+ALGORITHMS = {cls.algorithm: cls for cls in (Word2Vec, FastText, GloVe, PPMISVD, Doc2Vec)}
 
 
 def load_trainer(path):
@@ -39,3 +40,25 @@ def load_trainer(path):
         known = ", ".join(a for a, c in ALGORITHMS.items() if hasattr(c, "partial_fit"))
         raise FormatError(f"'{path}' is a {algorithm!r} model; training can continue for {known} models")
     return cls.load(path)
+
+
+def command_line_parameters() -> dict:
+    """``name -> (Param, {algorithm: default})`` for every parameter any trainer declares for
+    the command line, in the order the trainers declare them: one option per name for all the
+    trainers, its choices the union of theirs (each trainer still checks its own when built)."""
+    from .._validation import Options, Param
+
+    options: dict = {}
+    for algo, cls in ALGORITHMS.items():
+        defaults = cls.defaults()
+        for name, param in cls.parameters().items():
+            if not param.cli:
+                continue
+            known, algos = options.setdefault(name, (param, {}))
+            if known.choices() and set(param.choices()) - set(known.choices()):
+                merged = tuple(dict.fromkeys(known.choices() + param.choices()))
+                help_ = known.help if known.help == param.help else f"{known.help}; {param.help}"
+                options[name] = (Param([Options(merged)], help_), algos)
+            options[name][1][algo] = defaults[name]
+    return options
+

@@ -129,7 +129,7 @@ class EpochPlan:
         self.keep = keep_table(counts, trainer.sample)
         self.tables = tuple(trainer.kernel_tables(words, counts))
         self.kernel = trainer.kernel(parallel)
-        self.cbow = trainer.architecture == "cbow"
+        self.cbow = trainer.averages_context
         self.epochs = int(epochs)
         self.first_epoch = int(first_epoch)
         self.corpus_words = int(corpus_words)

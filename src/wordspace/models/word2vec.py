@@ -212,6 +212,12 @@ class Word2Vec(Trainer):
                          min_alpha=min_alpha, first_epoch=getattr(self, "epochs_trained_", 0), parallel=parallel)
 
     @property
+    def averages_context(self) -> bool:
+        """Whether a window's rows are averaged into one prediction (CBOW; the kernels' ``cbow``
+        flag) rather than each predicting on its own (skip-gram)."""
+        return self.architecture == "cbow"
+
+    @property
     def description(self) -> str:
         """What the progress bar calls this run."""
         return f"{self.architecture}/{self.loss}"
