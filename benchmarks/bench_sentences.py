@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 
@@ -52,11 +51,21 @@ GENSIM_INFER = """
 import sys
 import numpy as np
 from gensim.models.doc2vec import Doc2Vec
-model, texts, out = sys.argv[1:]
+model, texts, out, epochs = sys.argv[1:]
 m = Doc2Vec.load(model)
 with open(texts, encoding="utf-8") as fh:
-    rows = [m.infer_vector(line.split()) for line in fh.read().splitlines()]
+    rows = [m.infer_vector(line.split(), epochs=int(epochs) or None) for line in fh.read().splitlines()]
 np.save(out, np.asarray(rows, dtype=np.float32))
+"""
+
+WORDSPACE_INFER = """
+import sys
+import numpy as np
+from wordspace import Doc2Vec
+model, texts, out, epochs = sys.argv[1:]
+with open(texts, encoding="utf-8") as fh:
+    rows = Doc2Vec.load(model).infer(fh.read().splitlines(), epochs=int(epochs))
+np.save(out, rows)
 """
 
 
@@ -150,31 +159,39 @@ def doc2vec(args, tmp: str, corpus: str, n_words: int, tasks: dict) -> list[dict
     for arch in ("dbow", "dm"):
         timed(wordspace_cmd("train", kjv, "--algorithm", "doc2vec", "--architecture", arch, "--epochs", "1",
                             "--dim", "100", "--quiet", "--out", os.path.join(tmp, f"warm-{arch}")))
+    chosen = {name: v for name, v in runs.items() if not args.tools or name in args.tools.split(",")}
+    runs_of = {name: [] for name in chosen}
+    for rep in range(args.repeat):  # the tools' runs interleaved: a slow spell falls on all of them
+        for name, (cmd, kind) in chosen.items():
+            model = os.path.join(tmp, name.replace(" ", "-").replace("+", "-") + f"-{rep}")
+            wall = timed(cmd + [model] if kind == "ws" else [model if c is None else c for c in cmd])[0]
+            print(f"{name}: {wall:.1f} s", file=sys.stderr, flush=True)
+            vecs = {}
+            for task, (path, _) in tasks.items():  # each run's model is scored: the accuracy is a mean
+                vecs[task] = model + f"-{task}.npy"
+                if kind == "ws":
+                    timed(wordspace_cmd("embed", model, path, "--out", vecs[task]))
+                else:
+                    timed([sys.executable, "-c", GENSIM_INFER, model, path, vecs[task], "0"])
+            run = {"seconds": wall, **score(vecs, tasks)}
+            if args.infer_epochs and name in ("wordspace dbow", "gensim dbow"):  # both at more inference passes
+                for task, (path, _) in tasks.items():
+                    vecs[task] = model + f"-{task}-e{args.infer_epochs}.npy"
+                    timed([sys.executable, "-c", WORDSPACE_INFER if kind == "ws" else GENSIM_INFER, model, path,
+                           vecs[task], str(args.infer_epochs)])
+                sc = score(vecs, tasks)
+                run.update({f"{t}_e{args.infer_epochs}": sc[t] for t in tasks})
+                run.update({f"{t}_e{args.infer_epochs}_std": sc[t + "_std"] for t in tasks})
+            runs_of[name].append(run)
     rows, base = [], None
-    for name, (cmd, kind) in runs.items():
-        if args.tools and name not in args.tools.split(","):
-            continue
-        model = os.path.join(tmp, name.replace(" ", "-").replace("+", "-"))
-        walls = []
-        for _ in range(args.repeat):
-            if os.path.isdir(model):
-                shutil.rmtree(model)
-            elif os.path.exists(model):
-                os.remove(model)
-            if kind == "ws":
-                walls.append(timed(cmd + [model])[0])
-            else:
-                walls.append(timed([model if c is None else c for c in cmd])[0])
-        vecs = {}
-        for task, (path, _) in tasks.items():
-            vecs[task] = model + f"-{task}.npy"
-            if kind == "ws":
-                timed(wordspace_cmd("embed", model, path, "--out", vecs[task]))
-            else:
-                timed([sys.executable, "-c", GENSIM_INFER, model, path, vecs[task]])
-        wall = float(np.median(walls))
-        row = {"part": "doc2vec", "tool": name, "seconds": wall, "words_per_sec": 5 * n_words / wall,
-               **score(vecs, tasks)}
+    for name, runs_ in runs_of.items():
+        wall = float(np.median([r["seconds"] for r in runs_]))
+        row = {"part": "doc2vec", "tool": name, "seconds": wall, "runs": runs_, "words_per_sec": 5 * n_words / wall}
+        for task in list(tasks) + ([f"{t}_e{args.infer_epochs}" for t in tasks] if "mr_e%d" % args.infer_epochs
+                                   in runs_[0] else []):
+            row[task] = float(np.mean([r[task] for r in runs_]))
+            row[task + "_std"] = float(np.mean([r[task + "_std"] for r in runs_]))
+            row[task + "_range"] = (min(r[task] for r in runs_), max(r[task] for r in runs_))
         if name == "wordspace dbow":
             base = wall
         row["vs_wordspace_dbow"] = wall / base if base else None
@@ -188,9 +205,11 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=10_000_000)
     ap.add_argument("--parts", default="pooling,doc2vec")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--repeat", type=int, default=1, help="timed runs per row (median)")
+    ap.add_argument("--repeat", type=int, default=1, help="timed runs per row (median; doc2vec's tools interleaved)")
     ap.add_argument("--tools", default="", help="doc2vec rows to run, comma-separated names as in the table "
                                                 "(default all)")
+    ap.add_argument("--infer-epochs", type=int, default=20,
+                    help="doc2vec: also score the PV-DBOW models' vectors inferred with this many passes (0: no)")
     ap.add_argument("--json", default=None, help="also write the rows here")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ws-bench-sent-")
@@ -212,11 +231,18 @@ def main() -> None:
         rows += doc2vec(args, tmp, corpus, n_words, tasks)
         print(f"\nDoc2Vec on the {n_words:,} words + the MR and SUBJ lines, dim 100, window 5, negative 5, sample 1e-4, "
               f"min count 5, 5 epochs, {args.workers} workers; inferred vectors of the task sentences\n")
-        print("| tool | train s | time vs wordspace dbow | MR | SUBJ |\n| --- | --- | --- | --- | --- |")
+        print("| tool | train s (median) | time vs wordspace dbow | MR (runs' mean; range) | SUBJ |\n"
+              "| --- | --- | --- | --- | --- |")
         for r in (r for r in rows if r["part"] == "doc2vec"):
             rel = f"{r['vs_wordspace_dbow']:.2f}x" if r["vs_wordspace_dbow"] else ""
-            print(f"| {r['tool']} | {r['seconds']:.1f} | {rel} | {r['mr']:.1f} ± {r['mr_std']:.1f} | "
-                  f"{r['subj']:.1f} ± {r['subj_std']:.1f} |")
+            cells = " | ".join(f"{r[t]:.1f} ({r[t + '_range'][0]:.1f}-{r[t + '_range'][1]:.1f})" for t in ("mr", "subj"))
+            print(f"| {r['tool']} | {r['seconds']:.1f} | {rel} | {cells} |")
+        e = args.infer_epochs
+        if e:
+            print(f"\nThe same models, each text inferred with {e} passes instead of the training's 5:\n")
+            print("| tool | MR | SUBJ |\n| --- | --- | --- |")
+            for r in (r for r in rows if r["part"] == "doc2vec" and f"mr_e{e}" in r):
+                print(f"| {r['tool']} | {r[f'mr_e{e}']:.1f} | {r[f'subj_e{e}']:.1f} |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=1)

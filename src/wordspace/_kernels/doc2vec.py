@@ -196,7 +196,7 @@ def infer(W_words, W_out, tokens, offsets, keep, out, seeds, tables_ns, tables_h
         grad = np.empty(dim, dtype=np.float32)
         doc = out[i]
         for e in range(epochs):
-            rate = np.float32(alpha - (alpha - min_alpha) * e / max(epochs, 1))
+            rate = np.float32(alpha - (alpha - min_alpha) * e / max(epochs - 1, 1))  # min_alpha at the last pass
             n = subsample(tokens, a, b, keep, rng, sent)
             for p in range(n):
                 center = sent[p]
