@@ -232,6 +232,15 @@ class Declared:
     _params: dict = {}
     _renamed: dict = {}
 
+    def __new__(cls, *args, **kwargs):
+        # gensim's and fastText's names (vector_size=, sg=...) are refused naming ours, before
+        # __init__ would raise a bare TypeError about them
+        if kwargs:
+            from .compat import refuse_foreign_keywords
+
+            refuse_foreign_keywords(f"{cls.__name__}()", kwargs, allowed=set(cls._renamed) | set(cls._params))
+        return super().__new__(cls)
+
     @classmethod
     def parameters(cls) -> dict:
         """The declared parameters, ``name -> Param``, in the order of ``__init__``."""
@@ -300,6 +309,10 @@ class Declared:
         # only reached when normal lookup fails: an old name reads the new one
         if name in type(self)._renamed:
             return getattr(self, self._warn_renamed(name))
+        if not name.startswith("__"):
+            from .compat import foreign_attribute
+
+            raise foreign_attribute(self, name)  # model.wv: "wordspace calls it vectors_"
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value) -> None:

@@ -70,8 +70,11 @@ def ngram_buckets(word: str, min_n: int = 3, max_n: int = 6, buckets: int = 2_00
 
 
 def wrap_words(words) -> tuple[np.ndarray, np.ndarray]:
-    """UTF-8 bytes of ``<word>`` for every word, concatenated, and their offsets."""
-    parts = [(BOW + w + EOW).encode("utf-8") for w in words]
+    """UTF-8 bytes of ``<word>`` for every word, concatenated, and their offsets. A word given
+    as ``bytes`` is used as it is (a fastText dictionary entry that is not valid UTF-8 is hashed
+    from its own bytes, as fastText hashes it)."""
+    bow, eow = BOW.encode("utf-8"), EOW.encode("utf-8")
+    parts = [bow + w + eow if isinstance(w, bytes) else (BOW + w + EOW).encode("utf-8") for w in words]
     offsets = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([len(p) for p in parts], out=offsets[1:])
     return np.frombuffer(b"".join(parts), dtype=np.uint8), offsets

@@ -12,6 +12,7 @@ from typing import Iterable, NamedTuple, Sequence
 import numpy as np
 
 from ._validation import Interval, Options, check_param
+from .compat import KeyedVectorsMethods, as_key_list, refuse_foreign_keywords
 from .errors import DuplicateKeyError, InvalidParameterError, KeyNotFoundError
 from .keylist import KeyList
 
@@ -39,7 +40,7 @@ def _unit_rows(matrix: np.ndarray, norms: np.ndarray, block: int = 1 << 16) -> n
     return out
 
 
-class Vectors:
+class Vectors(KeyedVectorsMethods):
     """Keys (any Unicode string) mapped to the rows of a float32 matrix.
 
     Parameters
@@ -155,6 +156,10 @@ class Vectors:
     # -- container -------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._keys)
+
+    def __iter__(self):
+        """The keys, in row order (``for key in v``)."""
+        return iter(self._keys)
 
     def __contains__(self, key) -> bool:
         return isinstance(key, str) and self._lookup(key) >= 0
@@ -331,7 +336,13 @@ class Vectors:
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine similarity of two keys."""
-        return _cosine(np.dot(self._unit_of(a)[0], self._unit_of(b)[0]))
+        ua = self._unit_of(a)[0].astype(np.float64)
+        ub = self._unit_of(b)[0].astype(np.float64)
+        na, nb = float(np.linalg.norm(ua)), float(np.linalg.norm(ub))
+        if na == 0 or nb == 0:
+            return 0.0
+        # in float64, then rounded to float32's precision: a key's similarity to itself is 1 exactly
+        return _cosine(np.float32(np.dot(ua, ub) / (na * nb)))
 
     def _query_vector(self, query, positive, negative):
         exclude = set()
@@ -352,26 +363,35 @@ class Vectors:
         vec = np.zeros(self.dim, dtype=np.float32)
         for sign, words in ((1.0, positive), (-1.0, negative)):
             for w in words:
+                weight = sign
+                if isinstance(w, tuple) and len(w) == 2 and not isinstance(w[1], str):  # gensim's (key, weight)
+                    w, weight = w[0], float(w[1])
                 if isinstance(w, str):
                     unit, i = self._unit_of(w)
-                    vec += sign * unit
+                    vec += weight * unit
                     if i >= 0:
                         exclude.add(i)
                 else:
-                    vec += sign * np.asarray(w, dtype=np.float32)
+                    vec += weight * np.asarray(w, dtype=np.float32)
         return vec, exclude
 
     def most_similar(self, query=None, k: int = 10, *, positive: Iterable = (), negative: Iterable = (),
-                     exclude: Iterable[str] = (), restrict: int | None = None) -> list[Neighbor]:
+                     exclude: Iterable[str] = (), restrict: int | None = None, **unknown) -> list[Neighbor]:
         """The ``k`` keys with the highest cosine similarity to a query.
 
         The query is a key, a vector, or the sum of the unit vectors of ``positive`` keys minus
-        those of ``negative`` keys (``positive=['king', 'woman'], negative=['man']``). Keys of
-        the query are never answers; nor are keys in ``exclude``. ``restrict`` limits answers to
-        the first (most frequent) ``restrict`` keys.
+        those of ``negative`` keys (``positive=['king', 'woman'], negative=['man']``; one string
+        is one key, as in gensim, and ``(key, weight)`` pairs weigh a key). Keys of the query
+        are never answers; nor are keys in ``exclude``. ``restrict`` limits answers to the first
+        (most frequent) ``restrict`` keys. gensim's ``topn=``/``restrict_vocab=`` are refused
+        with these names (see docs/gensim.md; :meth:`similar_by_word` takes gensim's).
         """
+        if unknown:
+            refuse_foreign_keywords("most_similar()", unknown)
+            raise TypeError(f"most_similar() got an unexpected keyword argument {next(iter(unknown))!r}")
         check_k(k)
-        vec, excl = self._query_vector(query, list(positive), list(negative))
+        positive, negative, exclude = as_key_list(positive), as_key_list(negative), as_key_list(exclude)
+        vec, excl = self._query_vector(query, positive, negative)
         excl |= {self.index_of(w) for w in exclude}
         norm = float(np.linalg.norm(vec))
         q = (vec / norm if norm > 0 else vec).astype(np.float32)[None, :]
@@ -434,12 +454,21 @@ class Vectors:
         return [Neighbor(self._keys[i], score(sc)) for i, sc in zip(ids[0].tolist(), scores[0].tolist()) if i >= 0]
 
     def doesnt_match(self, keys: Sequence[str]) -> str:
-        """The key least similar to the mean of the others' unit vectors."""
-        if len(keys) < 2:
-            raise InvalidParameterError("doesnt_match needs at least 2 keys")
-        u = np.stack([self._unit_of(k)[0] for k in keys])
+        """The key least similar to the mean of the keys' unit vectors (gensim's rule). Keys
+        without a vector are left out with a warning, as gensim leaves them out (with the
+        ``"subwords"`` policy every key has one)."""
+        import warnings
+
+        keys = as_key_list(keys)
+        known = [k for k in keys if k in self or (self._oov == "subwords" and isinstance(k, str))]
+        if len(known) != len(keys):
+            warnings.warn(f"leaving out keys without a vector: {[k for k in keys if k not in known]}", stacklevel=2)
+        if len(known) < 2:
+            raise InvalidParameterError(f"doesnt_match needs at least 2 keys with vectors, got {len(known)}")
+        u = np.stack([self._unit_of(k)[0] for k in known])
         mean = u.mean(axis=0)
-        return keys[int(np.argmin(u @ mean))]
+        n = float(np.linalg.norm(mean))
+        return known[int(np.argmin(u @ (mean / n if n > 0 else mean)))]
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path, format: str | None = None) -> str:

@@ -11,8 +11,8 @@ import os
 import sys
 import tempfile
 
-VECTOR_KINDS = ("word2vec-text", "glove-text", "word2vec-binary", "fasttext-bin", "native", "native-compact",
-                "native-quantized")
+VECTOR_KINDS = ("word2vec-text", "glove-text", "word2vec-binary", "fasttext-bin", "fasttext-old", "fasttext-ftz",
+                "compressed-text", "native", "native-compact", "native-quantized")
 
 
 def use_vectors(path: str) -> None:
@@ -40,6 +40,12 @@ def main() -> int:
     try:
         if kind in VECTOR_KINDS:
             use_vectors(path)
+            if kind == "fasttext-ftz":  # the classifier reads the same file
+                from wordspace.io.fasttext_supervised import FastTextClassifier
+
+                clf = FastTextClassifier.load(path)
+                clf.predict_top(["the king", "unseen words here"], k=2)
+                clf.test([["the"]], [["a"]], k=1)
         elif kind == "bpe":
             from wordspace.bpe import BPE
 

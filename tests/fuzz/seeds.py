@@ -66,6 +66,61 @@ def fasttext_bin(d: str) -> str:
     return p
 
 
+def fasttext_old(d: str) -> str:
+    """A fastText .bin from before version 0.9: no magic number, version, pruneidx_size or
+    "quantized" bytes (as gensim's lee_fasttext.bin)."""
+    words, dim, bucket = ["</s>", "the", "king"], 4, 6
+    p = os.path.join(d, "old.bin")
+    rng = np.random.default_rng(4)
+    with open(p, "wb") as fh:
+        fh.write(struct.pack("<12id", dim, 5, 1, 1, 5, 1, 2, 2, bucket, 2, 3, 100, 1e-4))
+        fh.write(struct.pack("<3iq", len(words), len(words), 0, 100))
+        for w in words:
+            fh.write(w.encode() + b"\0" + struct.pack("<qb", 10, 0))
+        fh.write(struct.pack("<2q", len(words) + bucket, dim))
+        fh.write(rng.normal(size=(len(words) + bucket, dim)).astype("<f4").tobytes())
+        fh.write(struct.pack("<2q", len(words), dim))
+        fh.write(rng.normal(size=(len(words), dim)).astype("<f4").tobytes())
+    return p
+
+
+def fasttext_ftz(d: str) -> str:
+    """A quantized supervised fastText model (.ftz): 3 words and 2 labels, word bigrams, 2 of 6
+    n-gram buckets kept (pruneidx), the input rows product-quantised (2 sub-spaces of 2) with
+    quantised norms, a dense output matrix; laid out as fastText 0.9's saveModel writes it."""
+    words, labels, dim, bucket = ["</s>", "the", "king"], ["__label__a", "__label__b"], 4, 6
+    p = os.path.join(d, "model.ftz")
+    rng = np.random.default_rng(5)
+    rows = len(words) + 2
+    with open(p, "wb") as fh:
+        fh.write(struct.pack("<2i", 793712314, 12))
+        fh.write(struct.pack("<12id", dim, 5, 1, 1, 5, 2, 3, 3, bucket, 0, 0, 100, 1e-4))
+        fh.write(struct.pack("<3i2q", len(words) + len(labels), len(words), len(labels), 100, 2))
+        for i, w in enumerate(words + labels):
+            fh.write(w.encode() + b"\0" + struct.pack("<qb", 10 - i, 1 if w in labels else 0))
+        fh.write(struct.pack("<4i", 1, 0, 4, 1))  # buckets 1 and 4 kept, as rows 0 and 1
+        fh.write(b"\1" + b"\1" + struct.pack("<2qi", rows, dim, rows * 2))  # quantized, qnorm
+        fh.write(rng.integers(0, 256, size=rows * 2).astype(np.uint8).tobytes())
+        fh.write(struct.pack("<4i", dim, 2, 2, 2) + rng.normal(size=dim * 256).astype("<f4").tobytes())
+        fh.write(rng.integers(0, 256, size=rows).astype(np.uint8).tobytes())
+        fh.write(struct.pack("<4i", 1, 1, 1, 1) + rng.random(256).astype("<f4").tobytes())
+        fh.write(b"\0" + struct.pack("<2q", len(labels), dim))  # a dense output matrix
+        fh.write(rng.normal(size=(len(labels), dim)).astype("<f4").tobytes())
+    return p
+
+
+def compressed_text(d: str) -> str:
+    """word2vec text vectors, gzip-compressed (``vectors.txt.gz``)."""
+    import gzip
+
+    plain = word2vec_text(d)
+    p = plain + ".gz"
+    with open(plain, "rb") as src, gzip.open(p, "wb") as dst:
+        dst.write(src.read())
+    os.remove(plain)
+    return p
+
+
 def native(d: str) -> str:
     import wordspace
     from wordspace.subwords import Subwords
@@ -190,7 +245,8 @@ def weat(d: str) -> str:
 
 
 SEEDS = {"word2vec-text": word2vec_text, "glove-text": glove_text, "word2vec-binary": word2vec_binary,
-         "fasttext-bin": fasttext_bin, "native": native, "native-compact": native_compact,
+         "fasttext-bin": fasttext_bin, "fasttext-old": fasttext_old, "fasttext-ftz": fasttext_ftz,
+         "compressed-text": compressed_text, "native": native, "native-compact": native_compact,
          "native-quantized": native_quantized, "bpe": bpe, "lm": lm_checkpoint,
          "analogies": analogies, "similarity": similarity, "phrases": phrases, "classifier": classifier,
          "catalogue": catalogue, "labels": labels, "dictionary": dictionary, "weat": weat}

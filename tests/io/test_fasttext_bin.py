@@ -71,11 +71,12 @@ def test_truncated_and_damaged_files(ft_model, tmp_path):
         wordspace.load(future)
 
 
-def test_supervised_models_are_refused(tmp_path):
+def test_supervised_models_give_their_word_vectors(tmp_path):
     train = tmp_path / "sup.txt"
     train.write_text("__label__a good fine\n__label__b bad awful\n" * 20)
-    m = fasttext.train_supervised(str(train), epoch=1, verbose=0)
+    m = fasttext.train_supervised(str(train), epoch=1, verbose=0, wordNgrams=2, minn=2, maxn=3, bucket=1000)
     path = tmp_path / "sup.bin"
     m.save_model(str(path))
-    with pytest.raises(FormatError, match="supervised"):
-        wordspace.load(path)
+    v = wordspace.load(path)
+    assert set(v.keys) == set(m.get_words()) and v.metadata["params"]["architecture"] == "supervised"
+    np.testing.assert_allclose(v.matrix, np.stack([m.get_word_vector(w) for w in v.keys]), rtol=1e-5, atol=1e-6)

@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-__all__ = ["Parser", "add_vectors_argument", "add_storage_argument", "load_vectors", "print_neighbors", "print_json", "extra_import"]
+__all__ = ["Parser", "add_vectors_argument", "add_storage_argument", "load_vectors", "read_options", "add_key_decoding_arguments", "print_neighbors", "print_json", "extra_import"]
 
 VECTORS_HELP = "a vectors file, a model directory, or the name of published vectors ('wordspace models')"
 
@@ -20,6 +20,29 @@ def add_vectors_argument(p, flag: str = "--format") -> None:
     p.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     p.add_argument(flag, dest="vectors_format", choices=list(READ_FORMATS), default=None,
                    help="read VECTORS as this format instead of detecting it")
+    add_key_decoding_arguments(p)
+
+
+def add_key_decoding_arguments(p) -> None:
+    """``--encoding`` and ``--unicode-errors``: how the keys of word2vec, GloVe and fastText
+    files are decoded (what the readers' messages recommend for keys that are not UTF-8)."""
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="the encoding of the keys of a word2vec, GloVe or fastText file (default utf-8)")
+    p.add_argument("--unicode-errors", default=None, metavar="HANDLER",
+                   choices=["strict", "replace", "ignore", "backslashreplace", "surrogateescape"],
+                   help="what to do with key bytes that are not valid in the encoding: strict refuses the file, "
+                        "replace, ignore, backslashreplace (fastText files: the default, their vectors from the "
+                        "file's own bytes)")
+
+
+def read_options(args) -> dict:
+    """The key-decoding options the user gave (``add_key_decoding_arguments``)."""
+    out = {}
+    if getattr(args, "encoding", None) is not None:
+        out["encoding"] = args.encoding
+    if getattr(args, "unicode_errors", None) is not None:
+        out["unicode_errors"] = args.unicode_errors
+    return out
 
 
 class Parser(argparse.ArgumentParser):

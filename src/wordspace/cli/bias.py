@@ -3,7 +3,7 @@ debiasing (``wordspace.bias``)."""
 
 from __future__ import annotations
 
-from ._common import add_vectors_argument, load_vectors, print_json
+from ._common import add_vectors_argument, load_vectors, print_json, read_options
 
 
 def add_parsers(sub) -> None:
@@ -35,7 +35,7 @@ def cmd_bias(args) -> int:
     from ..bias import direct_bias, gender_direction, gender_lists, run_weat, weat_tests
     from ..errors import InvalidParameterError
 
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     results, skipped = [], []
     names = args.test or list(weat_tests())
     for name in names:
@@ -80,7 +80,7 @@ def cmd_debias(args) -> int:
 
     fmt = format_for_path(args.out)
     check_writable(args.out, "dir" if fmt == "native" else "file", replaceable_by(fmt))
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     out = hard_debias(v)
     out.save(args.out, format=fmt)
     info = out.metadata["debiased"]

@@ -33,13 +33,13 @@ def add_parsers(sub) -> None:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train, _parser=t)  # parameter errors name this parser's flags
     e = cmds.add_parser("test", help="precision and recall at k on a labelled file")
-    e.add_argument("model", metavar="MODEL", help="a classifier written by 'classify train'")
+    e.add_argument("model", metavar="MODEL", help="a classifier written by 'classify train', or a fastText supervised .bin file")
     e.add_argument("file", metavar="FILE", help="labelled text")
     e.add_argument("-k", type=int, default=1, help="labels predicted per line (default 1)")
     e.add_argument("--json", action="store_true", help="print JSON")
     e.set_defaults(func=cmd_test, _parser=e)
     r = cmds.add_parser("predict", help="the most probable labels of each line")
-    r.add_argument("model", metavar="MODEL", help="a classifier written by 'classify train'")
+    r.add_argument("model", metavar="MODEL", help="a classifier written by 'classify train', or a fastText supervised .bin file")
     r.add_argument("file", metavar="FILE", help="text, one document per line ('-': standard input)")
     r.add_argument("-k", type=int, default=1, help="labels per line (default 1)")
     r.add_argument("--threshold", type=float, default=0.0, help="only labels above this probability (default 0)")
@@ -71,10 +71,21 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_test(args) -> int:
-    from ..supervised import SupervisedClassifier, read_labeled
+def open_classifier(path):
+    """A classifier written by ``wordspace classify train``, or a Facebook fastText supervised
+    ``.bin`` file (read by ``wordspace.io.fasttext_supervised``)."""
+    from ..io.fasttext_supervised import FastTextClassifier, is_fasttext_classifier
+    from ..supervised import SupervisedClassifier
 
-    clf = SupervisedClassifier.load(args.model)
+    if is_fasttext_classifier(path):
+        return FastTextClassifier.load(path)
+    return SupervisedClassifier.load(path)
+
+
+def cmd_test(args) -> int:
+    from ..supervised import read_labeled
+
+    clf = open_classifier(args.model)
     docs, labels = read_labeled(args.file)
     unknown = sorted({x for y in labels for x in y} - set(clf.classes_))
     if unknown:
@@ -91,9 +102,9 @@ def cmd_test(args) -> int:
 def cmd_predict(args) -> int:
     import json
 
-    from ..supervised import LABEL_PREFIX, SupervisedClassifier, read_labeled
+    from ..supervised import LABEL_PREFIX, read_labeled
 
-    clf = SupervisedClassifier.load(args.model)
+    clf = open_classifier(args.model)
     if args.file == "-":
         docs = [[t for t in line.split() if not t.startswith(LABEL_PREFIX)] for line in sys.stdin if line.strip()]
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_vectors_argument, load_vectors, print_json, warn
+from ._common import add_vectors_argument, load_vectors, print_json, warn, read_options
 
 
 def add_parsers(sub) -> None:
@@ -63,7 +63,7 @@ def cmd_evaluate(args) -> int:
     if analogies is None and sims is None:
         analogies = [n for n, (k, _) in BUNDLED.items() if k == "analogy"]
         sims = [n for n, (k, _) in BUNDLED.items() if k == "similarity"]
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     out = {"analogy": {}, "similarity": {}}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

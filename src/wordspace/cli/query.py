@@ -4,7 +4,7 @@ answered by ``Vectors``, conversions by ``wordspace.io``, product quantisation b
 
 from __future__ import annotations
 
-from ._common import add_vectors_argument, extra_import, load_vectors, print_json, print_neighbors, warn
+from ._common import add_key_decoding_arguments, add_vectors_argument, extra_import, load_vectors, print_json, print_neighbors, warn, read_options
 
 
 def add_parsers(sub) -> None:
@@ -43,6 +43,7 @@ def add_parsers(sub) -> None:
                    "(format detected)")
     p.add_argument("--input-format", choices=list(READ_FORMATS), default=None,
                    help="read IN as this format instead of detecting it")
+    add_key_decoding_arguments(p)
     p.add_argument("output", metavar="OUT", output="path", help="where to write")
     p.add_argument("--limit", type=int, default=None, help="keep only the first N vectors")
     p.add_argument("--format", choices=list(FORMATS), default=None,
@@ -71,7 +72,7 @@ def cmd_neighbors(args) -> int:
         with extra_import(lambda: ShardedIndex(args.vectors, args.cluster)) as index:
             answers = index.most_similar_batch(args.words, k=args.k)
     else:
-        v = load_vectors(args.vectors, format=args.vectors_format)
+        v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
         answers = v.most_similar_batch(args.words, k=args.k)
     results = dict(zip(args.words, answers))
     if args.json:
@@ -83,7 +84,7 @@ def cmd_neighbors(args) -> int:
 
 
 def cmd_analogy(args) -> int:
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     ans = v.analogy(args.a, args.b, args.c, k=args.k, method=args.method)
     if args.json:
         print_json({"query": {"a": args.a, "b": args.b, "c": args.c}, "method": args.method,
@@ -94,7 +95,7 @@ def cmd_analogy(args) -> int:
 
 
 def cmd_similarity(args) -> int:
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     s = v.similarity(args.word1, args.word2)
     if args.json:
         print_json({"word1": args.word1, "word2": args.word2, "similarity": s})
@@ -115,7 +116,7 @@ def cmd_quantize(args) -> int:
         raise InvalidParameterError(f"--out: quantised vectors are written as a native model directory; '{args.out}' "
                                     "names another format (drop the .bin/.txt/.vec extension)")
     check_writable(args.out, "dir", replaceable_by("native"))
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     q = quantize(v, dsub=args.dsub, centroids=args.centroids, sample=args.sample, iterations=args.iterations,
                  seed=args.seed)
     q.save(args.out, format="native")
@@ -136,7 +137,8 @@ def cmd_convert(args) -> int:
         raise InvalidParameterError(param="limit", rule="an int in the range [1, inf)", value=args.limit)
     fmt = format_for_path(args.output, args.format)
     check_writable(args.output, "dir" if fmt == "native" else "file", replaceable_by(fmt))
-    v = load_vectors(args.input, format=args.input_format, **({} if args.limit is None else {"limit": args.limit}))
+    v = load_vectors(args.input, format=args.input_format, **read_options(args),
+                     **({} if args.limit is None else {"limit": args.limit}))
     for what in dropped_by(v, fmt):
         warn(f"{args.output} ({fmt}) keeps no {what}")
     v.save(args.output, format=fmt)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ._common import add_vectors_argument, extra_import, load_vectors, warn
+from ._common import add_vectors_argument, extra_import, load_vectors, warn, read_options
 
 
 def add_parsers(sub) -> None:
@@ -65,7 +65,7 @@ def cmd_plot(args) -> int:
     if ext not in plots.PLOT_EXTENSIONS:
         raise InvalidParameterError(f"--out must end in .png, .svg, .pdf or .html, got '{args.out}'")
     check_writable(args.out, "file", plots.is_plot_file)
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     if args.analogy:
         if len(args.analogy) < 4 or len(args.analogy) % 2:
             raise InvalidParameterError("--analogy takes pairs of words: A B C D [E F ...] draws A->B, C->D, ...")
@@ -92,7 +92,7 @@ def cmd_projector(args) -> int:
     from ..viz.projector import is_projector_dir, write_projector
 
     check_writable(args.out, "dir", is_projector_dir)
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     vp, mp = write_projector(v, args.out, args.limit)
     n = len(v) if args.limit is None else min(args.limit, len(v))
     print(f"wrote {vp} and {mp}: {n:,} keys x {v.dim} dims; load both at projector.tensorflow.org")
@@ -135,7 +135,7 @@ def _unmapped(v):
 def cmd_serve(args) -> int:
     web = extra_import(_web)
     web.check_address(args.host, args.port)  # a busy port is one line and exit 1, before loading
-    v = load_vectors(args.vectors, format=args.vectors_format)
+    v = load_vectors(args.vectors, format=args.vectors_format, **read_options(args))
     v = _unmapped(v)
     v.norms()  # a damaged model (NaN, infinity) is refused here, in one line, not request by request
     if args.host not in ("127.0.0.1", "localhost", "::1"):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 
+import lzma
 import struct
+import zlib
 
 from .._validation import Interval, Options, check_param
 from ..errors import FormatError, InvalidParameterError, WordspaceError
@@ -132,10 +134,12 @@ def detect_format(path: str) -> str:
         what = "a folder without wordspace.json" if os.path.isdir(path) else kind_of(os.stat(path).st_mode)
         raise FormatError(f"'{path}' is {what}: neither a vectors file nor a wordspace model directory")
     from .fasttext_bin import is_fasttext_bin
-    from .word2vec_format import sniff_binary
+    from .word2vec_format import compression_of, sniff_binary
 
     if is_fasttext_bin(path):
         return "fasttext-bin"
+    if compression_of(path):
+        return "word2vec-text"  # vectors.txt.gz, read through the decompressor
     return "word2vec-binary" if sniff_binary(path) else "word2vec-text"
 
 
@@ -148,9 +152,10 @@ def load(path, format: str | None = None, *, cls, **kwargs):
     fault is a :class:`FormatError` naming the file; no other exception escapes.
     """
     path = os.fspath(path)
+    kwargs.pop("progress", None)
+    _check_keywords(kwargs)
     if not os.path.lexists(path):
         raise FormatError(f"'{path}' does not exist")
-    kwargs.pop("progress", None)
     try:
         return _load(path, format, cls, **kwargs)
     except (WordspaceError, MemoryError, KeyboardInterrupt):
@@ -158,8 +163,47 @@ def load(path, format: str | None = None, *, cls, **kwargs):
     except RecursionError:
         raise FormatError(f"'{path}' is damaged: its structure is nested too deeply") from None
     except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeError, EOFError,
-            struct.error) as exc:
+            struct.error, zlib.error, lzma.LZMAError) as exc:  # the last two: damaged compressed text
         raise FormatError(f"'{path}' could not be read ({type(exc).__name__}: {exc})") from None
+
+
+#: what the readers take (each reader ignores none: a keyword that a format does not use is refused there)
+READ_KEYWORDS = {"limit": "word2vec/GloVe/fastText/native", "encoding": "word2vec/GloVe/fastText",
+                 "unicode_errors": "word2vec/GloVe/fastText", "mmap": "native"}
+#: gensim's load_word2vec_format keywords -> what wordspace does instead
+GENSIM_READ_KEYWORDS = {
+    "binary": "the format is detected from the content (force it with format='word2vec-binary' or "
+              "'word2vec-text')",
+    "no_header": "GloVe files (no header) are detected from the content",
+    "fvocab": "counts come with native models; a separate vocabulary file is not read",
+    "datatype": "vectors are always float32",
+}
+
+
+def _check_keywords(kwargs: dict) -> None:
+    """Refuse a keyword no reader takes as the caller's mistake, not the file's."""
+    for name in kwargs:
+        if name in GENSIM_READ_KEYWORDS:
+            raise TypeError(f"load() got gensim's keyword {name!r}: {GENSIM_READ_KEYWORDS[name]} (see docs/gensim.md)")
+        if name not in READ_KEYWORDS:
+            raise TypeError(f"load() got an unexpected keyword argument {name!r}; the readers take "
+                            + ", ".join(f"{k} ({v})" for k, v in READ_KEYWORDS.items()))
+    import codecs
+
+    from ..errors import InvalidParameterError
+
+    for name, lookup in (("encoding", codecs.lookup), ("unicode_errors", codecs.lookup_error)):
+        value = kwargs.get(name)
+        if value is None:
+            continue
+        try:
+            if not isinstance(value, str):
+                raise LookupError
+            lookup(value)
+        except LookupError:
+            raise InvalidParameterError(f"{name}={value!r} is not a codec Python knows (for example 'utf-8', "
+                                        "'latin-1', 'cp852'; errors: 'strict', 'replace', 'ignore', "
+                                        "'backslashreplace')", param=name) from None
 
 
 def _load(path: str, format: str | None, cls, **kwargs):
@@ -174,6 +218,8 @@ def _load(path: str, format: str | None, cls, **kwargs):
         else:
             from .native import load_native
 
+            for name in ("encoding", "unicode_errors"):  # native keys are always UTF-8
+                kwargs.pop(name, None)
             v = load_native(path, cls=cls, **kwargs)
         return v if limit is None else head(v, limit)
     from .word2vec_format import load_word2vec

@@ -8,6 +8,7 @@ and (as the C tool writes) a newline, which readers treat as optional.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import mmap
 import os
 
@@ -24,6 +25,32 @@ __all__ = ["load_word2vec", "save_word2vec", "sniff_binary", "owns_word2vec_file
 MAX_DIM = 1 << 20
 #: How far detection reads to find the first record (a first key longer than this is refused).
 MAX_FIRST_RECORD = 64 << 20
+#: The longest line a text file may hold (a record of 64 MiB is over two million numbers)
+MAX_LINE = 64 << 20
+#: Compressed text vectors (``vectors.txt.gz``, as gensim reads them): magic bytes -> module
+COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "lzma"}
+
+
+def compression_of(path: str) -> str | None:
+    """``"gzip"``, ``"bz2"`` or ``"lzma"`` when the file starts with that compressor's magic
+    bytes, else None."""
+    with open_regular(path, "a vectors file") as fh:
+        head = fh.read(6)
+    return next((kind for magic, kind in COMPRESSED.items() if head.startswith(magic)), None)
+
+
+@contextlib.contextmanager
+def _open_text(path: str):
+    """The file's bytes, decompressed when it is compressed."""
+    import importlib
+
+    kind = compression_of(path)
+    with open_regular(path, "a vectors file") as fh:
+        if kind is None:
+            yield fh
+        else:
+            with importlib.import_module(kind).open(fh, "rb") as inner:
+                yield inner
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -90,6 +117,8 @@ def _binary_record_ok(fh, start: int, dim: int, size: int) -> str | None:
     """None when the bytes at ``start`` are a binary record ``key SPACE dim*float32``."""
     fh.seek(start)
     head = fh.read(min(size - start, MAX_FIRST_RECORD))
+    skip = len(head) - len(head.lstrip(b"\n"))  # newlines before a key are separators, as the C tool reads them
+    head, start = head[skip:], start + skip
     sp = head.find(b" ")
     if sp <= 0:
         return "no key followed by a space starts it"
@@ -184,7 +213,7 @@ def _check_unique(vectors, path: str, first_line: int) -> None:
 
 
 def load_word2vec(path: str, binary: bool | None = None, *, cls, limit: int | None = None,
-                  encoding: str = "utf-8", unicode_errors: str = "strict"):
+                  encoding: str = "utf-8", unicode_errors: str | None = "strict"):
     """Read a word2vec text/binary, GloVe or fastText ``.vec`` file into ``cls`` (the
     :class:`~wordspace.Vectors` that calls this).
 
@@ -201,10 +230,15 @@ def load_word2vec(path: str, binary: bool | None = None, *, cls, limit: int | No
         such as multi-byte characters cut by the C tool's 50-byte key limit).
     """
     path = os.fspath(path)
+    unicode_errors = unicode_errors or "strict"
     if check_regular(path, "a vectors file") == 0:
         raise FormatError(f"'{path}' is empty: expected a word2vec header 'n_keys dim' and vectors")
+    compressed = compression_of(path)
+    if compressed and binary:
+        raise FormatError(f"'{path}' is {compressed}-compressed: compressed word2vec binary files are not read; "
+                          "decompress it first (compressed text vectors are read directly)")
     if binary is None:
-        binary = sniff_binary(path)
+        binary = False if compressed else sniff_binary(path)
     unique = False
     if binary:
         keys, matrix, unique = _read_binary(path, limit, encoding, unicode_errors)
@@ -357,7 +391,7 @@ def _read_text(path, limit, encoding, errors):
     byte is reported on its own line, and values are parsed as ASCII numbers."""
     keys: list[str] = []
     rows: list[np.ndarray] = []
-    with open_regular(path, "a vectors file") as fh:
+    with _open_text(path) as fh:
         first = fh.readline(1 << 16)
         if first.startswith(_BOM):  # a byte-order mark is not part of the header or the first key
             first = first[len(_BOM):]
@@ -367,8 +401,13 @@ def _read_text(path, limit, encoding, errors):
         fh.seek(0)
         lineno = 0
         last_ended = True
-        for raw in fh:
+        while True:
+            raw = fh.readline(MAX_LINE + 1)
+            if not raw:
+                break
             lineno += 1
+            if len(raw) > MAX_LINE:
+                raise FormatError(f"'{path}' line {lineno} is longer than 64 MiB: not a vectors file")
             if lineno == 1:
                 if raw.startswith(_BOM):
                     raw = raw[len(_BOM):]
@@ -403,8 +442,11 @@ def _read_text(path, limit, encoding, errors):
                 dim = vec.shape[0]
                 if dim == 0:
                     raise FormatError(f"'{path}' line {lineno}: {key!r} has no vector values")
-            if not key:
+            if not kb:
                 raise FormatError(f"'{path}' line {lineno}: the line starts with a space, not a key")
+            if not key:
+                raise FormatError(f"'{path}' line {lineno}: the key {kb!r} is empty once decoded with "
+                                  f"unicode_errors={errors!r}; use unicode_errors='replace' to keep such keys")
             if vec.shape[0] != dim:
                 raise FormatError(
                     f"'{path}' line {lineno}: {key!r} has {vec.shape[0]} values, expected {dim}"
