@@ -144,7 +144,10 @@ def _write(model, args, fmt: str, t0: float) -> None:
     run = model.run_stats_  # this run's, also when it continued a model (--resume)
     n = run.get("epochs")
     epochs = f"{n} epoch{'' if n == 1 else 's'}" if n is not None else "one factorisation"
-    print(f"wrote {args.out} ({fmt}): {len(vectors):,} words x {vectors.dim} dims; "
+    docs = getattr(model, "document_vectors_", None)
+    what = (f"{len(vectors):,} {'documents' if vectors is docs else 'words'}"
+            + (f" and {len(docs):,} documents" if docs is not None and vectors is not docs else ""))
+    print(f"wrote {args.out} ({fmt}): {what} x {vectors.dim} dims; "
           f"{run['raw_tokens']:,} tokens, {epochs} in {time.perf_counter() - t0:.1f}s; "
           f"final loss {model.loss_history_[-1]:.4f}")
     st = model.corpus_stats_
