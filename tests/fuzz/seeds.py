@@ -46,42 +46,37 @@ def word2vec_binary(d: str) -> str:
     return p
 
 
-def fasttext_bin(d: str) -> str:
-    """A Facebook fastText .bin (version 12, skip-gram, 3 words, 6 buckets, n-grams 2..3),
-    laid out as fastText's FastText::saveModel writes it."""
+def _fasttext_words(d: str, name: str, versioned: bool, seed: int) -> str:
+    """A Facebook fastText word-vector model (skip-gram, 3 words, 6 buckets, n-grams 2..3), laid
+    out as fastText's FastText::saveModel writes it; ``versioned`` False: as fastText before 0.9
+    wrote it, without the magic number, version, pruneidx_size and "quantized" bytes."""
     words, dim, bucket = ["</s>", "the", "king"], 4, 6
-    p = os.path.join(d, "model.bin")
-    rng = np.random.default_rng(3)
+    p = os.path.join(d, name)
+    rng = np.random.default_rng(seed)
+    flag = b"\0" if versioned else b""  # "not quantized", before each matrix
     with open(p, "wb") as fh:
-        fh.write(struct.pack("<2i", 793712314, 12))
+        if versioned:
+            fh.write(struct.pack("<2i", 793712314, 12))
         fh.write(struct.pack("<12id", dim, 5, 1, 1, 5, 1, 2, 2, bucket, 2, 3, 100, 1e-4))
-        fh.write(struct.pack("<3i2q", len(words), len(words), 0, 100, -1))
+        fh.write(struct.pack("<3i2q", len(words), len(words), 0, 100, -1) if versioned
+                 else struct.pack("<3iq", len(words), len(words), 0, 100))
         for w in words:
             fh.write(w.encode() + b"\0" + struct.pack("<qb", 10, 0))
-        fh.write(b"\0")  # not quantized
-        fh.write(struct.pack("<2q", len(words) + bucket, dim))
+        fh.write(flag + struct.pack("<2q", len(words) + bucket, dim))
         fh.write(rng.normal(size=(len(words) + bucket, dim)).astype("<f4").tobytes())
-        fh.write(b"\0" + struct.pack("<2q", len(words), dim))
+        fh.write(flag + struct.pack("<2q", len(words), dim))
         fh.write(rng.normal(size=(len(words), dim)).astype("<f4").tobytes())
     return p
+
+
+def fasttext_bin(d: str) -> str:
+    """A fastText .bin of file version 12."""
+    return _fasttext_words(d, "model.bin", True, 3)
 
 
 def fasttext_old(d: str) -> str:
-    """A fastText .bin from before version 0.9: no magic number, version, pruneidx_size or
-    "quantized" bytes (as gensim's lee_fasttext.bin)."""
-    words, dim, bucket = ["</s>", "the", "king"], 4, 6
-    p = os.path.join(d, "old.bin")
-    rng = np.random.default_rng(4)
-    with open(p, "wb") as fh:
-        fh.write(struct.pack("<12id", dim, 5, 1, 1, 5, 1, 2, 2, bucket, 2, 3, 100, 1e-4))
-        fh.write(struct.pack("<3iq", len(words), len(words), 0, 100))
-        for w in words:
-            fh.write(w.encode() + b"\0" + struct.pack("<qb", 10, 0))
-        fh.write(struct.pack("<2q", len(words) + bucket, dim))
-        fh.write(rng.normal(size=(len(words) + bucket, dim)).astype("<f4").tobytes())
-        fh.write(struct.pack("<2q", len(words), dim))
-        fh.write(rng.normal(size=(len(words), dim)).astype("<f4").tobytes())
-    return p
+    """A fastText .bin from before version 0.9 (as gensim's lee_fasttext.bin)."""
+    return _fasttext_words(d, "old.bin", False, 4)
 
 
 def fasttext_ftz(d: str) -> str:

@@ -78,7 +78,7 @@ class FastTextClassifier:
         self._output = output_matrix
         # a pruned model (.ftz with -cutoff) keeps the rows of some n-gram buckets only
         self._pruneidx = model.pruneidx if model.rows != model.nwords + model.args["bucket"] else None
-        self._hash_cache: dict = {}
+        self._token_cache: dict = {}
         if self.loss == "hs":
             self._paths = _huffman_paths(self.label_counts_)
         if self.loss not in ("softmax", "hs", "ova", "ns"):
@@ -126,30 +126,36 @@ class FastTextClassifier:
         return cls(m, inp, out)
 
     # -- a line's input rows ---------------------------------------------------------------------
-    def _token_hash(self, token: str, raw: bytes) -> int:
-        h = self._hash_cache.get(token)
-        if h is None:
-            h = self._hash_cache[token] = _fnv(raw)
-        return h
-
-    def _rows_of(self, tokens) -> list:
+    def _token(self, tok: str):
+        """``(input rows, signed 32-bit hash)`` of a word token, or None for a label; computed
+        once per distinct token (a line's words repeat across a file)."""
+        entry = self._token_cache.get(tok)
+        if entry is not None or tok in self._token_cache:
+            return entry
         from ..subwords import subword_table
 
+        wid = self._index.get(tok, -1)
+        if wid < 0 and tok.startswith(LABEL_PREFIX):
+            self._token_cache[tok] = None  # a label, not a word
+            return None
+        raw = self._raw[wid] if (wid >= 0 and self._raw is not None) else tok.encode("utf-8", "surrogateescape")
+        rows = [wid] if wid >= 0 else []
         minn, maxn, bucket = self.args["minn"], self.args["maxn"], self.args["bucket"]
-        grams = maxn > 0 and bucket > 0
+        if maxn > 0 and bucket > 0 and tok != EOS:
+            _, sub = subword_table([raw], max(minn, 1), maxn, bucket)
+            rows.extend(r for r in (self._gram_row(b) for b in (sub[1:] - 1).tolist()) if r >= 0)  # sub[0]: the word
+        h = _fnv(raw)
+        entry = self._token_cache[tok] = (rows, h - (1 << 32) if h >= 1 << 31 else h)  # fastText's int32_t
+        return entry
+
+    def _rows_of(self, tokens) -> list:
         ids, hashes = [], []
         for tok in list(tokens) + [EOS]:
-            wid = self._index.get(tok, -1)
-            if wid < 0 and tok.startswith(LABEL_PREFIX):
-                continue  # a label, not a word
-            raw = self._raw[wid] if (wid >= 0 and self._raw is not None) else tok.encode("utf-8", "surrogateescape")
-            if wid >= 0:
-                ids.append(wid)
-            if grams and tok != EOS:
-                _, sub = subword_table([raw], max(minn, 1), maxn, bucket)
-                ids.extend(self._gram_row(b) for b in (sub[1:] - 1).tolist())  # sub[0] is the word itself
-            h = self._token_hash(tok, raw)
-            hashes.append(h - (1 << 32) if h >= 1 << 31 else h)  # fastText keeps it as int32_t
+            entry = self._token(tok)
+            if entry is not None:
+                ids.extend(entry[0])
+                hashes.append(entry[1])
+        bucket = self.args["bucket"]
         n = self.args["word_ngrams"]
         if n > 1 and bucket > 0:
             for i in range(len(hashes)):
