@@ -123,3 +123,10 @@ def test_quantized_word_vector_models_load(tmp_path, labelled):
     v = wordspace.load(path)
     for w in list(v.keys)[:30] + ["zzunknownword", "films"]:
         np.testing.assert_allclose(v[w], m.get_word_vector(w), rtol=1e-4, atol=1e-5)
+
+
+def test_a_word_vector_model_given_to_classify_is_named_as_such(run):
+    from gensim.test.utils import datapath
+
+    code, _, err = run(["classify", "test", datapath("lee_fasttext.bin"), datapath("lee_fasttext.bin")])
+    assert code == 1 and "word-vector model, not a classifier" in err and len(err.strip().splitlines()) == 1

@@ -74,10 +74,13 @@ def cmd_train(args) -> int:
 def open_classifier(path):
     """A classifier written by ``wordspace classify train``, or a Facebook fastText supervised
     ``.bin`` file (read by ``wordspace.io.fasttext_supervised``)."""
-    from ..io.fasttext_supervised import FastTextClassifier, is_fasttext_classifier
+    import os
+
+    from ..io.fasttext_bin import is_fasttext_bin
+    from ..io.fasttext_supervised import FastTextClassifier
     from ..supervised import SupervisedClassifier
 
-    if is_fasttext_classifier(path):
+    if os.path.isfile(path) and is_fasttext_bin(path):  # says so when it is a word-vector model
         return FastTextClassifier.load(path)
     return SupervisedClassifier.load(path)
 
