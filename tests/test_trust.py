@@ -396,14 +396,20 @@ def test_a_language_model_that_diverges_writes_nothing_over_a_good_one(tmp_path,
 
 
 # -- readers: what the second audit found ----------------------------------------------------------
-def test_a_native_vocabulary_listing_a_key_twice_is_refused_at_open(tmp_path):
+@pytest.mark.parametrize("small_keys", [200_000, 0])  # found by a set of byte strings, and compiled
+def test_a_native_vocabulary_listing_a_key_twice_is_refused_at_open(tmp_path, monkeypatch, small_keys):
     """The first 32 lookups of an opened model search its key bytes instead of building the key
     index, so a duplicate once went unnoticed ('king' was its own nearest neighbour)."""
+    from wordspace.io import native
+
+    monkeypatch.setattr(native, "SMALL_KEYS", small_keys)
     v = wordspace.Vectors(["king", "queen", "man"], np.eye(3, dtype=np.float32) + 0.1)
     v.save(tmp_path / "m")
     (tmp_path / "m" / "vocab.tsv").write_text("king\t\nqueen\t\nking\t\n")
     with pytest.raises(FormatError, match=r"vocab.tsv' line 3: the key 'king' is listed twice"):
         wordspace.load(str(tmp_path / "m"))
+    (tmp_path / "m" / "vocab.tsv").write_text("king\t\nqueen\t\nman\t\n")
+    assert list(wordspace.load(str(tmp_path / "m")).keys) == ["king", "queen", "man"]
 
 
 @pytest.mark.parametrize("content,match", [

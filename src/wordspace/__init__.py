@@ -1,11 +1,12 @@
 """wordspace: learn, query, measure and move word embeddings.
 
 The public API: ``Word2Vec``, ``FastText``, ``GloVe``, ``PPMISVD``, ``Doc2Vec`` (training), ``Vectors`` (storage
-and queries), ``load``, ``SentenceEncoder`` (sentence and document vectors), ``LineCorpus`` and the error classes. Heavy extras (torch, plotting, the web app) live in
-sub-packages that are imported only on demand.
+and queries), ``load``, ``SentenceEncoder`` (sentence and document vectors), ``distill`` (static sentence models
+from a transformer, extra ``[distill]``), ``LineCorpus`` and the error classes. Heavy extras (torch, plotting, the
+web app) live in sub-packages that are imported only on demand; the trainers (and Numba, which they need) are
+imported on first use, so that opening and querying vectors starts in a fifth of a second.
 """
 
-from .corpus import LineCorpus, encode_corpus
 from .errors import (
     CorpusError,
     DuplicateKeyError,
@@ -16,18 +17,36 @@ from .errors import (
     TrainingError,
     WordspaceError,
 )
-from .models import PPMISVD, FastText, GloVe, Word2Vec
-from .callbacks import Callback
 from .vectors import Neighbor, Vectors
 from .pretrained import load
-from .models import Doc2Vec
-from .sentences import SentenceEncoder
-from . import cluster  # noqa: F401,E402  (installs fit(cluster=...); imports nothing of Dask until used)
+
+#: names imported on first use: the trainers pull in Numba and their compiled kernels (about
+#: 0.3 s), which a command that only opens and queries vectors never needs
+_LAZY = {"Word2Vec": ".models", "FastText": ".models", "GloVe": ".models", "PPMISVD": ".models",
+         "Doc2Vec": ".models", "SentenceEncoder": ".sentences", "LineCorpus": ".corpus",
+         "encode_corpus": ".corpus", "Callback": ".callbacks", "distill": ".distillation"}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wordspace' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
 
 __all__ = [
+    "distill",
     "Word2Vec",
     "FastText",
     "GloVe",

@@ -33,6 +33,9 @@ MIN_CHUNK = 4096  # keys per chunk at least, however many queries
 
 #: Up to this k a compiled one-pass selection is used; above it, ``argpartition``.
 COMPILED_MAX_K = 128
+#: Up to this many queries NumPy selects the top k: a handful of queries take microseconds
+#: either way, and loading the compiled kernels costs a command's start-up about 0.3 s.
+NUMPY_MAX_QUERIES = 8
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +46,7 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """
     n = scores.shape[1]
     k = min(k, n)
-    if k <= COMPILED_MAX_K and scores.dtype == np.float32:
+    if k <= COMPILED_MAX_K and scores.dtype == np.float32 and scores.shape[0] > NUMPY_MAX_QUERIES:
         from ._kernels.topk import topk_rows
 
         ids = np.empty((scores.shape[0], k), dtype=np.int64)
@@ -116,7 +119,7 @@ class ExactIndex:
             return self._query_lanes(queries, k, n, exclude, lanes, ids_out, sc_out)
         qb = min(nq, QUERY_BLOCK)
         chunk = min(n, max(k, MIN_CHUNK, min(CHUNK_SCORES, BLOCK_SCORES) // qb))
-        compiled = k <= COMPILED_MAX_K
+        compiled = k <= COMPILED_MAX_K and nq > NUMPY_MAX_QUERIES
         # one buffer for every chunk's scores: a fresh 256 MB array per chunk costs its page
         # faults each time (1,000 queries on 1M keys: 2.4 s -> 2.0 s)
         buf = np.empty(qb * chunk, dtype=np.float32)

@@ -12,6 +12,10 @@ import numpy as np
 __all__ = ["KeyList"]
 
 
+#: Up to this many keys ``find_many`` searches the buffer once per key instead of compiled
+FEW_KEYS = 16
+
+
 class KeyList(Sequence):
     """Keys held as one UTF-8 buffer, decoded on access; a read-only list.
 
@@ -60,7 +64,10 @@ class KeyList(Sequence):
 
     def find_many(self, keys: Sequence[str]) -> np.ndarray:
         """Rows of many keys (first occurrences; -1 for absent ones) in one compiled pass over
-        the buffer: 1,000 keys among a million in milliseconds, no dict of every key built."""
+        the buffer: 1,000 keys among a million in milliseconds, no dict of every key built. A
+        few keys are byte searches (:meth:`find`): no compiled code to load for them."""
+        if len(keys) <= FEW_KEYS:
+            return np.array([self.find(k) for k in keys], dtype=np.int64)
         from ._kernels.w2vbin import find_keys
 
         raw = [k.encode("utf-8") for k in keys]

@@ -183,7 +183,29 @@ def list_models(search: str | None = None) -> list[dict]:
                      "format": e["format"], "licence": e.get("licence"), "cached": cached_path(name) is not None,
                      "checksum": "sha256" if e.get("sha256") else "md5" if e.get("md5") else "first use",
                      "description": e.get("description", "")})
+    for name, e in hub_models().items():  # static sentence models on the Hugging Face Hub, fetched by hf: name
+        text = f"{name} {e.get('description', '')}".lower()
+        if search and search.lower() not in text:
+            continue
+        rows.append({"name": name, "size": None, "dim": e.get("dim"), "vocab": e.get("vocab"), "format": e["format"],
+                     "licence": e.get("licence"), "cached": False, "checksum": "the Hub's",
+                     "description": e.get("description", "")})
     return rows
+
+
+def hub_models() -> dict:
+    """The catalogue's ``hub_models``: ``hf:`` names of published static sentence models (model2vec's
+    potion models) with their dimension, licence and description."""
+    from .untrusted import parse_json, read_regular
+
+    path = os.environ.get("WORDSPACE_CATALOGUE") or _builtin_catalogue()
+    doc = parse_json(read_regular(path, "a catalogue of published vectors", MAX_CATALOGUE_BYTES), f"catalogue '{path}'",
+                     "a catalogue of published vectors")
+    out = doc.get("hub_models", {}) if isinstance(doc, dict) else {}
+    if not isinstance(out, dict) or not all(isinstance(k, str) and k.startswith(HF_PREFIX) and isinstance(v, dict)
+                                            and isinstance(v.get("format"), str) for k, v in out.items()):
+        raise FormatError(f"catalogue '{path}': 'hub_models' must map hf:OWNER/REPO names to entries with a format")
+    return out
 
 
 # -- downloading ---------------------------------------------------------------------------------
@@ -649,7 +671,10 @@ def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
     offline = _offline() or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")
     try:
         if filename is None:
-            files = [f for f in HfApi().list_repo_files(repo) if f.endswith(_VECTOR_SUFFIXES)]
+            listed = HfApi().list_repo_files(repo) if not offline else []
+            if offline or {"model.safetensors", "tokenizer.json"} <= set(listed):
+                return _fetch_model2vec(name, repo, offline, force)
+            files = [f for f in listed if f.endswith(_VECTOR_SUFFIXES)]
             if len(files) != 1:
                 raise InvalidParameterError(f"{name}: give the file to load, hf:{repo}/FILE (vector files there: "
                                             f"{', '.join(files[:8]) or 'none'})")
@@ -682,6 +707,28 @@ def _fetch_hf(name: str, *, force: bool, progress: bool) -> str:
         if readable != path:
             with contextlib.suppress(OSError):
                 os.unlink(readable)
+    return target
+
+
+def _fetch_model2vec(name: str, repo: str, offline: bool, force: bool) -> str:
+    """A model2vec repository (``model.safetensors``, ``tokenizer.json``, ``config.json``) through
+    huggingface_hub's cache, converted once to a native static sentence model."""
+    from huggingface_hub import snapshot_download
+
+    folder = snapshot_download(repo, allow_patterns=["model.safetensors", "tokenizer.json", "config.json"],
+                               local_files_only=offline, force_download=force)
+    snapshot = hashlib.sha256(os.path.realpath(folder).encode()).hexdigest()[:16]
+    target = os.path.join(cache_home(), "hf", repo.replace("/", "--"), "model2vec-" + snapshot)
+    from .io.native import owns_native_dir
+
+    if not force and owns_native_dir(target):
+        return target
+    from .vectors import Vectors
+
+    vectors = Vectors.load(folder, format="model2vec")
+    vectors.metadata = {**vectors.metadata, "pretrained": {"name": name, "repo": repo}}
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    vectors.save(target, format="native")
     return target
 
 

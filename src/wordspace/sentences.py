@@ -16,6 +16,9 @@ Methods (``SentenceEncoder(method=...)``):
   first five singular vectors removed, each weighted by its share of the five squared singular
   values, ``s_i^2 / sum_j s_j^2``.
 - ``"infer"``: a :class:`~wordspace.Doc2Vec` model's inferred vectors.
+- ``"tokens"``: a static sentence model's (``wordspace distill``, a model2vec folder): the text
+  split by the model's own tokenizer, the mean of its tokens' rows, scaled to unit length as
+  model2vec does (``wordspace.tokenized``).
 
 ``p(w)`` comes from the model's counts; vectors without counts (GloVe text files, say) take
 them from ``frequencies`` (a file of ``word count`` lines, or a dict) or from the ``wordfreq``
@@ -44,7 +47,7 @@ from .errors import FormatError, InvalidParameterError, NotFittedError
 
 __all__ = ["SentenceEncoder", "METHODS", "is_encoder_dir"]
 
-METHODS = ("mean", "sif", "usif", "fasttext", "infer")
+METHODS = ("mean", "sif", "usif", "fasttext", "infer", "tokens")
 #: Common components removed by uSIF (the paper's m)
 USIF_COMPONENTS = 5
 FORMAT_NAME = "wordspace-sentence-encoder"
@@ -67,8 +70,9 @@ class SentenceEncoder(Declared):
     model : Vectors, Doc2Vec, or str
         Word vectors, a Doc2Vec model, or anything ``wordspace.load`` opens (a path or a
         published name; a Doc2Vec model directory too).
-    method : {"auto", "mean", "sif", "usif", "fasttext", "infer"}, default="auto"
-        "auto": "infer" for a Doc2Vec model, "sif" for vectors with word counts, else "mean".
+    method : {"auto", "mean", "sif", "usif", "fasttext", "infer", "tokens"}, default="auto"
+        "auto": "infer" for a Doc2Vec model, "tokens" for a static sentence model (one that
+        carries its tokenizer), "sif" for vectors with word counts, else "mean".
     sif_a : float, default=1e-3
         SIF's ``a``.
     lowercase : bool, default=False
@@ -126,8 +130,13 @@ class SentenceEncoder(Declared):
             raise InvalidParameterError(param="model", owner="SentenceEncoder", rule="word vectors, a Doc2Vec model "
                                         "or a path", value=type(model).__name__)
         method = self.method
+        tokenized = not is_doc and getattr(model, "sentence_tokenizer", None) is not None
         if method == "auto":
-            method = "infer" if is_doc else ("sif" if model.counts is not None else "mean")
+            method = ("infer" if is_doc else "tokens" if tokenized else "sif" if model.counts is not None else "mean")
+        if method == "tokens" and not tokenized:
+            raise InvalidParameterError("method='tokens' needs a static sentence model, one that carries its "
+                                        "tokenizer ('wordspace distill', a model2vec folder); these are "
+                                        + ("a Doc2Vec model" if is_doc else "plain word vectors"), param="method")
         if is_doc != (method == "infer"):
             raise InvalidParameterError(
                 f"method={method!r} needs {'a Doc2Vec model' if method == 'infer' else 'word vectors'}; this model is "
@@ -161,7 +170,7 @@ class SentenceEncoder(Declared):
         """Fit on ``buf`` (lines of text) and return its rows (components removed)."""
         model, method = self._resolved()
         self.method_ = method
-        if method == "infer":
+        if method in ("infer", "tokens"):
             self.components_ = np.zeros((0, model.dim), np.float32)
             self.component_weights_ = np.zeros(0)
             return self._rows(buf, out)
@@ -207,11 +216,22 @@ class SentenceEncoder(Declared):
 
     def _rows(self, buf: np.ndarray, out=None) -> np.ndarray:
         model, method = self._resolved()
-        if method == "infer":
+        if method in ("infer", "tokens"):
             text = buf.tobytes().decode("utf-8", "replace")
             lines = text.split("\n")
             if lines and lines[-1] == "":
                 lines.pop()
+            if method == "tokens":
+                if self.lowercase:
+                    lines = [t.lower() for t in lines]
+                from .tokenized import SENTENCE_META, encode_texts
+
+                meta = model.metadata.get(SENTENCE_META, {}) if isinstance(model.metadata, dict) else {}
+                target = out(len(lines), model.dim) if out is not None else None
+                x, empty = encode_texts(model.matrix, model.sentence_tokenizer, model.keys, lines,
+                                        normalize=bool(meta.get("normalize", True)), out=target)
+                self.last_stats_ = {"lines": len(lines), "empty": int(empty)}
+                return x
             x = model.infer(lines) if lines else np.zeros((0, model.dim), np.float32)
             self.last_stats_ = {"lines": len(lines), "empty": int(sum(1 for t in lines if not t.split()))}
             if out is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import subword as ks
 from ._validation import Interval, check_param
 from .errors import InvalidParameterError
 
@@ -35,6 +34,7 @@ def _check(min_n: int, max_n: int, buckets: int) -> None:
 
 
 def _spans(data: np.ndarray, min_n: int, max_n: int):
+    from ._kernels import subword as ks
     cap = data.shape[0] * max(max_n, 1) + 1
     starts = np.empty(cap, dtype=np.int64)
     ends = np.empty(cap, dtype=np.int64)
@@ -60,6 +60,7 @@ def ngrams(word: str, min_n: int = 3, max_n: int = 6) -> list[str]:
 def ngram_buckets(word: str, min_n: int = 3, max_n: int = 6, buckets: int = 2_000_000) -> np.ndarray:
     """Bucket of each n-gram of ``word`` (``fnv1a32(ngram) % buckets``, fastText's ids minus
     the vocabulary size), in the order of :func:`ngrams`. Duplicates are kept, as fastText does."""
+    from ._kernels import subword as ks
     _check(min_n, max_n, buckets)
     if max_n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -83,6 +84,7 @@ def wrap_words(words) -> tuple[np.ndarray, np.ndarray]:
 def subword_table(words, min_n: int, max_n: int, buckets: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR table of every word's input rows: ``(offsets, ids)`` where word ``w``'s rows are
     ``ids[offsets[w]:offsets[w + 1]]``: ``w`` itself, then ``len(words) + bucket`` per n-gram."""
+    from ._kernels import subword as ks
     _check(min_n, max_n, buckets)
     data, offsets = wrap_words(words)
     n = len(words)

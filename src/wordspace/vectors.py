@@ -111,6 +111,8 @@ class Vectors(KeyedVectorsMethods):
         #: ``(Codebooks, codes, n-gram codes or None)`` when the rows were rebuilt from product
         #: quantisation (``wordspace.quantize``): the native writer then stores the codes.
         self.quantized = None
+        #: the tokenizer of a static sentence model (``wordspace.tokenized.TokenizerSpec``), else None
+        self.sentence_tokenizer = None
         self.oov = oov if oov is not None else ("subwords" if subwords is not None else "error")
         if check_keys:
             self.key_to_index  # duplicate keys are refused here, not at the first query

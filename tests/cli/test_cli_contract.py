@@ -148,3 +148,20 @@ def test_the_command_exits_quickly_with_its_output_and_code(tmp_path, demo_corpu
     assert head.wait(timeout=300) == 0
     with head.stderr:
         assert b"Traceback" not in head.stderr.read()
+
+
+def test_the_command_table_names_every_command_with_its_module():
+    """``main`` builds only the parser of the command given (``COMMANDS``); the table must say
+    where every command is defined, or a command would be missing from its own parser."""
+    from importlib import import_module
+
+    from wordspace.cli import _GROUPS, COMMANDS
+    from wordspace.cli._common import Parser
+
+    found = {}
+    for group in _GROUPS:
+        parser = Parser(prog="wordspace")
+        sub = parser.add_subparsers(dest="command", parser_class=Parser)
+        import_module(f"wordspace.cli.{group}").add_parsers(sub)
+        found.update({name: group for name in sub.choices})
+    assert found == COMMANDS

@@ -23,6 +23,17 @@ def _c_tool():
     return found
 
 
+@pytest.fixture(params=["python", "compiled"])
+def binary_parser(request, monkeypatch):
+    """Binary files are parsed by Python's byte searches up to SMALL_FILE_KEYS records and by
+    the compiled scan above: every binary test runs through both."""
+    from wordspace.io import word2vec_format
+
+    if request.param == "compiled":
+        monkeypatch.setattr(word2vec_format, "SMALL_FILE_KEYS", 0)
+    return request.param
+
+
 @pytest.fixture
 def small():
     rng = np.random.default_rng(0)
@@ -31,7 +42,7 @@ def small():
 
 
 @pytest.mark.parametrize("name", ["v.bin", "v.txt", "v.vec"])
-def test_round_trip_is_exact_and_byte_identical(tmp_path, small, name):
+def test_round_trip_is_exact_and_byte_identical(tmp_path, small, name, binary_parser):
     p1, p2 = tmp_path / name, tmp_path / ("again_" + name)
     small.save(p1)
     back = wordspace.load(p1)
@@ -89,7 +100,7 @@ def test_glove_text_without_header_is_detected(tmp_path, small):
     np.testing.assert_array_equal(back.matrix, small.matrix)
 
 
-def test_limit_reads_only_the_first_vectors(tmp_path, small):
+def test_limit_reads_only_the_first_vectors(tmp_path, small, binary_parser):
     for name in ("l.bin", "l.txt"):
         small.save(tmp_path / name)
         v = wordspace.load(tmp_path / name, limit=3)
@@ -111,7 +122,7 @@ def _binary_bytes(keys, matrix, newline=True):
     return head + b"".join(k.encode() + b" " + r.astype("<f4").tobytes() + end for k, r in zip(keys, matrix))
 
 
-def test_googlenews_style_binary_without_newlines(tmp_path):
+def test_googlenews_style_binary_without_newlines(tmp_path, binary_parser):
     """GoogleNews-vectors-negative300.bin has no newline after each vector; vectors whose
     bytes contain 0x0a or 0x20 must not confuse the reader."""
     m = np.array([[1.0, np.frombuffer(b"\x0a\x20\x0a\x20", "<f4")[0]], [3.5, -2.0]], np.float32)
@@ -142,7 +153,7 @@ def test_bad_text_files(tmp_path, case):
         wordspace.load(p)
 
 
-def test_bad_binary_files(tmp_path):
+def test_bad_binary_files(tmp_path, binary_parser):
     m = np.ones((2, 3), np.float32)
     data = _binary_bytes(["a", "b"], m)
     p = tmp_path / "t.bin"
@@ -168,7 +179,7 @@ def test_bad_binary_files(tmp_path):
         wordspace.load(p)
 
 
-def test_binary_duplicates_are_found_by_bytes_and_by_decoded_text(tmp_path):
+def test_binary_duplicates_are_found_by_bytes_and_by_decoded_text(tmp_path, binary_parser):
     """Keys are proven unique by a compiled hash of their bytes; a repeat far down a large file
     is still named, and two byte strings that decode alike under unicode_errors='replace' are
     caught by the str check the fast path defers to."""

@@ -16,10 +16,21 @@ from ._common import Parser
 __all__ = ["main", "run", "build_parser", "command_parsers"]
 
 #: the command modules, in the order ``wordspace --help`` lists their commands
-_GROUPS = ("train", "phrases", "query", "sentences", "hub", "evaluate", "bias", "probe", "classify", "bpe", "align", "lm", "viz")
+_GROUPS = ("train", "phrases", "query", "sentences", "distill", "hub", "evaluate", "bias", "probe", "classify", "bpe", "align", "lm", "viz")
 
 
-def build_parser() -> Parser:
+#: each command's module: ``main`` builds only the parser of the command it is given (building
+#: ``train``'s reads every trainer's parameters, which imports Numba: 0.3 s of a query's start-up)
+COMMANDS = {"train": "train", "demo": "train", "phrases": "phrases", "neighbors": "query", "analogy": "query",
+            "similarity": "query", "convert": "query", "quantize": "query", "embed": "sentences",
+            "distill": "distill", "export": "distill", "models": "hub", "download": "hub", "evaluate": "evaluate",
+            "bias": "bias", "debias": "bias", "probe": "probe", "classify": "classify", "bpe": "bpe",
+            "align": "align", "train-lm": "lm", "contextual": "lm", "plot": "viz", "projector": "viz",
+            "serve": "viz"}
+
+
+def build_parser(groups=None) -> Parser:
+    """The command line's parser: every command, or only those of ``groups`` (module names)."""
     from importlib import import_module
 
     from .. import __version__
@@ -28,7 +39,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"wordspace {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    for group in _GROUPS:
+    for group in _GROUPS if groups is None else groups:
         import_module(f".{group}", __name__).add_parsers(sub)
     parser.commands = list(sub.choices)
     for p in command_parsers(parser):
@@ -87,14 +98,14 @@ def _message(exc, args) -> str:
 def _corpus_with_options(args) -> None:
     """``--storage-options JSON``: the command's corpus paths become a :class:`LineCorpus` that
     carries the options to every read (the cluster's workers included)."""
+    text = getattr(args, "storage_options", None)
+    if text is None:
+        return
     import json
 
     from ..corpus import LineCorpus
     from ..errors import InvalidParameterError
 
-    text = getattr(args, "storage_options", None)
-    if text is None:
-        return
     try:
         options = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -144,8 +155,10 @@ def main(argv=None) -> int:
 
     from ..errors import WordspaceError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    group = COMMANDS.get(words[0]) if words else None
+    parser = build_parser(None if group is None else [group])
+    args = parser.parse_args(words)
     try:
         with warnings.catch_warnings():  # the caller's warning settings come back after
             warnings.simplefilter("default")  # library warnings (pruning, invalid UTF-8...): each once

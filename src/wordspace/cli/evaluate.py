@@ -17,7 +17,7 @@ def add_parsers(sub) -> None:
                    help="word-similarity datasets: bundled names (wordsim353, simlex999) or files; repeatable")
     p.add_argument("--restrict-vocab", type=int, default=30_000,
                    help="analogies: candidates and questions limited to this many most frequent words (default 30000)")
-    p.add_argument("--method", choices=["add", "mul", "auto", "mean", "sif", "usif", "fasttext", "infer"], default=None,
+    p.add_argument("--method", choices=["add", "mul", "auto", "mean", "sif", "usif", "fasttext", "infer", "tokens"], default=None,
                    help="analogies: 3CosAdd (add, the default) or 3CosMul (mul); --task: how sentences are embedded "
                         "(as 'wordspace embed --method'; default auto)")
     p.add_argument("--task", action="append", default=None, metavar="NAME_OR_FILE",

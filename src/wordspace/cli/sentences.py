@@ -22,9 +22,11 @@ def add_parsers(sub) -> None:
     p.add_argument("file", metavar="FILE", help="text, one sentence or document per line ('-': standard input)")
     p.add_argument("--out", required=True, metavar="OUT", output="file",
                    help="the vectors: .npy (NumPy), .tsv or .txt (text), '-' (text on standard output)")
-    p.add_argument("--method", choices=["auto", "mean", "sif", "usif", "fasttext", "infer"], default="auto",
+    p.add_argument("--method", choices=["auto", "mean", "sif", "usif", "fasttext", "infer", "tokens"], default="auto",
                    help="mean, sif (Arora et al. 2017), usif (Ethayarajh 2018), fasttext (mean of unit vectors, "
-                        "fastText's get_sentence_vector), infer (Doc2Vec); auto: infer for Doc2Vec, sif for vectors "
+                        "fastText's get_sentence_vector), infer (Doc2Vec), tokens (a static sentence model: its own "
+                        "tokenizer, the mean of the tokens' rows, unit length, as model2vec); auto: infer for Doc2Vec, "
+                        "tokens for a static sentence model (wordspace distill, a model2vec folder), sif for vectors "
                         "with word counts, mean otherwise")
     p.add_argument("--components-from", default=None, metavar="FILE",
                    help="sif/usif: fit the common components on the lines of this file instead of FILE's")

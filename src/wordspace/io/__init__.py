@@ -22,7 +22,7 @@ __all__ = ["save", "load", "head", "in_memory", "mapped_bytes", "detect_format",
            "dropped_by", "FORMATS"]
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")  # writable
-READ_FORMATS = FORMATS + ("fasttext-bin",)
+READ_FORMATS = FORMATS + ("fasttext-bin", "model2vec")
 
 
 def format_for_path(path: str, format: str | None = None) -> str:
@@ -110,6 +110,7 @@ def in_memory(vectors):
     out = type(vectors)(vectors.keys, np.array(vectors.matrix), counts=vectors.counts, metadata=vectors.metadata,
                         subwords=sub, oov=vectors.oov, check_keys=False, source=vectors.source)
     out.quantized = vectors.quantized
+    out.sentence_tokenizer = vectors.sentence_tokenizer
     return out
 
 
@@ -119,7 +120,9 @@ def head(vectors, n: int):
     if n >= len(vectors):
         return vectors
     counts = None if vectors.counts is None else vectors.counts[:n]
-    return type(vectors)(vectors.keys[:n], vectors.matrix[:n], counts, vectors.metadata, subwords=vectors.subwords)
+    out = type(vectors)(vectors.keys[:n], vectors.matrix[:n], counts, vectors.metadata, subwords=vectors.subwords)
+    out.sentence_tokenizer = getattr(vectors, "sentence_tokenizer", None)
+    return out
 
 
 def detect_format(path: str) -> str:
@@ -128,6 +131,10 @@ def detect_format(path: str) -> str:
 
     if is_native(path):
         return "native"
+    from ..tokenized import is_model2vec_dir
+
+    if is_model2vec_dir(path):
+        return "model2vec"
     if not os.path.isfile(path):
         from ..untrusted import kind_of
 
@@ -209,6 +216,12 @@ def _check_keywords(kwargs: dict) -> None:
 def _load(path: str, format: str | None, cls, **kwargs):
     fmt = format or detect_format(path)
     check_param("format", fmt, [Options(tuple(READ_FORMATS))])
+    if fmt == "model2vec":
+        from ..tokenized import read_model2vec
+
+        limit = kwargs.pop("limit", None)
+        v = read_model2vec(path, cls)
+        return v if limit is None else head(v, limit)
     if fmt in ("fasttext-bin", "native"):  # readers that load everything: ``limit`` slices after
         limit = kwargs.pop("limit", None)
         if fmt == "fasttext-bin":

@@ -132,6 +132,10 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None, inputs=())
                 np.save(os.path.join(tmp, "ngram_codes.npy"), np.ascontiguousarray(pq[2], dtype=np.uint8))
             if subwords.is_compact:
                 np.save(os.path.join(tmp, "ngram_ids.npy"), np.ascontiguousarray(subwords.ids, dtype="<i8"))
+        spec = getattr(vectors, "sentence_tokenizer", None)
+        if spec is not None:  # a static sentence model's tokenizer (wordspace.tokenized)
+            with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as fh:
+                fh.write(spec.text)
         header = {
             "format": FORMAT_NAME,
             "version": 4 if pq is not None else 1 if subwords is None else 3 if subwords.is_compact else 2,
@@ -142,6 +146,8 @@ def save_native(vectors, path: str, extra_arrays: dict | None = None, inputs=())
             "extra_arrays": sorted(extra_arrays or {}),
             "metadata": vectors.metadata,
         }
+        if spec is not None:
+            header["extra_files"] = ["tokenizer.json"]
         if pq is not None:
             c = pq[0].centroids
             header["quantized"] = {"dsub": int(c.shape[2]), "centroids": int(c.shape[1]), "subspaces": int(c.shape[0])}
@@ -181,13 +187,26 @@ def _read_keylist(vpath: str, n: int):
     return KeyList(buf, starts)
 
 
+#: Up to this many keys, duplicates are found by a set of byte strings (see _refuse_duplicates)
+SMALL_KEYS = 200_000
+
+
 def _refuse_duplicates(vpath: str, buf: np.ndarray, key_start: np.ndarray, key_end: np.ndarray) -> None:
     """A key listed twice is refused when the model is opened (one compiled hash pass over the
     key bytes), not at the first lookup: lookups answered by a byte search of the keys would
     otherwise find the first copy and never notice the second."""
-    from .._kernels.w2vbin import first_duplicate
+    n = key_start.shape[0]
+    if n <= SMALL_KEYS:  # a set of byte strings: no compiled code to load for a small model
+        raw = buf.tobytes()
+        keys = [raw[a:b] for a, b in zip(key_start.tolist(), key_end.tolist())]
+        i = -1
+        if len(set(keys)) != n:
+            seen: set = set()
+            i = next(j for j, k in enumerate(keys) if k in seen or seen.add(k))
+    else:
+        from .._kernels.w2vbin import first_duplicate
 
-    i = int(first_duplicate(buf, key_start, key_end)) if key_start.shape[0] > 1 else -1
+        i = int(first_duplicate(buf, key_start, key_end))
     if i >= 0:
         key = bytes(buf[key_start[i] : key_end[i]]).decode("utf-8", "replace")
         raise FormatError(f"'{vpath}' line {i + 1}: the key {key!r} is listed twice; every key must be unique: the "
@@ -338,6 +357,10 @@ def load_native(path: str, mmap: bool = True, *, cls):
         vectors = cls(keys, matrix, counts=cnt, metadata=meta, subwords=subwords, check_keys=False, source=path)
     if books is not None:  # the codes stay with the vectors, so that saving them again writes codes
         vectors.quantized = (books, codes, gram_codes)
+    if "tokenizer.json" in (header.get("extra_files") or []):
+        from ..tokenized import TokenizerSpec
+
+        vectors.sentence_tokenizer = TokenizerSpec.from_file(_member(path, "tokenizer.json"), parse=False)
     return vectors
 
 

@@ -293,8 +293,6 @@ def _scan_binary(mm, path, limit):
     """The records of a word2vec binary file in ``mm``, checked: ``(n, dim, key_start, key_end,
     vec_start)``; a header without its records, a record without its vector, an empty key or
     data after the last record is a :class:`FormatError`."""
-    from .._kernels.w2vbin import scan_records
-
     nl = mm.find(b"\n", 0, 256)
     header = _parse_header(mm[: max(nl, 0)].lstrip(_BOM), path) if nl >= 0 else None
     if header is None:
@@ -311,8 +309,14 @@ def _scan_binary(mm, path, limit):
     key_start = np.empty(n, dtype=np.int64)
     key_end = np.empty(n, dtype=np.int64)
     vec_start = np.empty(n, dtype=np.int64)
-    buf = np.frombuffer(mm, dtype=np.uint8)
-    count, status, pos = scan_records(buf, nl + 1, n, dim, key_start, key_end, vec_start)
+    if n <= SMALL_FILE_KEYS:
+        buf = None
+        count, status, pos = _scan_records_py(mm, nl + 1, n, dim, key_start, key_end, vec_start)
+    else:
+        from .._kernels.w2vbin import scan_records
+
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        count, status, pos = scan_records(buf, nl + 1, n, dim, key_start, key_end, vec_start)
     if status:
         del buf
         if status == 1:
@@ -338,18 +342,61 @@ def _scan_binary(mm, path, limit):
     return n, dim, key_start, key_end, vec_start
 
 
-def _parse_binary(mm, path, limit, encoding, errors):
-    from .._kernels.w2vbin import first_duplicate, gather_keys, gather_vectors
+#: Files of at most this many records are parsed by Python's byte searches instead of the
+#: compiled scan: 50,000 records take about 40 ms either way, and loading the compiled code
+#: costs a command's start-up about 0.4 s (docs/benchmarks.md, "Time to first answer").
+SMALL_FILE_KEYS = 200_000
 
+
+def _scan_records_py(mm, start, n, dim, key_start, key_end, vec_start):
+    """``_kernels.w2vbin.scan_records`` in Python (the same records, statuses and positions)."""
+    size = len(mm)
+    pos = start
+    rec = 4 * dim
+    find = mm.find
+    ks, ke = [], []
+    for i in range(n):
+        while pos < size and mm[pos] in (10, 13):
+            pos += 1
+        s = pos
+        sp = find(b" ", pos)
+        if sp < 0:
+            key_start[:i], key_end[:i], vec_start[:i] = ks, ke, [e + 1 for e in ke]
+            return i, 1, s
+        if sp + 1 + rec > size:
+            key_start[:i], key_end[:i], vec_start[:i] = ks, ke, [e + 1 for e in ke]
+            return i, 2, s
+        ks.append(s)
+        ke.append(sp)
+        pos = sp + 1 + rec
+    key_start[:], key_end[:] = ks, ke
+    vec_start[:] = key_end + 1
+    return n, 0, pos
+
+
+def _parse_binary(mm, path, limit, encoding, errors):
     n, dim, key_start, key_end, vec_start = _scan_binary(mm, path, limit)
-    buf = np.frombuffer(mm, dtype=np.uint8)
-    matrix = np.empty((n, dim), dtype="<f4")
-    gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, 4 * dim), 4 * dim)
-    key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
-    clashes = gather_keys(buf, key_start, key_end, key_bytes, 10)  # newline-separated
-    unique_bytes = first_duplicate(buf, key_start[:n], key_end[:n]) < 0
-    del buf
-    raw = key_bytes.tobytes()
+    rec = 4 * dim
+    if n <= SMALL_FILE_KEYS:  # byte slices joined: no compiled code to load
+        starts, ends = key_start.tolist(), key_end.tolist()
+        joined = bytearray().join([mm[v : v + rec] for v in vec_start.tolist()])  # writable, one copy
+        matrix = np.frombuffer(joined, dtype="<f4").reshape(n, dim)
+        pieces = [mm[a:b] for a, b in zip(starts, ends)]
+        raw = b"\n".join(pieces) + (b"\n" if n else b"")
+        clashes = sum(p.count(b"\n") for p in pieces)
+        unique_bytes = len(set(pieces)) == n
+        del pieces
+    else:
+        from .._kernels.w2vbin import first_duplicate, gather_keys, gather_vectors
+
+        buf = np.frombuffer(mm, dtype=np.uint8)
+        matrix = np.empty((n, dim), dtype="<f4")
+        gather_vectors(buf, vec_start, matrix.view(np.uint8).reshape(n, rec), rec)
+        key_bytes = np.empty(int((key_end - key_start).sum()) + n, dtype=np.uint8)
+        clashes = gather_keys(buf, key_start, key_end, key_bytes, 10)  # newline-separated
+        unique_bytes = first_duplicate(buf, key_start[:n], key_end[:n]) < 0
+        del buf
+        raw = key_bytes.tobytes()
     unique = False  # proven unique as str (then nobody needs a dict of every key now)
     try:
         if clashes == 0:  # decode every key in one call, then split
