@@ -95,6 +95,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--encode-sentences", type=int, default=200_000)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--no-teacher-tasks", action="store_true",
+                    help="skip the teacher's MR and SUBJ (minutes of transformer inference; its scores do not change "
+                         "from run to run)")
+    ap.add_argument("--extra-sif", type=float, default=None,
+                    help="also a stage-one row with this SIF a (wordspace distill --sif-a)")
     args = ap.parse_args()
     import numpy as np
 
@@ -123,6 +128,9 @@ def main() -> None:
     row = {"tool": "teacher (all-MiniLM-L6-v2)", "distill_s": None, "sentences_per_sec": teacher_speed,
            "agreement": 1.0}
     for task, (texts, labels) in tasks.items():
+        if args.no_teacher_tasks:
+            row[task], row[task + "_std"] = float("nan"), float("nan")
+            continue
         r = classify_vectors(st.encode(texts, batch_size=64), labels)
         row[task], row[task + "_std"] = r.accuracy, r.accuracy_std
     rows.append(row)
@@ -139,6 +147,9 @@ def main() -> None:
     walls["wordspace --fit-corpus"] = timed(wordspace_cmd(
         "distill", teacher, "--out", ws2, "--dim", "256", "--fit-corpus", corpus,
         *(["--max-sentences", str(args.max_sentences)] if args.max_sentences else []), "--epochs", str(args.epochs), "--cache", args.cache or os.path.join(tmp, "cache"), "--quiet"))[0]
+    if args.extra_sif is not None:
+        walls[f"wordspace --sif-a {args.extra_sif:g}"] = timed(wordspace_cmd(
+            "distill", teacher, "--out", ws1 + "-sif", "--dim", "256", "--sif-a", str(args.extra_sif), "--quiet"))[0]
     print(json.dumps(walls), file=sys.stderr, flush=True)
 
     from model2vec import StaticModel
@@ -147,6 +158,8 @@ def main() -> None:
     encoders = {"model2vec": lambda t: m2v.encode(t),
                 "wordspace": SentenceEncoder(load(ws1)).encode,
                 "wordspace --fit-corpus": SentenceEncoder(load(ws2)).encode}
+    if args.extra_sif is not None:
+        encoders[f"wordspace --sif-a {args.extra_sif:g}"] = SentenceEncoder(load(ws1 + "-sif")).encode
     speeds = {k: [] for k in encoders}
     for name, f in encoders.items():
         f(enc_texts[:1000])  # warm: compiled kernels, thread pools

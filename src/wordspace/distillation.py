@@ -226,7 +226,7 @@ def sif_weights(p: np.ndarray, a: float) -> np.ndarray:
 def distill(teacher, *, dim: int = 256, vocabulary=None, vocabulary_from=None, vocab_size: int = 50_000,
             fit_corpus=None, epochs: int = 2, batch_size: int = 64, learning_rate: float = 3e-3,
             max_words: int = 32, max_sentences: int | None = None, pooling: str = "teacher",
-            device: str | None = None, sif_a: float = 1e-3, cache=None, progress: bool = True, seed: int = 0):
+            device: str | None = None, sif_a: float = 1e-4, cache=None, progress: bool = True, seed: int = 0):
     """A static sentence model distilled from ``teacher`` (see the module docstring).
 
     Parameters
@@ -250,9 +250,9 @@ def distill(teacher, *, dim: int = 256, vocabulary=None, vocabulary_from=None, v
     pooling : {"teacher", "mean", "cls"}
         How the teacher's outputs become one vector: as the teacher's sentence-transformers
         configuration says (mean for plain folders), or forced.
-    sif_a : float, default=1e-3
-        SIF's ``a`` (model2vec's default is 1e-4; 1e-3 scored higher on SUBJ, equal on MR, in
-        docs/benchmarks.md).
+    sif_a : float, default=1e-4
+        SIF's ``a`` (model2vec's default). 1e-3 scores higher on MR and SUBJ and agrees less
+        with the teacher (docs/benchmarks.md).
     cache : str, optional
         Folder for the teacher's corpus vectors (default: under ``WORDSPACE_HOME``); a run that
         is stopped resumes from it.

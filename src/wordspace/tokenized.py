@@ -138,18 +138,19 @@ def encode_texts(matrix: np.ndarray, spec: TokenizerSpec, keys, texts, normalize
     When the tokenizer splits text at whitespace before anything else (``TokenizerSpec.by_words``),
     each distinct word of a batch is tokenized once and its rows summed once; a text is then the
     sum of its words' sums over the sum of their counts. Otherwise each text is tokenized whole."""
-    from ._kernels.pooling import pool_ids, pool_sums, sum_ids
+    from ._kernels.pooling import sum_rows
 
     tok = spec.tokenizer
     lookup = spec.rows(keys)
+    ones = np.ones(matrix.shape[0], dtype=np.int64)
     texts = texts if isinstance(texts, list) else list(texts)
     if out is None:
         out = np.empty((len(texts), matrix.shape[1]), dtype=np.float32)
-    empty = 0
     dim = matrix.shape[1]
     index: dict = {}  # word -> its row in sums (kept across batches: each distinct word is tokenized once)
     sums = np.empty((0, dim), dtype=np.float32)
     counts = np.empty(0, dtype=np.int64)
+    per_text = np.empty(len(texts), dtype=np.int64)  # tokens counted in each text
     for s in range(0, len(texts), BATCH):
         part = texts[s : s + BATCH]
         if spec.by_words:
@@ -161,13 +162,21 @@ def encode_texts(matrix: np.ndarray, spec: TokenizerSpec, keys, texts, normalize
                 if len(index) > sums.shape[0]:  # grown by doubling: rows are copied O(log n) times
                     cap = max(len(index), 2 * sums.shape[0])
                     sums = np.concatenate([sums, np.empty((cap - sums.shape[0], dim), np.float32)])
-                    counts = np.concatenate([counts, np.empty(cap - counts.shape[0], np.int64)])
-                sum_ids(matrix, lookup, w_ids, w_offsets, sums[known : len(index)], counts[known : len(index)])
-            empty += pool_sums(sums, counts, word_ids, offsets, normalize, out[s : s + len(part)])
+                    counts = np.concatenate([counts, np.zeros(cap - counts.shape[0], np.int64)])
+                sum_rows(matrix, lookup, ones, w_ids, w_offsets, sums[known : len(index)], counts[known : len(index)])
+            # a text is the sum of its words' sums, over the sum of their token counts
+            sum_rows(sums, np.arange(sums.shape[0]), counts, word_ids, offsets, out[s : s + len(part)],
+                     per_text[s : s + len(part)])
         else:
             ids, offsets = _flat_ids(tok.encode_batch_fast(part, add_special_tokens=False))
-            empty += pool_ids(matrix, lookup, ids, offsets, normalize, out[s : s + len(part)])
-    return out, empty
+            sum_rows(matrix, lookup, ones, ids, offsets, out[s : s + len(part)], per_text[s : s + len(part)])
+    empty = per_text == 0
+    if normalize:
+        norms = np.sqrt(np.einsum("ij,ij->i", out, out))
+        out /= np.where(norms > 0, norms, 1)[:, None]
+    else:
+        out /= np.maximum(per_text, 1)[:, None].astype(np.float32)
+    return out, int(empty.sum())
 
 
 #: characters Python's str.split() treats as whitespace and Unicode's White_Space (which the

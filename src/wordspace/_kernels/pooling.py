@@ -235,49 +235,10 @@ def remove_components(x, comps, weights):
 
 
 @njit(cache=True, parallel=True, fastmath=True)
-def pool_ids(matrix, lookup, ids, offsets, normalize, out):
-    """The mean of ``matrix[lookup[t]]`` over the token ids ``t`` of each text (``ids[offsets[i]:
-    offsets[i + 1]]``), ids outside ``lookup`` or mapped to -1 left out; scaled to unit length when
-    ``normalize``. Returns how many texts had no counted token (their rows are zero)."""
-    n = offsets.shape[0] - 1
-    dim = matrix.shape[1]
-    size = lookup.shape[0]
-    empty = np.zeros(n, dtype=np.int64)
-    for i in prange(n):
-        row = out[i]
-        for d in range(dim):
-            row[d] = 0.0
-        k = 0
-        for j in range(offsets[i], offsets[i + 1]):
-            t = ids[j]
-            if t < 0 or t >= size:
-                continue
-            r = lookup[t]
-            if r < 0:
-                continue
-            src = matrix[r]
-            for d in range(dim):
-                row[d] += src[d]
-            k += 1
-        if k == 0:
-            empty[i] = 1
-            continue
-        if normalize:
-            s = np.float32(0.0)
-            for d in range(dim):
-                s += row[d] * row[d]
-            f = np.float32(1.0 / (np.sqrt(s) + 1e-32)) if s > 0 else np.float32(0.0)
-        else:
-            f = np.float32(1.0 / k)
-        for d in range(dim):
-            row[d] *= f
-    return empty.sum()
-
-
-@njit(cache=True, parallel=True, fastmath=True)
-def sum_ids(matrix, lookup, ids, offsets, sums, counts):
+def sum_rows(matrix, lookup, weight, ids, offsets, sums, counts):
     """For each id list ``ids[offsets[i]:offsets[i + 1]]``: the sum of the rows ``matrix[lookup[t]]``
-    (ids outside ``lookup`` or mapped to -1 left out) into ``sums[i]``, and how many were added."""
+    into ``sums[i]``, and the sum of their ``weight`` (how many tokens each row stands for) into
+    ``counts[i]``; ids outside ``lookup``, mapped to -1, or whose row weighs 0 are left out."""
     n = offsets.shape[0] - 1
     dim = matrix.shape[1]
     size = lookup.shape[0]
@@ -288,47 +249,13 @@ def sum_ids(matrix, lookup, ids, offsets, sums, counts):
         k = 0
         for j in range(offsets[i], offsets[i + 1]):
             t = ids[j]
-            if t < 0 or t >= size or lookup[t] < 0:
+            if t < 0 or t >= size:
                 continue
-            src = matrix[lookup[t]]
+            r = lookup[t]
+            if r < 0 or weight[r] == 0:
+                continue
+            src = matrix[r]
             for d in range(dim):
                 row[d] += src[d]
-            k += 1
+            k += weight[r]
         counts[i] = k
-
-
-@njit(cache=True, parallel=True, fastmath=True)
-def pool_sums(sums, counts, words, offsets, normalize, out):
-    """Each text (the word indices ``words[offsets[i]:offsets[i + 1]]``): the sum of its words'
-    ``sums`` over the sum of their ``counts`` (unit length when ``normalize``). Returns how many
-    texts counted nothing (their rows are zero)."""
-    n = offsets.shape[0] - 1
-    dim = sums.shape[1]
-    empty = np.zeros(n, dtype=np.int64)
-    for i in prange(n):
-        row = out[i]
-        for d in range(dim):
-            row[d] = 0.0
-        k = 0
-        for j in range(offsets[i], offsets[i + 1]):
-            w = words[j]
-            c = counts[w]
-            if c == 0:
-                continue
-            src = sums[w]
-            for d in range(dim):
-                row[d] += src[d]
-            k += c
-        if k == 0:
-            empty[i] = 1
-            continue
-        if normalize:
-            s = np.float32(0.0)
-            for d in range(dim):
-                s += row[d] * row[d]
-            f = np.float32(1.0 / (np.sqrt(s) + 1e-32)) if s > 0 else np.float32(0.0)
-        else:
-            f = np.float32(1.0 / k)
-        for d in range(dim):
-            row[d] *= f
-    return empty.sum()
