@@ -297,7 +297,7 @@ def distill(teacher, *, dim: int = 256, vocabulary=None, vocabulary_from=None, v
     # p(t): Zipf over the teacher's vocabulary order (model2vec's estimate; the tokens of a
     # WordPiece or BPE vocabulary come roughly by frequency), then the added words
     w = sif_weights(zipf_probabilities(len(keys)), sif_a).astype(np.float32)
-    reduced, mean, axes = pca(raw, dim, axes=True)
+    reduced, _, axes = pca(raw, dim, axes=True)
     matrix = reduced * w[:, None]
     stats = {}
     if fit_corpus is not None:
@@ -306,7 +306,8 @@ def distill(teacher, *, dim: int = 256, vocabulary=None, vocabulary_from=None, v
             raise FormatError(f"the fit corpus {fit_corpus!r} holds no text")
         targets = _teacher_vectors(teacher, sentences, cache, fit_corpus, max_words, progress)
         # the teacher's sentence vectors, centred, in the student's space (the tokens' PCA axes)
-        targets = ((targets - targets.mean(axis=0)) @ axes).astype(np.float32)
+        centre = targets.mean(axis=0, dtype=np.float64).astype(np.float32)
+        targets = (targets - centre) @ axes.astype(np.float32)  # float32 throughout: no float64 copy
         matrix, stats = _fit(matrix, new_tok, keys, sentences, targets, epochs=epochs, batch_size=batch_size,
                              lr=learning_rate, seed=seed, progress=progress)
     from .tokenized import SENTENCE_META, TokenizerSpec
