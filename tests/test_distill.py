@@ -21,7 +21,6 @@ from wordspace.cli import main  # noqa: E402
 from wordspace import distill  # noqa: E402
 from wordspace.errors import FormatError  # noqa: E402
 
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 WORDS = ("the of and to in he she river bank money water flood a is was on at by it his her un ##aff ##ord "
          "##able ##s ##ing ##ed rich poor king lord god land house city man men day night said unto shall "
          "for with be not they them all that this").split()
@@ -39,27 +38,10 @@ def teacher(tmp_path_factory):
     plus the 300 most frequent words of the King James Bible, saved as transformers saves it."""
     from collections import Counter
 
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
-    from tokenizers.models import WordPiece
+    from tests.fuzz.params import make_teacher
 
-    path = str(tmp_path_factory.mktemp("teacher"))
     frequent = [w for w, _ in Counter(w.lower() for w in _kjv_words()).most_common(400) if w.isalpha()][:300]
-    vocab = {}
-    for t in SPECIAL + ["[unused0]", "[unused1]"] + WORDS + frequent + list("abcdefghijklmnopqrstuvwxyz") + [
-            "##" + c for c in "abcdefghijklmnopqrstuvwxyz"]:
-        vocab.setdefault(t, len(vocab))
-    tok = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
-                                                       special_tokens=[("[CLS]", vocab["[CLS]"]),
-                                                                       ("[SEP]", vocab["[SEP]"])])
-    tok.save(os.path.join(path, "tokenizer.json"))
-    torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, max_position_embeddings=128)
-    transformers.BertModel(cfg).eval().save_pretrained(path, safe_serialization=True)
-    return path
+    return make_teacher(str(tmp_path_factory.mktemp("teacher")), WORDS + frequent)
 
 
 def _reference_rows(teacher, seqs):

@@ -34,6 +34,8 @@ def __getattr__(name):
     from importlib import import_module
 
     value = getattr(import_module(module, __name__), name)
+    if module == ".models":  # the cluster package installs itself as the trainers' fit(cluster=...) runner
+        import_module(".cluster", __name__)
     globals()[name] = value
     return value
 

@@ -39,6 +39,35 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def make_teacher(path: str, words) -> str:
+    """A 2-layer BERT of width 32 with random weights and a WordPiece tokenizer of ``words`` (plus
+    BERT's special tokens, two reserved slots and single letters), saved as transformers saves a
+    model (safetensors, tokenizer.json): a teacher for ``wordspace distill``, built without a download."""
+    import torch
+    import transformers
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+
+    vocab = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for t in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[unused0]", "[unused1]", *words, *letters,
+              *("##" + c for c in letters)]:
+        vocab.setdefault(t, len(vocab))
+    tok = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
+                                                       special_tokens=[("[CLS]", vocab["[CLS]"]),
+                                                                       ("[SEP]", vocab["[SEP]"])])
+    os.makedirs(path, exist_ok=True)
+    tok.save(os.path.join(path, "tokenizer.json"))
+    torch.manual_seed(0)
+    cfg = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                  intermediate_size=64, max_position_embeddings=128)
+    transformers.BertModel(cfg).eval().save_pretrained(path, safe_serialization=True)
+    return path
+
+
 def make_inputs(d: str) -> dict:
     """Tiny valid inputs for every command, written under ``d``: ``{name: path}``."""
     import numpy as np
@@ -93,6 +122,11 @@ def make_inputs(d: str) -> dict:
         p["lm"] = os.path.join(d, "lm")
         train_lm(p["corpus"], p["lm"], dim=8, hidden=8, layers=1, epochs=1, min_count=1, heldout=0.1,
                  batch_tokens=512, progress=False)
+    p["teacher"] = make_teacher(os.path.join(d, "teacher"), keys[:200])
+    from wordspace import distill
+
+    p["static"] = os.path.join(d, "static")
+    distill(p["teacher"], dim=4, progress=False).save(p["static"])
     p["out"] = os.path.join(d, "out")
     return p
 
@@ -135,6 +169,8 @@ def templates(p: dict) -> dict:
         "wordspace plot": ["plot", vec, "--top", "20", "--out", f"{o}/p.svg"],
         "wordspace projector": ["projector", vec, "--out", f"{o}/proj"],
         "wordspace embed": ["embed", model, corpus, "--out", f"{o}/s.npy", "--method", "sif"],
+        "wordspace distill": ["distill", p["teacher"], "--out", f"{o}/dm", "--dim", "4", *quiet],
+        "wordspace export": ["export", p["static"], "--to", "model2vec", f"{o}/m2v"],
     }
 
 

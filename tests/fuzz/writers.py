@@ -23,7 +23,7 @@ import sys
 from tests.fuzz.params import ROOT, make_inputs, templates
 
 #: Positional outputs: ``(command, dest) -> index in the template's argv``.
-POSITIONAL = {("wordspace convert", "output"): 2}
+POSITIONAL = {("wordspace convert", "output"): 2, ("wordspace export", "out"): 4}
 
 PROSE = b"Chapter 1\n\nIt was a bright cold day in April, and the clocks were striking thirteen.\n"
 TABLE = b"alice 90 85\nbob 70 60\ncarol 88 91\n"

@@ -5,7 +5,8 @@ vocabulary and co-occurrences), ``training`` (replicas of word2vec-family models
 
 :func:`fit_on_cluster` runs ``Trainer.fit(corpus, cluster=...)`` and the command line's
 ``--cluster`` (this package installs itself as the trainers' cluster runner when it is imported,
-which a trainer's ``fit(cluster=...)`` does; nothing of Dask is imported until a cluster is used). It calls
+which ``wordspace.Word2Vec`` and the other trainers' first use through ``wordspace`` does, and so does
+the command line's ``--cluster``; nothing of Dask is imported until a cluster is used). It calls
 the trainers through their public methods; the trainers never import it:
 
 1. **Pieces.** The corpus files (local paths every worker can read, or URLs) are cut into

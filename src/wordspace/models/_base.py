@@ -115,8 +115,9 @@ class Trainer(Declared):
         if cluster is not None and encoded is not None:
             raise InvalidParameterError("give either encoded (a corpus read here) or cluster, not both", param="cluster")
         if cluster is not None:
-            if _CLUSTER_RUNNER is None:
-                from .. import cluster as _runner  # noqa: F401 (installs itself; Dask is imported when used)
+            if _CLUSTER_RUNNER is None:  # ``wordspace.Word2Vec`` and the command line install it
+                raise InvalidParameterError("training on a cluster needs wordspace.cluster; import it first",
+                                            param="cluster")
             return _CLUSTER_RUNNER(self, corpus, cluster, sync_words)
         if sync_words is not None:
             raise InvalidParameterError("sync_words applies to training on a cluster; give cluster too",
