@@ -165,6 +165,140 @@ def test_fasttext_on_the_cluster(client, texts):
     np.testing.assert_array_equal(sub.full(), m.input_matrix_[len(m.vocab_.words):])
 
 
+def test_combine_takes_the_step_of_a_sequential_pass():
+    """Rows pulled towards an equilibrium (a quadratic loss, contraction ``alpha`` per update):
+    K replicas each take ``n`` updates from the same start; the combined step is close to what
+    one pass over all K * n updates takes, for rows touched once (the sum) and rows every
+    replica saturates (the mean), where the sum overshoots K times and the mean undershoots."""
+    from wordspace.cluster.training import combine
+
+    rng = np.random.default_rng(0)
+    K, dim, alpha = 4, 8, 0.01
+    for n in (1, 30, 3000):
+        x0 = rng.normal(size=(1, dim)).astype(np.float32)
+        targets = rng.normal(size=(K, dim)) * 0.01 + 1.0
+        deltas, x_seq = [], x0.astype(np.float64)[0]
+        for k in range(K):
+            x = x0.astype(np.float64)[0]
+            for _ in range(n):
+                x = x + alpha * (targets[k] - x)
+            deltas.append((x - x0[0]).astype(np.float32)[None, :])
+        for k in range(K):
+            for _ in range(n):
+                x_seq = x_seq + alpha * (targets[k] - x_seq)
+        got = x0.copy()
+        combine(got, [np.array([0])] * K, deltas, [np.array([n], np.float32)] * K, alpha)
+        want = x_seq - x0[0]
+        step = got[0] - x0[0]
+        assert np.linalg.norm(step - want) < 0.05 * np.linalg.norm(want), n
+        total = sum(d[0] for d in deltas)
+        wrong = total if n == 3000 else total / K  # the sum for saturated rows, the mean for light ones
+        assert np.linalg.norm(wrong - want) > 0.5 * np.linalg.norm(want), n
+    # a row only one replica touched takes that replica's change, whatever its count
+    got = np.zeros((3, 2), np.float32)
+    combine(got, [np.array([0, 2]), np.array([1])], [np.ones((2, 2), np.float32), np.full((1, 2), 3, np.float32)],
+            [np.array([1e6, 5], np.float32), np.array([1e6], np.float32)], 0.025)
+    np.testing.assert_array_equal(got, [[1, 1], [3, 3], [1, 1]])
+
+
+def _hub_reference(model, files, K, sync_words):
+    """The synchronisation the workers now perform among themselves, done the way the hub
+    design did it, in this process: K replicas of the same shards, each trained on its share of
+    every round from the global matrices (one thread), their changes combined into the global
+    matrices in replica order (each row scaled as ``combine``'s docstring says, transcribed
+    here) and the result copied to every replica."""
+    from wordspace.cluster.pieces import shards
+    from wordspace.models import numba_threads, sentence_blocks
+
+    words, counts = model.vocab_.words, model.vocab_.counts
+    shard_list = [s for s in shards(plan_pieces(files, K), K) if s]
+    encs = [encode_pieces([p.blocks() for p in sh], words, counts, max_sentence_length=model.max_sentence_length,
+                          preparation=model.text_preparation()) for sh in shard_list]
+    blocks = [sentence_blocks(e.offsets, e.n_tokens) for e in encs]
+    offsets = [e.offsets[b] for e, b in zip(encs, blocks)]
+    n = sum(e.n_tokens for e in encs)
+    w_in, w_out = model.init_matrices(len(words))
+    plan = model.epoch_plan(words, counts, corpus_words=n, epochs=model.epochs, alpha=model.alpha_,
+                            min_alpha=model.min_alpha)
+    sched = plan.schedule
+    rounds = max(1, -(-n // sync_words))
+    ranges, block0, first = [], [], 0
+    for bo in offsets:
+        cuts = np.searchsorted(bo, np.linspace(0, bo[-1], rounds + 1), side="left")
+        cuts[0], cuts[-1] = 0, len(bo) - 1
+        ranges.append(np.maximum.accumulate(cuts))
+        block0.append(first)
+        first += len(bo) - 1
+    keep = plan.keep[: len(words)] / 2.0**32
+    for epoch in range(model.epochs):
+        done = float(epoch) * n
+        for r in range(rounds):
+            spans = [(int(ranges[k][r]), int(ranges[k][r + 1])) for k in range(K)]
+            words_k = [float(offsets[k][hi] - offsets[k][lo]) for k, (lo, hi) in enumerate(spans)]
+            total = sum(words_k)
+            alpha = sched.rate(done)
+            changes = []
+            for k, (lo, hi) in enumerate(spans):
+                scale = total / words_k[k] if words_k[k] else 1.0
+                params = sched.params(epoch=epoch, words_before=done / scale - float(offsets[k][lo]),
+                                      first_block=block0[k] + lo, total_words=sched.total_words / scale)
+                a, b = w_in.copy(), w_out.copy()
+                with numba_threads(1):
+                    plan.run(a, b, encs[k], blocks[k], lo, hi, params)
+                seen = np.bincount(encs[k].tokens[offsets[k][lo]:offsets[k][hi]], minlength=len(words)) * keep
+                changes.append([(m1 - m0, seen) for m1, m0 in ((a, w_in), (b, w_out))])
+            for i, w in enumerate((w_in, w_out)):
+                moved, stay = np.zeros(w.shape[0]), np.zeros(w.shape[0])
+                for ch in changes:
+                    rows = np.flatnonzero(np.any(ch[i][0] != 0, axis=1))
+                    lam = alpha * ch[i][1][rows].astype(np.float32).astype(np.float64)
+                    moved[rows] += -np.expm1(-lam)
+                    stay[rows] -= lam
+                scale = np.ones(w.shape[0])
+                scale[moved > 1e-12] = -np.expm1(stay[moved > 1e-12]) / moved[moved > 1e-12]
+                scale = scale.astype(np.float32)
+                for ch in changes:
+                    rows = np.flatnonzero(np.any(ch[i][0] != 0, axis=1))
+                    w[rows] += ch[i][0][rows] * scale[rows][:, None]
+            done += total
+    return w_in, w_out
+
+
+def test_three_workers_exchanging_among_themselves(texts):
+    """Three replicas, one thread each, exchanging deltas worker to worker through the rows'
+    owners (one cluster, closed at the end, for both halves):
+
+    - the model equals the in-process simulation of the hub design exactly, and what crosses
+      the driver per round is a few kilobytes (the data goes between the workers);
+    - the summed changes of 3 replicas used to diverge (norms of 1e11 on 3M words); combined as
+      a sequential pass would move each row, the model's loss and geometry stay those of one
+      machine (this half fails with the plain sum)."""
+    c = _local_cluster(3)
+    try:
+        kw = dict(dim=20, epochs=2, window=4, min_count=5, seed=3, progress=False)
+        m = Word2Vec(**kw).fit(texts["plain"], cluster=c, sync_words=60_000)
+        info = m.corpus_stats_["cluster"]
+        assert info["workers"] == 3 and info["syncs"] >= 2 * 4
+        want_in, want_out = _hub_reference(m, [texts["plain"]], 3, 60_000)
+        np.testing.assert_array_equal(m.input_matrix_, want_in)
+        np.testing.assert_array_equal(m.output_matrix_, want_out)
+        assert info["driver_bytes_per_sync"] < 20_000
+        assert min(info["worker_bytes_sent_per_sync"]) > 50 * info["driver_bytes_per_sync"]
+
+        kw = dict(dim=50, epochs=3, window=5, min_count=5, progress=False)
+        one = Word2Vec(workers=2, seed=1, **kw).fit(texts["dir"])
+        two = Word2Vec(workers=2, seed=2, **kw).fit(texts["dir"])
+        dist = Word2Vec(seed=1, **kw).fit(texts["dir"], cluster=c, sync_words=100_000)
+        assert np.abs(dist.input_matrix_).max() < 10 * np.abs(one.input_matrix_).max()
+        assert abs(dist.loss_history_[-1] - one.loss_history_[-1]) < 0.05 * one.loss_history_[-1]
+        words = list(one.vectors_.keys[20:320])
+        assert _agreement(dist.vectors_, one.vectors_, words) > _agreement(two.vectors_, one.vectors_, words) - 0.08
+    finally:
+        cl = c.cluster
+        c.close()
+        cl.close()
+
+
 def _pid_and_actors(dask_worker):
     return os.getpid(), len(dask_worker.state.actors)
 

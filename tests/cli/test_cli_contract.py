@@ -41,7 +41,7 @@ def test_train_options_come_from_the_trainers():
                 assert str(defaults[name]) in action.help, (name, algo, action.help)
     assert not [a for a in train._actions if a.option_strings and a.dest not in first_help
                 and a.dest not in ("help", "out", "algorithm", "format", "kind", "quiet", "resume", "cluster", "sync_words",
-                                       "storage_options")]
+                                       "overlap", "storage_options")]
 
 
 def test_repeated_options_accumulate(trained, run):

@@ -12,7 +12,7 @@ from ..errors import InvalidParameterError
 from ._common import add_storage_argument, extra_import, print_neighbors
 
 #: train options that are not trainer parameters
-_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet", "resume", "cluster", "sync_words",
+_NOT_PARAMS = ("corpus", "out", "algorithm", "format", "kind", "quiet", "resume", "cluster", "sync_words", "overlap",
                "storage_options")
 #: what may be given with --resume (the model keeps its other parameters)
 _RESUME_OPTIONS = ("epochs", "alpha", "min_alpha", "workers")
@@ -81,8 +81,11 @@ def add_parsers(sub) -> None:
                    help="count and train on a Dask cluster (extra [cluster]): tcp://HOST:PORT of a running scheduler, "
                         "or local:N to start N local worker processes; the corpus must be readable by every worker")
     p.add_argument("--sync-words", type=int, default=None, metavar="N",
-                   help="with --cluster: words trained across the cluster between synchronisations (default 500000; "
-                        "250000 for CBOW)")
+                   help="with --cluster: words trained across the cluster between synchronisations (default 500000, "
+                        "250000 for CBOW, times 2/K on K > 2 workers)")
+    p.add_argument("--overlap", action="store_true",
+                   help="with --cluster: train each round while the last round's exchange is in flight (hides the "
+                        "network time at one more round of staleness; docs/scaling.md)")
     add_storage_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -122,13 +125,15 @@ def cmd_train(args) -> int:
     model.validate_params()  # parameter errors before reading a large corpus
     if args.kind is not None:
         model.check_export(args.kind)
-    if args.sync_words is not None and args.cluster is None:
-        raise InvalidParameterError("--sync-words applies to training on a cluster; give --cluster too")
+    for flag, given_ in (("--sync-words", args.sync_words is not None), ("--overlap", args.overlap)):
+        if given_ and args.cluster is None:
+            raise InvalidParameterError(f"{flag} applies to training on a cluster; give --cluster too")
     t0 = time.perf_counter()
     if args.cluster is not None:
         from ..cluster import fit_on_cluster
 
-        extra_import(lambda: fit_on_cluster(model, args.corpus, args.cluster, args.sync_words))
+        extra_import(lambda: fit_on_cluster(model, args.corpus, args.cluster, args.sync_words,
+                                                    overlap=args.overlap))
     else:
         model.fit(args.corpus)
     _write(model, args, fmt, t0)
@@ -154,8 +159,11 @@ def _write(model, args, fmt: str, t0: float) -> None:
     c = st.get("cluster")
     if c and "syncs" in c:
         lost = f"; {len(c['recovered'])} lost worker(s) replaced" if c.get("recovered") else ""
-        print(f"cluster: {c['workers']} workers, {c['syncs']} synchronisations of {c['bytes_per_sync'] / 1e6:.1f} MB "
-              f"on average (both ways){lost}")
+        sent, received = c["worker_bytes_sent_per_sync"], c["worker_bytes_received_per_sync"]
+        print(f"cluster: {c['workers']} workers, {c['syncs']} synchronisations of {c['sync_words']:,} words; per "
+              f"round each worker sent {sum(sent) / len(sent) / 1e6:.1f} MB and received "
+              f"{sum(received) / len(received) / 1e6:.1f} MB, the driver {c['driver_bytes_per_sync'] / 1e3:.1f} kB"
+              f"{lost}")
 
 
 def _resume(args, fmt: str, given: dict) -> int:

@@ -20,21 +20,23 @@ the trainers through their public methods; the trainers never import it:
    the cluster counts exactly and never needs to.)
 3. **Training** (word2vec, fastText): one replica per worker, a Dask actor that encodes its
    shard where it runs and trains it with the compiled kernels on its own copy of the matrices.
-   Every ``sync_words`` words (cluster-wide) the driver adds up the replicas' changes (the rows
-   each touched, as deltas), so the global model moves as if the workers' updates had been
-   applied to one matrix (what the threads of one machine do, Hogwild), and sends every replica
-   the new values of every row anyone touched. The learning rate follows one linear schedule
-   over the words of the whole cluster, owned by the driver; random streams are numbered by
-   global block, as on one machine.
+   Every ``sync_words`` words (cluster-wide) each replica sends the deltas of the rows it
+   changed to their owners (row ``r`` belongs to replica ``r mod K``), actor to actor; an owner
+   combines the deltas of its rows (each row scaled as a sequential pass over all the replicas'
+   text would move it) and sends the new values to every replica. The driver only calls the
+   rounds and receives a few numbers; the model reaches it once per epoch. The learning rate
+   follows one linear schedule over the words of the whole cluster, owned by the driver; random
+   streams are numbered by global block, as on one machine.
 4. **Co-occurrences** (GloVe, PPMI): each worker counts its shard in float64, the partial
    matrices are summed by row partition on the workers, and the driver receives the total,
    equal to the single-machine matrix.
 5. **Failures.** A replica whose worker dies is rebuilt from its pieces on a live worker (a
-   nanny usually restarts the dead one), every replica is reset to the last synchronised model,
-   and the round is run again; after ``retries`` failures the job stops with
+   nanny usually restarts the dead one), every replica is reset to the model of the last
+   epoch, and the epoch runs again; after ``retries`` failures the job stops with
    :class:`~wordspace.errors.ClusterError` and nothing is written.
 
-Bytes exchanged per synchronisation are recorded in ``corpus_stats_["cluster"]``.
+Bytes per round (through the driver, in and out of each worker) are recorded in
+``corpus_stats_["cluster"]``.
 """
 
 from __future__ import annotations
@@ -48,15 +50,15 @@ from .connection import connect, wait_for_workers
 from .counting import cooccurrences_on_cluster, count_vocabulary, fit_cooccurrences
 from .index import ShardedIndex
 from .pieces import Piece, plan_pieces
-from .training import SYNC_WORDS, SYNC_WORDS_CBOW, train_window_model
+from .training import SYNC_WORDS, train_window_model
 
 __all__ = ["Piece", "connect", "plan_pieces", "count_vocabulary", "cooccurrences_on_cluster", "fit_on_cluster",
            "ShardedIndex", "SYNC_WORDS"]
 
 
-def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None):
+def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None, overlap: bool = False):
     """Fit ``trainer`` on a Dask cluster; what ``trainer.fit(corpus, cluster=cluster,
-    sync_words=sync_words)`` does (see the package docstring), and what the command line's
+    sync_words=sync_words, overlap=overlap)`` does (see the package docstring), and what the command line's
     ``--cluster`` calls. ``corpus`` is paths every worker can read (files, globs, URLs) or a
     :class:`~wordspace.LineCorpus`, whose storage options the workers use. Returns ``trainer``."""
     from .._validation import LIMITS, Interval, validate_params
@@ -66,8 +68,6 @@ def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None):
     if sync_words is not None:
         validate_params({"sync_words": sync_words}, {"sync_words": [Interval(int, 1, LIMITS["size"])]},
                         type(trainer).__name__)
-    else:
-        sync_words = SYNC_WORDS_CBOW if getattr(trainer, "architecture", "") == "cbow" else SYNC_WORDS
     if isinstance(corpus, (str, os.PathLike)):
         corpus = [corpus]
     if not isinstance(corpus, LineCorpus) and (not isinstance(corpus, (list, tuple)) or not all(
@@ -81,10 +81,10 @@ def fit_on_cluster(trainer, corpus, cluster, sync_words: int | None = None):
         raise InvalidParameterError("phrases are not joined on a cluster yet; join them first with "
                                     "'wordspace phrases CORPUS --out JOINED' and train on JOINED", param="phrases")
     files, options = corpus_files(corpus if isinstance(corpus, LineCorpus) else list(map(os.fspath, corpus)))
-    return trainer.run_training(lambda workers: _fit(trainer, files, options, cluster, sync_words))
+    return trainer.run_training(lambda workers: _fit(trainer, files, options, cluster, sync_words, overlap))
 
 
-def _fit(trainer, files: list, options, cluster, sync_words: int) -> None:
+def _fit(trainer, files: list, options, cluster, sync_words: int | None, overlap: bool) -> None:
     from ..vocab import Vocab
 
     client, owned = connect(cluster)
@@ -102,7 +102,9 @@ def _fit(trainer, files: list, options, cluster, sync_words: int) -> None:
         if trainer.family == "cooccurrence":
             fit_cooccurrences(trainer, client, pieces, vocab, workers)
         else:
-            train_window_model(trainer, client, pieces, vocab, workers, sync_words)
+            # the replicas' handles bind to the current client: this one, not the last one made
+            with client.as_current():
+                train_window_model(trainer, client, pieces, vocab, workers, sync_words, overlap=overlap)
         trainer.corpus_stats_["seconds"] = time.perf_counter() - t0
     finally:
         if owned:

@@ -67,7 +67,8 @@ class ShardedIndex:
         futs = [self.client.submit(_Shard, path, int(a), int(b), threads, actor=True, workers=[addr],
                                    allow_other_workers=False, pure=False)
                 for (addr, threads), a, b in zip(workers.items(), bounds[:-1], bounds[1:]) if b > a]
-        self.shards = [f.result() for f in futs]
+        with self.client.as_current():  # the shards' handles bind to this client, not the last one made
+            self.shards = [f.result() for f in futs]
         self.bounds = bounds
 
     def most_similar_batch(self, queries, k: int = 10) -> list:

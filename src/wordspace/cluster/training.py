@@ -1,60 +1,134 @@
-"""Training word2vec-family models on a cluster: one replica per worker (a Dask actor that
-encodes its shard where it runs and trains it with the compiled kernels of the trainer's epoch
-plan on its own copy of the matrices). Every ``sync_words`` words (cluster-wide) the driver adds
-up the replicas' changes (the rows each touched, as deltas), so the global model moves as if the
-workers' updates had been applied to one matrix (what the threads of one machine do, Hogwild),
-and sends every replica the new values of every row anyone touched. The learning rate follows
-one linear schedule over the words of the whole cluster, owned by the driver; random streams are
-numbered by global block, as on one machine.
+"""Training word2vec-family models on a cluster, without a hub.
 
-A replica whose worker dies is rebuilt from its pieces on a live worker (a nanny usually
-restarts the dead one), every replica is reset to the last synchronised model, and the round is
-run again; after ``RETRIES`` failures the job stops with :class:`ClusterError`.
+One replica per worker (a Dask actor that encodes its shard where it runs and trains it with the
+compiled kernels of the trainer's epoch plan on its own copy of the matrices). The rows of both
+matrices are partitioned among the replicas (row ``r`` belongs to replica ``r mod K``), and each
+replica is also the *owner* of its rows: it keeps their synchronised values. A round goes:
 
-The trainer is driven through its public methods for this (``init_matrices``, ``epoch_plan``,
+1. every replica trains its share of the round (``sync_words`` cluster-wide words) and sends the
+   deltas of the rows it changed to their owners, actor to actor (the driver only calls ``step``);
+2. an owner that has every replica's part of a round combines them (:func:`combine`, in replica
+   order) into its rows and sends the new values of the rows that changed to every replica;
+3. a replica applies round ``t``'s new values before it trains round ``t + 1`` (or, with
+   ``overlap``, before round ``t + 2``: it trains while round ``t``'s exchange is in flight, its
+   own unsynchronised changes kept on top of the values it receives).
+
+What crosses the driver per round is the call and a few numbers back, whatever the number of
+workers; the model itself reaches the driver once per epoch (the epoch's model, which callbacks
+see and which is the checkpoint a failed epoch restarts from).
+
+**Combining.** Summing the replicas' changes is what the threads of one machine do (Hogwild), and
+is right for rows that move little in a round. A frequent row (``the``, as a word and as a
+negative sample) is pulled towards its equilibrium by every replica within the round, so the sum
+of K such moves overshoots K times: 2 replicas oscillate, 3 or more diverge (measured: a 4-worker
+skip-gram on 3M words reached vector norms of 1e11, analogy 0.02). :func:`combine` gives each row
+the step a sequential pass would take under a per-row linear contraction: a replica that saw the
+row's word ``n`` times at rate ``alpha`` moved it by ``d_k = (1 - a_k)(e - x)`` with ``a_k =
+exp(-CONTRACTION * alpha * n)``; one pass over every replica's text would have moved it by ``(1 -
+prod a_k)(e - x)``, so the row takes ``sum d_k * (1 - prod a_k) / sum (1 - a_k)``: the sum for
+rows the replicas barely touch, the mean for rows they all saturate. (Two replicas' sum only
+oscillates, and scored better: ``SUM_REPLICAS``.)
+
+The learning rate follows one linear schedule over the words of the whole cluster, owned by the
+driver; random streams are numbered by global block, as on one machine. A replica whose worker
+dies is rebuilt from its pieces on a live worker, every replica is reset to the start of the epoch,
+and the epoch runs again; after ``RETRIES`` failures the job stops with :class:`ClusterError`.
+
+The trainer is driven through its public methods (``init_matrices``, ``epoch_plan``,
 ``check_vocabulary``, ``run_epochs``, ``description``); nothing here reaches into a trainer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import math
+import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ClusterError, CorpusError
-from .connection import gather, wait_for_workers
+from .connection import wait_for_workers, workers_of
 from .pieces import shards
 
-__all__ = ["Replica", "train_window_model", "SYNC_WORDS", "SYNC_WORDS_CBOW", "RETRIES"]
+__all__ = ["Replica", "train_window_model", "combine", "SYNC_WORDS", "SYNC_WORDS_CBOW", "RETRIES", "CONTRACTION",
+           "SUM_REPLICAS"]
 
 #: Cluster-wide words trained between two synchronisations of the replicas: skip-gram, and CBOW
 #: (whose default learning rate is three times higher, so staleness costs more: on the 10M
 #: slice with defaults, CBOW lost 3.0 analogy points at 500k and none at 250k).
 SYNC_WORDS = 500_000
 SYNC_WORDS_CBOW = 250_000
-#: How the replicas' changes are combined at a synchronisation: "sum" (every update applied, as
-#: the threads of one machine apply theirs) or "mean" (each row: the mean change of the replicas
-#: that touched it). On the 10M-word slice, 2 workers: skip-gram 21.8 analogy with "sum" against
-#: 12.2 with "mean" (22.2 on one machine); docs/design.md.
-MERGE = "sum"
+#: Per-update contraction of a row, in units of the learning rate (see :func:`combine`); measured
+#: on 3M words at 4 workers: 0.3, 1, 3 and 10 gave analogy 2.4, 4.9, 4.1 and 3.0.
+CONTRACTION = 1.0
+#: Up to this many replicas, :func:`combine` adds the changes as they are: two replicas'
+#: saturated rows overshoot twice, a reflection about the equilibrium that the decaying rate damps,
+#: and the sum scored better there (10M words, 2 workers: analogy 21.6 summed, 20.0 combined,
+#: one machine 21.6-22.1); from three on the sum diverges.
+SUM_REPLICAS = 2
 #: Times a job rebuilds lost replicas before it gives up.
 RETRIES = 3
+#: Seconds a replica waits for a round's parts before it checks whether the job was aborted.
+POLL_SECONDS = 0.5
+#: Seconds between the driver's checks that the workers it waits on are alive.
+LIVENESS_SECONDS = 1.0
+
+
+class Aborted(RuntimeError):
+    """A replica's wait was cut short because another replica's worker died."""
+
+
+def _nbytes(message: dict) -> int:
+    return sum(x.nbytes for v in message.values() if isinstance(v, tuple) for x in v)
+
+
+def combine(target: np.ndarray, rows: list, deltas: list, occurrences: list, alpha: float) -> None:
+    """Add the replicas' changes (``rows[k]``, ``deltas[k]``, in replica order) to ``target`` (the
+    rows indexed as in ``rows``), each row scaled as one sequential pass would move it (see the
+    module docstring), or summed as they are up to ``SUM_REPLICAS`` replicas.
+    ``occurrences[k]``: how often replica ``k`` trained each of its rows in the round
+    (``EpochPlan.row_updates``: kept tokens of its words; 0 for rows no count reaches, which are
+    then summed)."""
+    if len(rows) <= SUM_REPLICAS:
+        for r, d in zip(rows, deltas):
+            target[r] += d
+        return
+    n = target.shape[0]
+    moved = np.zeros(n)  # sum of (1 - a_k)
+    log_stay = np.zeros(n)  # log prod a_k
+    for r, o in zip(rows, occurrences):
+        lam = (CONTRACTION * alpha) * o.astype(np.float64)
+        moved[r] += -np.expm1(-lam)
+        log_stay[r] -= lam
+    scale = np.ones(n)
+    some = moved > 1e-12
+    scale[some] = -np.expm1(log_stay[some]) / moved[some]
+    scale = scale.astype(target.dtype)
+    for r, d in zip(rows, deltas):
+        target[r] += d * scale[r][:, None]
 
 
 class Replica:
-    """One worker's copy of a word2vec-family model and its shard of the corpus (a Dask actor:
-    its methods run on the worker that holds it)."""
+    """One worker's copy of a word2vec-family model, its shard of the corpus, and the rows it owns
+    (a Dask actor: its methods run on the worker that holds it; ``deposit`` and ``receive`` run
+    on the worker's event loop, so that they are served while ``step`` trains)."""
 
-    def __init__(self, pieces, words, counts, max_sentence_length, preparation, threads):
+    def __init__(self, index, n_replicas, pieces, words, counts, max_sentence_length, preparation, threads):
         from ..corpus import encode_pieces
         from ..models import sentence_blocks
 
+        self.index, self.n_replicas = int(index), int(n_replicas)
+        self.n_words = len(words)
         self.enc = encode_pieces([p.blocks() for p in pieces], words, counts, max_sentence_length=max_sentence_length,
                                  preparation=preparation)
         self.threads = max(1, int(threads))
         self.blocks = sentence_blocks(self.enc.offsets, self.enc.n_tokens)
+        self.cond = threading.Condition()
+        self.attempt = 0
+        self.peers: list = []
 
     def info(self) -> dict:
         enc = self.enc
@@ -63,34 +137,218 @@ class Replica:
 
     def setup(self, w_in, w_out, plan) -> int:
         """Take the model and the epoch plan (kernel, tables, schedule); returns bytes received."""
-        self.w_in, self.w_out = np.array(w_in), np.array(w_out)
         self.plan = plan
+        self.w_in, self.w_out = np.array(w_in), np.array(w_out)
+        self.reset(self.w_in, self.w_out, self.attempt, first_round=0)
         return int(self.w_in.nbytes + self.w_out.nbytes)
 
-    def train(self, lo: int, hi: int, params) -> dict:
-        """Train blocks ``lo:hi`` of the shard; return the loss and the rows that changed, as
-        deltas."""
+    def connect(self, peers: list) -> None:
+        """The replicas of the job, in order (this one included)."""
+        from distributed import get_worker
+
+        self.peers = list(peers)
+        self.loop = get_worker().loop
+
+    def reset(self, w_in, w_out, attempt: int, first_round: int) -> None:
+        """Start again from ``w_in``/``w_out`` at round ``first_round``; messages of other
+        attempts are dropped from now on."""
+        with self.cond:
+            self.attempt = int(attempt)
+            self.aborted = False
+            self.w_in[...] = w_in
+            self.w_out[...] = w_out
+            k, K = self.index, self.n_replicas
+            self.own_in = self.w_in[k::K].copy()
+            self.own_out = self.w_out[k::K].copy()
+            self.parts: dict = {}  # round -> {replica: part}, deltas of this replica's rows
+            self.updates: dict = {}  # round -> {owner: new values}
+            self.pending: dict = {}  # round -> this replica's own changes not yet synchronised
+            self.next_merge = int(first_round)
+            self.applied = int(first_round) - 1
+            self.sent = self.received = 0
+            self.merging = False
+        self.outbox: list = []
+
+    async def abort(self) -> None:
+        with self.cond:
+            self.aborted = True
+            self.cond.notify_all()
+
+    def _wait(self, ready) -> None:
+        with self.cond:
+            while not ready():
+                if self.aborted:
+                    raise Aborted("another replica's worker died")
+                self.cond.wait(POLL_SECONDS)
+
+    # --- the replica's side ---
+
+    def step(self, attempt: int, rnd: int, wait_for: int, lo: int, hi: int, params, alpha: float,
+             overlap: bool = False) -> dict:
+        """Apply the new values of every round up to ``wait_for``, train blocks ``lo:hi`` of the
+        shard as round ``rnd``, send the changed rows' deltas to their owners; return the loss,
+        timings and bytes."""
         from ..models import numba_threads
 
+        t_wait = time.perf_counter()
+        self._apply_through(wait_for)
         t0 = time.perf_counter()
         before_in, before_out = self.w_in.copy(), self.w_out.copy()
         with numba_threads(self.threads):
             loss, count = self.plan.run(self.w_in, self.w_out, self.enc, self.blocks, lo, hi, params)
-        out = {"loss": loss, "count": count, "seconds": time.perf_counter() - t0}
+        seconds = time.perf_counter() - t0
+        a, b = self.enc.offsets[self.blocks[lo]], self.enc.offsets[self.blocks[hi]]
+        occ = np.bincount(self.enc.tokens[a:b], minlength=self.n_words)
+        updates = dict(zip(("in", "out"), self.plan.row_updates(occ, self.w_in.shape[0], self.w_out.shape[0])))
+        own = {}
         for name, now, before in (("in", self.w_in, before_in), ("out", self.w_out, before_out)):
             delta = now - before
             rows = np.flatnonzero(np.any(delta != 0, axis=1))
-            out[f"rows_{name}"] = rows.astype(np.int32)
-            out[f"delta_{name}"] = delta[rows]
+            o = updates[name][rows].astype(np.float32)
+            own[name] = (rows, delta[rows], o)
+        with self.cond:
+            self.pending[rnd] = {name: (r, d) for name, (r, d, _) in own.items()}
+        K = self.n_replicas
+        sends = []
+        sent = 0
+        for j in range(K):
+            part = {"alpha": float(alpha)}
+            for name, (rows, d, o) in own.items():
+                m = (rows % K) == j
+                part[name] = ((rows[m] // K).astype(np.int32), d[m], o[m])
+            nbytes = _nbytes(part)
+            if j == self.index:
+                self._take_part(attempt, rnd, j, part)
+            else:
+                sent += nbytes
+                call = self.peers[j].deposit(attempt, rnd, self.index, part)
+                if inspect.iscoroutine(call):  # a peer on this worker (after a rebuild): Dask runs it here
+                    call = asyncio.run_coroutine_threadsafe(call, self.loop.asyncio_loop)
+                sends.append(call)
+        self._settle_outbox()
+        self.outbox = sends
+        if not overlap:
+            self._settle_outbox()
+        self.sent += sent
+        return {"loss": loss, "count": count, "seconds": seconds, "waited": t0 - t_wait, "sent": sent,
+                "bytes_sent": self.sent, "bytes_received": self.received}
+
+    def _settle_outbox(self) -> None:
+        outbox, self.outbox = self.outbox, []
+        for f in outbox:
+            while True:
+                if self.aborted:
+                    raise Aborted("another replica's worker died")
+                try:
+                    f.result(timeout=POLL_SECONDS)
+                    break
+                except TimeoutError:
+                    continue  # (a call to a dead worker's actor can wait forever)
+                except Exception as exc:  # noqa: BLE001 (the peer's worker died: the driver restarts the epoch)
+                    raise Aborted(f"a peer replica is unreachable: {exc}") from None
+
+    def _apply_through(self, last: int) -> None:
+        """Apply, in round order, the new values of rounds up to ``last`` (waiting for them),
+        keeping this replica's own later changes on top."""
+        K = self.n_replicas
+        for rnd in range(self.applied + 1, last + 1):
+            self._wait(lambda rnd=rnd: len(self.updates.get(rnd, ())) == K)
+            with self.cond:
+                got = self.updates.pop(rnd)
+                self.pending.pop(rnd, None)
+                later = [self.pending[p] for p in sorted(self.pending) if p > rnd]
+            for name, w in (("in", self.w_in), ("out", self.w_out)):
+                rows = np.concatenate([got[j][name][0] for j in range(K)])
+                w[rows] = np.concatenate([got[j][name][1] for j in range(K)])
+                for p in later:  # own changes of rounds still in flight stay on top
+                    r, d = p[name]
+                    m = np.isin(r, rows, assume_unique=True)
+                    w[r[m]] += d[m]
+            self.applied = rnd
+
+    def finish(self, last: int) -> dict:
+        """Apply every round up to ``last``; the replica then holds the synchronised model."""
+        self._settle_outbox()
+        self._apply_through(last)
+        return {"bytes_sent": self.sent, "bytes_received": self.received}
+
+    async def receive(self, attempt: int, rnd: int, owner: int, values: dict) -> None:
+        """New values of the rows of ``owner`` that changed in round ``rnd``."""
+        with self.cond:
+            if attempt != self.attempt:
+                return
+            self.received += _nbytes(values)
+            self.updates.setdefault(rnd, {})[owner] = values
+            self.cond.notify_all()
+
+    # --- the owner's side ---
+
+    async def deposit(self, attempt: int, rnd: int, sender: int, part: dict) -> None:
+        """Replica ``sender``'s changes of this owner's rows in round ``rnd``."""
+        with self.cond:
+            if attempt != self.attempt:
+                return
+            self.received += _nbytes(part)
+        self._take_part(attempt, rnd, sender, part, notify=False)
+        await self._merge_ready(asyncio.get_running_loop())
+
+    def _take_part(self, attempt: int, rnd: int, sender: int, part: dict, notify: bool = True) -> None:
+        with self.cond:
+            if attempt != self.attempt:
+                return
+            self.parts.setdefault(rnd, {})[sender] = part
+        if notify and len(self.parts.get(rnd, ())) == self.n_replicas:
+            # the last part came from this replica's own step: merge on the event loop
+            self.loop.add_callback(self._merge_ready, None)
+
+    async def _merge_ready(self, loop) -> None:
+        """Combine, in round order, every round whose parts are all in, and send the new values."""
+        loop = loop or asyncio.get_running_loop()
+        K = self.n_replicas
+        with self.cond:
+            if self.merging:
+                return
+            self.merging = True
+            attempt = self.attempt
+        try:
+            while True:
+                with self.cond:
+                    rnd = self.next_merge
+                    if attempt != self.attempt or len(self.parts.get(rnd, ())) < K:
+                        return
+                    parts = self.parts.pop(rnd)
+                    self.next_merge += 1
+                values = await loop.run_in_executor(None, self._merge, parts)
+                sends = []
+                for i in range(K):
+                    if i == self.index:
+                        await self.receive(attempt, rnd, self.index, values)
+                    else:
+                        sends.append(self.peers[i].receive(attempt, rnd, self.index, values))
+                nbytes = _nbytes(values)
+                with self.cond:
+                    self.sent += nbytes * len(sends)
+                for f in sends:
+                    await f
+        finally:
+            with self.cond:
+                if attempt == self.attempt:  # (a reset has cleared it already otherwise)
+                    self.merging = False
+
+    def _merge(self, parts: dict) -> dict:
+        K, k = self.n_replicas, self.index
+        alpha = parts[0]["alpha"]
+        out = {}
+        for name, own in (("in", self.own_in), ("out", self.own_out)):
+            rows = [parts[j][name][0] for j in range(K)]
+            combine(own, rows, [parts[j][name][1] for j in range(K)], [parts[j][name][2] for j in range(K)], alpha)
+            local = np.unique(np.concatenate(rows))
+            out[name] = ((local.astype(np.int64) * K + k), own[local])
         return out
 
-    def apply(self, rows_in, vals_in, rows_out, vals_out) -> None:
-        self.w_in[rows_in] = vals_in
-        self.w_out[rows_out] = vals_out
-
-    def reset(self, w_in, w_out) -> None:
-        self.w_in[...] = w_in
-        self.w_out[...] = w_out
+    def shard(self) -> tuple:
+        """The synchronised values of the rows this replica owns."""
+        return self.own_in, self.own_out
 
     def evaluate(self) -> float:
         """The model's loss on the fixed sample of this shard, as one machine measures it."""
@@ -108,50 +366,115 @@ class _Slot:
     info: dict | None = None
 
 
+class _Retry(Exception):
+    """A replica's worker died during the epoch: run it again from its start."""
+
+    def __init__(self, dead: list):
+        super().__init__(dead)
+        self.dead = dead
+
+
 class _Job:
-    """The replicas of one training job and what it costs to keep them in step."""
+    """The replicas of one training job."""
 
     def __init__(self, client, trainer, vocab, shard_list, workers: list):
         self.client, self.trainer, self.vocab = client, trainer, vocab
         self.slots = [_Slot(s, w) for s, w in zip(shard_list, workers)]
-        self.bytes_sent = 0
-        self.bytes_received = 0
-        self.syncs = 0
+        self.bytes_initial = 0
+        self.driver_bytes = 0
         self.retries = 0
+        self.attempt = 0
         self.recovered: list = []
         self.plan = None
 
-    def _submit(self, slot: _Slot, threads: int):
+    def _submit(self, k: int, slot: _Slot, threads: int):
         """A replica of ``slot``'s pieces on ``slot.worker`` (a future of the actor)."""
         t = self.trainer
-        return self.client.submit(Replica, slot.pieces, self.vocab["words"], self.vocab["counts"],
+        return self.client.submit(Replica, k, len(self.slots), slot.pieces, self.vocab["words"], self.vocab["counts"],
                                   t.max_sentence_length, t.text_preparation(), threads,
                                   actor=True, workers=[slot.worker], allow_other_workers=False, pure=False)
 
-    def _make(self, slot: _Slot, threads: int) -> None:
-        slot.actor = self._submit(slot, threads).result()
-        slot.info = slot.actor.info().result()
-
     def start(self, workers: dict) -> None:
-        futs = [self._submit(slot, workers[slot.worker]) for slot in self.slots]  # encoded in parallel
+        futs = [self._submit(k, slot, workers[slot.worker]) for k, slot in enumerate(self.slots)]  # in parallel
         for slot, f in zip(self.slots, futs):
             slot.actor = f.result()
         infos = [s.actor.info() for s in self.slots]
         for slot, f in zip(self.slots, infos):
             slot.info = f.result()
 
-    def setup(self, w_in, w_out, slots=None) -> None:
-        futs = [s.actor.setup(w_in, w_out, self.plan) for s in (slots or self.slots)]
+    def setup(self, w_in, w_out) -> None:
+        futs = [s.actor.setup(w_in, w_out, self.plan) for s in self.slots]
         for f in futs:
-            self.bytes_sent += f.result()
+            self.bytes_initial += f.result()
+        self.connect()
 
-    def rebuild(self, dead: list, w_in, w_out) -> None:
-        """Replace the replicas in ``dead`` on live workers, reset the others to ``w_in``/``w_out``."""
+    def connect(self) -> None:
+        actors = [s.actor for s in self.slots]
+        for f in [s.actor.connect(actors) for s in self.slots]:
+            f.result()
+
+    def call(self, method: str, args_of) -> list:
+        """``method`` on every replica (``args_of(k)`` its arguments); the results, in replica
+        order. A replica whose worker died aborts the others' waits and raises :class:`_Retry`."""
+        import pickle
+
+        calls = []
+        for k, s in enumerate(self.slots):
+            args = args_of(k)
+            self.driver_bytes += len(pickle.dumps(args, protocol=5))
+            calls.append(getattr(s.actor, method)(*args))
+        out, dead, aborted = [None] * len(calls), [], False
+        left = set(range(len(calls)))
+        checked = time.perf_counter()
+        while left:
+            if time.perf_counter() - checked > LIVENESS_SECONDS:
+                # a call to a replica whose worker died can wait forever on the actor's future
+                # (Dask would recreate it on the same address only): look at the live workers
+                checked = time.perf_counter()
+                live = workers_of(self.client)
+                for k in sorted(left):
+                    if self.slots[k].worker not in live:
+                        left.discard(k)
+                        dead.append(k)
+                if dead and not aborted:
+                    aborted = True
+                    self._abort(left)
+            for k in sorted(left):
+                f = calls[k]
+                if not f.done():
+                    continue
+                left.discard(k)
+                try:
+                    out[k] = f.result()
+                    self.driver_bytes += len(pickle.dumps(out[k], protocol=5))
+                except Exception as exc:  # noqa: BLE001 (a lost worker surfaces as one of several comm errors)
+                    if not isinstance(exc, Aborted) and "Aborted" not in type(exc).__name__:
+                        dead.append(k)
+                    if not aborted:
+                        aborted = True
+                        self._abort(left)
+            if left:
+                time.sleep(0.005)
+        if aborted:
+            raise _Retry(dead)
+        return out
+
+    def _abort(self, replicas) -> None:
+        """Cut the waits of ``replicas`` short (their ``step`` raises :class:`Aborted`)."""
+        for j in sorted(replicas):
+            try:
+                self.slots[j].actor.abort().result(timeout=30)
+            except Exception:  # noqa: BLE001 (that worker may be dying too: the next check sees it)
+                pass
+
+    def rebuild(self, dead: list, w_in, w_out, first_round: int) -> None:
+        """Replace the replicas in ``dead`` on live workers; reset every replica to
+        ``w_in``/``w_out`` at ``first_round``."""
         self.retries += 1
         if self.retries > RETRIES:
             raise ClusterError(f"workers died {self.retries} times during training (last: "
-                               f"{', '.join(self.slots[k].worker for k in dead)}); nothing was written. Check the "
-                               "workers' memory and logs, then run again")
+                               f"{', '.join(self.slots[k].worker for k in dead) or 'unknown'}); nothing was written. "
+                               "Check the workers' memory and logs, then run again")
         live = wait_for_workers(self.client)
         used = {s.worker for k, s in enumerate(self.slots) if k not in dead}
         for k in dead:
@@ -160,19 +483,40 @@ class _Job:
             self.recovered.append({"lost": slot.worker, "replaced_by": free[0]})
             slot.worker = free[0]
             used.add(free[0])
-            self._make(slot, live[free[0]])
-            self.setup(w_in, w_out, slots=[slot])
-        for k, slot in enumerate(self.slots):
-            if k not in dead:
-                slot.actor.reset(w_in, w_out).result()
-                self.bytes_sent += w_in.nbytes + w_out.nbytes
+            slot.actor = self._submit(k, slot, live[free[0]]).result()
+            slot.info = slot.actor.info().result()
+            self.bytes_initial += slot.actor.setup(w_in, w_out, self.plan).result()
+        self.connect()
+        self.attempt += 1
+        for f in [s.actor.reset(w_in, w_out, self.attempt, first_round) for s in self.slots]:
+            f.result()
+        self.bytes_initial += len(self.slots) * (w_in.nbytes + w_out.nbytes)
+
+    def gather_model(self, w_in, w_out) -> None:
+        """The synchronised model, from the owners, into ``w_in``/``w_out``."""
+        K = len(self.slots)
+        for k, (own_in, own_out) in enumerate(self.call("shard", lambda k: ())):
+            w_in[k::K] = own_in
+            w_out[k::K] = own_out
 
 
-def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words: int) -> None:
+def default_sync_words(trainer, n_workers: int) -> int:
+    """Cluster-wide words between synchronisations when none is given: ``SYNC_WORDS`` (CBOW:
+    ``SYNC_WORDS_CBOW``) up to 2 workers, and that times 2/K for K workers (each replica's
+    share shrinks as 1/K^2: measured on the 10M slice, 4 workers scored 19.6 analogy at 500k
+    words, 20.3 at 250k, 20.5 at 125k, against 21.5-23.0 on one machine; docs/scaling.md)."""
+    base = SYNC_WORDS_CBOW if getattr(trainer, "architecture", "") == "cbow" else SYNC_WORDS
+    return base if n_workers <= 2 else max(1, base * 2 // n_workers)
+
+
+def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words: int | None,
+                       overlap: bool = False) -> None:
     """Train a word2vec-family trainer (``family == "window"``) on the cluster; sets its
     matrices, ``epochs_trained_`` and ``corpus_stats_["cluster"]``."""
     addrs = list(workers)
     shard_list = [s for s in shards(pieces, len(addrs)) if s]
+    if sync_words is None:
+        sync_words = default_sync_words(trainer, len(shard_list))
     job = _Job(client, trainer, vocab, shard_list, addrs[: len(shard_list)])
     job.start(workers)
     t = trainer
@@ -188,10 +532,10 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
     plan = job.plan = t.epoch_plan(words, counts, corpus_words=n, epochs=t.epochs, alpha=t.alpha_,
                                    min_alpha=t.min_alpha)  # (fastText's also zeroes the rows no word's n-grams use)
     job.setup(w_in, w_out)
-    initial_bytes = job.bytes_sent
     t.corpus_stats_.update({"tokens": n, "sentences": int(sum(s.info["sentences"] for s in job.slots))})
     schedule = plan.schedule
     rounds = max(1, math.ceil(n / sync_words))
+    lag = 2 if overlap else 1
     # each shard's blocks cut into `rounds` consecutive ranges of about equal tokens
     ranges, block0 = [], []
     first = 0
@@ -202,96 +546,83 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
         ranges.append(np.maximum.accumulate(cuts))
         block0.append(first)
         first += len(bo) - 1
-    sync_log: list = []
+    log: list = []
     per_worker = np.zeros(len(job.slots))
-    done = [0.0]
 
-    def epoch_fn(epoch, bar):
+    def run_epoch(epoch, bar):
+        done = float(epoch) * n
         loss_sum, count_sum = 0.0, 0
+        last = epoch * rounds - 1
         for r in range(rounds):
             spans = [(int(ranges[k][r]), int(ranges[k][r + 1])) for k in range(len(job.slots))]
             words_k = [float(s.info["block_offsets"][hi] - s.info["block_offsets"][lo])
                        for s, (lo, hi) in zip(job.slots, spans)]
             round_words = sum(words_k)
-            if round_words == 0:
-                continue
-            while True:
-                calls = []
-                for k, (slot, (lo, hi)) in enumerate(zip(job.slots, spans)):
-                    if hi <= lo:
-                        calls.append(None)
-                        continue
-                    # the replica trains its share of the round as the round's stretch of the
-                    # cluster's schedule: positions in its shard scaled to the cluster's words
-                    scale = round_words / words_k[k]
-                    p0 = float(slot.info["block_offsets"][lo])
-                    params = schedule.params(epoch=epoch, words_before=done[0] / scale - p0, first_block=block0[k] + lo,
-                                             total_words=schedule.total_words / scale)
-                    calls.append(slot.actor.train(lo, hi, params))
-                results, dead = gather([c for c in calls if c is not None])
-                live_k = [k for k, c in enumerate(calls) if c is not None]
-                dead = [live_k[i] for i in dead]
-                if not dead:
-                    break
-                job.rebuild(dead, w_in, w_out)
-            rows_in, rows_out = [], []
-            received = 0
-            _combine(w_in, [res["rows_in"] for res in results], [res["delta_in"] for res in results], MERGE)
-            _combine(w_out, [res["rows_out"] for res in results], [res["delta_out"] for res in results], MERGE)
-            for k, res in zip(live_k, results):
-                rows_in.append(res["rows_in"])
-                rows_out.append(res["rows_out"])
+            rnd = epoch * rounds + r
+            alpha = schedule.rate(done)
+
+            def args_of(k):
+                lo, hi = spans[k]
+                # the replica trains its share of the round as the round's stretch of the
+                # cluster's schedule: positions in its shard scaled to the cluster's words
+                scale = round_words / words_k[k] if words_k[k] else 1.0
+                p0 = float(job.slots[k].info["block_offsets"][lo])
+                params = schedule.params(epoch=epoch, words_before=done / scale - p0, first_block=block0[k] + lo,
+                                         total_words=schedule.total_words / scale)
+                return (job.attempt, rnd, max(rnd - lag, epoch * rounds - 1), lo, hi, params, alpha, overlap)
+
+            before = job.driver_bytes
+            results = job.call("step", args_of)
+            for k, res in enumerate(results):
                 loss_sum += res["loss"]
                 count_sum += res["count"]
                 per_worker[k] = words_k[k] / max(res["seconds"], 1e-9)
-                received += sum(res[x].nbytes for x in ("rows_in", "delta_in", "rows_out", "delta_out"))
-            u_in = np.unique(np.concatenate(rows_in))
-            u_out = np.unique(np.concatenate(rows_out))
-            v_in, v_out = w_in[u_in], w_out[u_out]
-            acks = [s.actor.apply(u_in, v_in, u_out, v_out) for s in job.slots]
-            _, dead = gather(acks)
-            if dead:
-                job.rebuild(dead, w_in, w_out)
-            sent = len(job.slots) * (u_in.nbytes + v_in.nbytes + u_out.nbytes + v_out.nbytes)
-            job.bytes_received += received
-            job.bytes_sent += sent
-            job.syncs += 1
-            sync_log.append({"words": round_words, "received": received, "sent": sent,
-                             "rows": int(u_in.size + u_out.size)})
-            done[0] += round_words
+            log.append({"words": round_words, "driver": job.driver_bytes - before,
+                        "sent": [res["sent"] for res in results],
+                        "seconds": [res["seconds"] for res in results], "waited": [res["waited"] for res in results]})
+            last = rnd
+            done += round_words
             rates = " ".join(f"w{k}={x / 1e3:.0f}k" for k, x in enumerate(per_worker))
-            bar.set_postfix_str(f"epoch={epoch + 1}/{t.epochs} lr={schedule.rate(done[0]):.5f} "
+            bar.set_postfix_str(f"epoch={epoch + 1}/{t.epochs} lr={schedule.rate(done):.5f} "
                                 f"online_loss={loss_sum / max(count_sum, 1):.4f} words/s per worker: {rates}",
                                 refresh=False)
             bar.update(int(round_words))
+        totals = job.call("finish", lambda k: (last,))
+        job.totals = totals
+        job.gather_model(w_in, w_out)
+        return loss_sum, count_sum, done
+
+    checkpoint = [w_in.copy(), w_out.copy()]
+
+    def epoch_fn(epoch, bar):
+        while True:
+            try:
+                loss_sum, count_sum, done = run_epoch(epoch, bar)
+                break
+            except _Retry as retry:
+                w_in[...], w_out[...] = checkpoint
+                job.rebuild(retry.dead, w_in, w_out, epoch * rounds)
+        checkpoint[0][...], checkpoint[1][...] = w_in, w_out
         # the model's loss on the fixed sample of the largest shard, as one machine measures it
         slot = max(job.slots, key=lambda s: len(s.info["block_offsets"]))
-        return slot.actor.evaluate().result(), {"alpha": schedule.rate(done[0]),
+        return slot.actor.evaluate().result(), {"alpha": schedule.rate(done),
                                                 "online_loss": loss_sum / max(count_sum, 1)}
 
     t.run_epochs(t.epochs, n, f"{t.description} on {len(job.slots)} workers", epoch_fn)
     t.epochs_trained_ = t.epochs
     t.input_matrix_, t.output_matrix_ = w_in, w_out
-    per_sync = [s["received"] + s["sent"] for s in sync_log]
+    K = len(job.slots)
+    syncs = len(log)
+    worker_sent = [x["bytes_sent"] for x in job.totals]
+    worker_received = [x["bytes_received"] for x in job.totals]
     t.corpus_stats_["cluster"] = {
-        "workers": len(job.slots), "syncs": job.syncs, "sync_words": sync_words,
-        "bytes_initial": int(initial_bytes), "bytes_received": int(job.bytes_received),
-        "bytes_sent": int(job.bytes_sent - initial_bytes),
-        "bytes_per_sync": float(np.mean(per_sync)) if per_sync else 0.0,
-        "rows_per_sync": float(np.mean([s["rows"] for s in sync_log])) if sync_log else 0.0,
+        "workers": K, "syncs": syncs, "sync_words": sync_words, "overlap": bool(overlap),
+        "bytes_initial": int(job.bytes_initial),
+        "driver_bytes_per_sync": float(np.mean([x["driver"] for x in log])) if log else 0.0,
+        "worker_bytes_sent_per_sync": [s / max(syncs, 1) for s in worker_sent],
+        "worker_bytes_received_per_sync": [s / max(syncs, 1) for s in worker_received],
+        "bytes_per_sync": float(sum(worker_sent) + sum(worker_received)) / max(syncs, 1),
+        "train_seconds_per_sync": float(np.mean([np.mean(x["seconds"]) for x in log])) if log else 0.0,
+        "wait_seconds_per_sync": float(np.mean([np.mean(x["waited"]) for x in log])) if log else 0.0,
         "words_per_worker": [int(x) for x in tokens], "recovered": job.recovered,
     }
-
-
-def _combine(matrix, rows: list, deltas: list, how: str) -> None:
-    """Add the replicas' changes to ``matrix``: their sum ("sum"), or for each row the mean
-    over the replicas that changed it ("mean")."""
-    if how == "sum" or len(rows) == 1:
-        for r, d in zip(rows, deltas):
-            matrix[r] += d
-        return
-    acc = np.zeros((matrix.shape[0],), dtype=np.int32)
-    for r in rows:
-        acc[r] += 1
-    for r, d in zip(rows, deltas):
-        matrix[r] += d / acc[r][:, None]

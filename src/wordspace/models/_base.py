@@ -24,14 +24,14 @@ from ..progress import phase, progress_bar
 
 __all__ = ["Trainer", "Callback", "COMMON_PARAMS", "numba_threads", "check_memory", "install_cluster_runner"]
 
-#: Runs ``fit(corpus, cluster=...)``: ``(trainer, corpus, cluster, sync_words) -> None``.
+#: Runs ``fit(corpus, cluster=...)``: ``(trainer, corpus, cluster, sync_words, overlap=...) -> None``.
 #: ``wordspace.cluster`` installs it when it is imported (``import wordspace`` imports it); the
 #: trainers never import the cluster, which calls them through their public methods.
 _CLUSTER_RUNNER = None
 
 
 def install_cluster_runner(runner) -> None:
-    """Make ``fit(corpus, cluster=...)`` run ``runner(trainer, corpus, cluster, sync_words)``."""
+    """Make ``fit(corpus, cluster=...)`` run ``runner(trainer, corpus, cluster, sync_words, overlap=...)``."""
     global _CLUSTER_RUNNER
     _CLUSTER_RUNNER = runner
 
@@ -79,7 +79,7 @@ class Trainer(Declared):
                                         rule="one of " + ", ".join(map(repr, self.export_kinds)), value=kind)
 
     # -- the life cycle --------------------------------------------------------------------
-    def fit(self, corpus, *, encoded=None, cluster=None, sync_words: int | None = None):
+    def fit(self, corpus, *, encoded=None, cluster=None, sync_words: int | None = None, overlap: bool = False):
         """Build the vocabulary from ``corpus`` and train.
 
         Parameters
@@ -96,7 +96,11 @@ class Trainer(Declared):
         sync_words : int, optional
             With ``cluster``: words trained across the cluster between two synchronisations
             of the workers' replicas (default 500,000; 250,000 for CBOW, whose learning rate
-            is three times skip-gram's).
+            is three times skip-gram's; times 2/K on K > 2 workers).
+        overlap : bool, default False
+            With ``cluster``: each replica trains the next round while the last round's
+            exchange is in flight (the network time hides behind training, at one more round
+            of staleness; docs/scaling.md measures what it costs).
 
         Returns
         -------
@@ -118,10 +122,10 @@ class Trainer(Declared):
             if _CLUSTER_RUNNER is None:  # ``wordspace.Word2Vec`` and the command line install it
                 raise InvalidParameterError("training on a cluster needs wordspace.cluster; import it first",
                                             param="cluster")
-            return _CLUSTER_RUNNER(self, corpus, cluster, sync_words)
-        if sync_words is not None:
-            raise InvalidParameterError("sync_words applies to training on a cluster; give cluster too",
-                                        param="sync_words")
+            return _CLUSTER_RUNNER(self, corpus, cluster, sync_words, overlap=bool(overlap))
+        for name, value in (("sync_words", sync_words is not None), ("overlap", bool(overlap))):
+            if value:
+                raise InvalidParameterError(f"{name} applies to training on a cluster; give cluster too", param=name)
         encoded = self._read_corpus(corpus, encoded)
         return self.run_training(lambda workers: self._fit(encoded, workers), fresh=True)
 

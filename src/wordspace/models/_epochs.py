@@ -136,6 +136,35 @@ class EpochPlan:
         self.schedule = Schedule(float(alpha), float(min_alpha), float(epochs) * corpus_words, trainer.window,
                                  getattr(trainer, "negative", 0), trainer.seed, trainer.max_sentence_length)
 
+    def row_updates(self, occurrences: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+        """How often, in expectation, each row of the two matrices is trained as a word's own
+        row when a stretch of text holds word ``w`` ``occurrences[w]`` times (a cluster round:
+        ``cluster.training.combine`` scales each row's step by it), counted in tokens that
+        subsampling keeps. Input rows: the word's kept tokens (fastText: summed over the words
+        each n-gram row serves). Output rows: with negative sampling, the word's kept tokens (its
+        draws as a noise word are left out: counting them, 4 workers on 3M words lost 1.0
+        analogy point); with hierarchical softmax, the kept tokens of the words below each inner
+        node; with the full softmax, none (every row moves a little at every step)."""
+        occurrences = np.asarray(occurrences, dtype=np.float64)
+        n_words = occurrences.shape[0]
+        kept = occurrences * (self.keep[:n_words] / 2.0**32)
+        tables = self.tables
+        upd_in = np.zeros(n_in)
+        if len(tables) == 5:  # fastText: (threshold, alias, subword offsets, subword rows, most)
+            off, ids = tables[2], tables[3]
+            upd_in += np.bincount(ids, weights=np.repeat(kept, np.diff(off)), minlength=n_in)[:n_in]
+        else:
+            upd_in[:n_words] = kept
+        upd_out = np.zeros(n_out)
+        if self.schedule.negative > 0:
+            upd_out[:n_words] = kept
+        elif len(tables) == 3:  # hierarchical softmax: (codes, points, lengths)
+            points, lengths = tables[1], tables[2]
+            on_path = np.arange(points.shape[1])[None, :] < lengths[:, None]
+            weights = np.broadcast_to(kept[:, None], points.shape)[on_path]
+            upd_out += np.bincount(points[on_path], weights=weights, minlength=n_out)[:n_out]
+        return upd_in, upd_out
+
     def run(self, w_in, w_out, enc, blocks, lo: int, hi: int, params) -> tuple[float, int]:
         """Train blocks ``lo:hi`` (of ``blocks``, sentence boundaries of ``enc``) with ``params``;
         returns their summed loss and predictions (over the windows whose loss was computed)."""
