@@ -401,20 +401,19 @@ def _corpus_pieces(corpus, max_words: int, limit: int | None, seed: int) -> list
 
 
 def _token_ids(tok, keys, texts):
-    """Flat row ids of the texts' tokens under the distilled tokenizer, and offsets."""
-    vocab = tok.get_vocab(with_added_tokens=True)
-    from .tokenized import id_space
+    """Flat row ids of the texts' tokens under the distilled tokenizer, and offsets: the rows the
+    encoder pools (``TokenizerSpec.rows``: tokens without a row and the unknown token left out)."""
+    from .tokenized import TokenizerSpec, _flat_ids
 
-    lookup = np.full(id_space(vocab, "the distilled tokenizer"), -1, dtype=np.int64)
-    for row, k in enumerate(keys):
-        lookup[vocab[k]] = row
+    lookup = TokenizerSpec(tok.to_str(), "the distilled tokenizer").rows(keys)
     ids, offsets = [], [0]
     for s in range(0, len(texts), 1 << 14):
-        for e in tok.encode_batch_fast(texts[s : s + (1 << 14)], add_special_tokens=False):
-            r = lookup[np.asarray(e.ids, dtype=np.int64)] if e.ids else np.zeros(0, np.int64)
-            r = r[r >= 0]
-            ids.append(r)
-            offsets.append(offsets[-1] + len(r))
+        flat, offs = _flat_ids(tok.encode_batch_fast(texts[s : s + (1 << 14)], add_special_tokens=False))
+        rows = lookup[flat]
+        kept = rows >= 0
+        ids.append(rows[kept])
+        before = np.concatenate(([0], np.cumsum(kept)))  # kept tokens before each position
+        offsets.extend((offsets[-1] + before[offs[1:]]).tolist())
     return (np.concatenate(ids) if ids else np.zeros(0, np.int64)), np.asarray(offsets, dtype=np.int64)
 
 
