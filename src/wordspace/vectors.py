@@ -243,7 +243,8 @@ class Vectors(KeyedVectorsMethods):
     @property
     def keys(self) -> Sequence[str]:
         """The keys in row order (a list, or a lazily decoded :class:`KeyList` for opened
-        native models)."""
+        native models and word2vec binary files of over 200,000 UTF-8 keys; ``list(v.keys)``
+        gives a list either way)."""
         return self._keys
 
     @property

@@ -23,14 +23,17 @@ def _c_tool():
     return found
 
 
-@pytest.fixture(params=["python", "compiled"])
+@pytest.fixture(params=["python", "compiled", "two-threads"])
 def binary_parser(request, monkeypatch):
-    """Binary files are parsed by Python's byte searches up to SMALL_FILE_KEYS records and by
-    the compiled scan above: every binary test runs through both."""
+    """Binary files are parsed by Python's byte searches up to SMALL_FILE_KEYS records, by the
+    compiled scan above, and from PARALLEL_SCAN_BYTES by two threads each scanning half of the
+    file: every binary test runs through all three."""
     from wordspace.io import word2vec_format
 
-    if request.param == "compiled":
+    if request.param != "python":
         monkeypatch.setattr(word2vec_format, "SMALL_FILE_KEYS", 0)
+    if request.param == "two-threads":
+        monkeypatch.setattr(word2vec_format, "PARALLEL_SCAN_BYTES", 0)
     return request.param
 
 
@@ -166,6 +169,10 @@ def test_bad_binary_files(tmp_path, binary_parser):
     p.write_bytes(data.replace(b"2 3\n", b"3 3\n", 1))
     with pytest.raises(FormatError, match="promises 3 vectors"):
         wordspace.load(p)
+    for body in (b"x" * 60, data[4:18] + b"y" * 60):  # a key that runs on past the room the vectors leave
+        p.write_bytes(b"3 3\n" + body)
+        with pytest.raises(FormatError, match="truncated or damaged"):
+            wordspace.load(p)
     p.write_bytes(data.replace(b"2 3\n", b"1 3\n", 1))  # fewer than the file holds: never cut silently
     with pytest.raises(FormatError, match="header says 1 vectors but more data follows"):
         wordspace.load(p)
@@ -201,6 +208,64 @@ def test_binary_duplicates_are_found_by_bytes_and_by_decoded_text(tmp_path, bina
     with pytest.raises(FormatError, match="duplicate key 'a\ufffd'"):
         wordspace.load(p, unicode_errors="replace")
     assert list(wordspace.load(p, encoding="latin-1").keys) == ["a\xff", "a\xfe"]
+
+
+def test_binary_keys_holding_newlines_and_late_non_finite_rows(tmp_path, binary_parser):
+    """A key may hold a newline or a carriage return inside it (the compiled scan then cannot hold
+    the keys as one newline-separated buffer and decodes them one by one); of two rows holding
+    NaN or infinity, the first is named."""
+    rng = np.random.default_rng(1)
+    keys = [f"w{i}" for i in range(3000)]
+    keys[5], keys[2500] = "new\nline", "carriage\rreturn"
+    m = rng.normal(size=(len(keys), 4)).astype(np.float32)
+    p = tmp_path / "nl.bin"
+    p.write_bytes(_binary_bytes(keys, m))
+    v = wordspace.load(p)
+    assert list(v.keys) == keys and v.index_of("carriage\rreturn") == 2500
+    np.testing.assert_array_equal(v.matrix, m)
+    bad = m.copy()
+    bad[2900, 1], bad[1700, 3] = np.inf, np.nan
+    p.write_bytes(_binary_bytes([f"w{i}" for i in range(3000)], bad))
+    with pytest.raises(FormatError, match="'w1700' \\(entry 1701"):
+        wordspace.load(p)
+
+
+def test_a_wrong_split_guess_is_caught_and_the_file_scanned_again(tmp_path, monkeypatch):
+    """The two-thread scan splits the file where it guesses a record ends; the first half must
+    land there exactly. The right guess is taken (with and without newlines after the vectors);
+    guesses inside a key, inside a vector, one byte off and past the end all fall back to one
+    thread and give the same records."""
+    from wordspace._kernels import w2vbin
+    from wordspace.io import word2vec_format
+
+    monkeypatch.setattr(word2vec_format, "SMALL_FILE_KEYS", 0)
+    monkeypatch.setattr(word2vec_format, "PARALLEL_SCAN_BYTES", 0)
+    one_thread = []
+    scan_part, guess_end = w2vbin.scan_part, w2vbin.record_end_after
+    monkeypatch.setattr(w2vbin, "scan_part", lambda *a: one_thread.append(1) or scan_part(*a))
+    rng = np.random.default_rng(2)
+    keys = [f"key{i}" * (1 + i % 3) for i in range(2000)]
+    m = rng.normal(size=(len(keys), 6)).astype(np.float32)
+    p = tmp_path / "split.bin"
+    for newline in (True, False):
+        data = _binary_bytes(keys, m, newline=newline)
+        p.write_bytes(data)
+        true = guess_end(np.frombuffer(data, np.uint8), len(data) // 2, 24)
+        assert data[true + newline : true + newline + 3] == b"key"
+        for guess in (true, true + 3, true - 10, true + 1, len(data) + 5, -1):
+            monkeypatch.setattr(w2vbin, "record_end_after", lambda buf, lo, rec, g=guess: g)
+            one_thread.clear()
+            v = wordspace.load(p)
+            assert list(v.keys) == keys, guess
+            np.testing.assert_array_equal(v.matrix, m)
+            assert bool(one_thread) == (guess != true), guess
+    monkeypatch.setattr(w2vbin, "record_end_after", lambda buf, lo, rec: true)
+    p.write_bytes(data + b"extra " + m[0].tobytes())  # more records than the header says
+    with pytest.raises(FormatError, match="more data follows"):
+        wordspace.load(p)
+    p.write_bytes(data[:-9])  # the last vector cut off
+    with pytest.raises(FormatError, match="truncated"):
+        wordspace.load(p)
 
 
 def test_empty_and_missing_files(tmp_path):

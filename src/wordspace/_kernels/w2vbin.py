@@ -1,44 +1,9 @@
-"""word2vec binary parsing: find each record's key and vector in a byte buffer, then gather
-the vectors into a matrix. Records are ``key SPACE dim*float32 [NEWLINE]``."""
+"""word2vec binary parsing: find each record's key and vector in a byte buffer (one thread,
+or two each scanning half of the file), then gather the vectors into a matrix. Records are
+``key SPACE dim*float32 [NEWLINE]``."""
 
 import numpy as np
 from numba import njit, prange
-
-
-@njit(cache=True)
-def scan_records(buf, start, n, dim, key_start, key_end, vec_start):
-    """Fill the three offset arrays for up to ``n`` records from ``buf[start:]``.
-
-    Returns ``(count, status, pos)``: status 0 when all ``n`` were found, 1 when a record has
-    no space before the end of the buffer (truncated key), 2 when its vector is cut off; ``pos``
-    is the offset of the failing record.
-    """
-    size = buf.shape[0]
-    pos = start
-    rec = 4 * dim
-    for i in range(n):
-        while pos < size and (buf[pos] == 10 or buf[pos] == 13):
-            pos += 1
-        s = pos
-        while pos < size and buf[pos] != 32:
-            pos += 1
-        if pos >= size:
-            return i, 1, s
-        if pos + 1 + rec > size:
-            return i, 2, s
-        key_start[i] = s
-        key_end[i] = pos
-        vec_start[i] = pos + 1
-        pos += 1 + rec
-    return n, 0, pos
-
-
-@njit(cache=True, parallel=True)
-def gather_vectors(buf, vec_start, out_bytes, rec):
-    """Copy ``rec`` bytes from each ``buf[vec_start[i]:]`` into row ``i`` of ``out_bytes``."""
-    for i in prange(vec_start.shape[0]):
-        s = vec_start[i]
-        out_bytes[i, :] = buf[s : s + rec]
 
 
 @njit(cache=True)
@@ -143,3 +108,145 @@ def first_duplicate(buf, key_start, key_end):
             slot = (slot + np.uint64(1)) & mask
         table[slot] = i
     return -1
+
+
+@njit(cache=True)
+def scan_part(buf, pos, stop, n, rec, vec_start, starts, hashes, keys):
+    """Records from ``buf[pos:]`` while fewer than ``n`` are found and ``pos < stop``: each one's
+    vector offset, its key copied into the KeyList buffer ``keys`` (``keys[0]`` a newline, then
+    each key and a newline; ``starts[i]`` the newline before key ``i``) and its key's FNV hash.
+    Returns ``(count, status, pos, used, clashes)``: status 0 when the loop ended (``count``
+    records found), 1 when a record has no space before the end of the buffer (a truncated key),
+    2 when its vector is cut off, 3 when the keys outgrow ``keys`` (sized for the bytes a whole
+    file leaves beside its vectors: the records left cannot fit); ``pos`` the offset where the scan stopped (of the failing record
+    for 1 and 2); ``used`` the bytes of ``keys`` filled; ``clashes`` how many key bytes are
+    newlines."""
+    size = buf.shape[0]
+    room = keys.shape[0] - 1  # the last byte is kept for a key's newline
+    out = 1
+    clashes = 0
+    keys[0] = 10
+    starts[0] = 0
+    i = 0
+    while i < n and pos < stop:
+        while pos < size and (buf[pos] == 10 or buf[pos] == 13):
+            pos += 1
+        s = pos
+        h = np.uint64(14695981039346656037)
+        while pos < size and buf[pos] != 32:
+            if out >= room:
+                return i, 3, s, out, clashes
+            c = buf[pos]
+            if c == 10:
+                clashes += 1
+            keys[out] = c
+            out += 1
+            h = (h ^ np.uint64(c)) * np.uint64(1099511628211)
+            pos += 1
+        if pos >= size:
+            return i, 1, s, out, clashes
+        if pos + 1 + rec > size:
+            return i, 2, s, out, clashes
+        keys[out] = 10
+        starts[i + 1] = out
+        out += 1
+        vec_start[i] = pos + 1
+        hashes[i] = h
+        pos += 1 + rec
+        i += 1
+    return i, 0, pos, out, clashes
+
+
+@njit(cache=True)
+def first_duplicate_listed(keys, starts, hashes):
+    """The first entry of a KeyList buffer (``keys``, ``starts``) whose bytes equal an earlier
+    entry's, or -1, given each entry's hash: one sequential pass and a table of int32 rows."""
+    n = hashes.shape[0]
+    size = table_size(n)
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int32)
+    for i in range(n):
+        h = hashes[i]
+        length = starts[i + 1] - starts[i]
+        slot = h & mask
+        while table[slot] >= 0:
+            j = table[slot]
+            if hashes[j] == h and starts[j + 1] - starts[j] == length \
+                    and same_bytes(keys, starts[j] + 1, keys, starts[i] + 1, length - 1):
+                return i
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = i
+    return -1
+
+
+#: The split point of a parallel scan is accepted when this many records parse after it, each
+#: key at most SYNC_KEY_BYTES bytes none of which is a control character (a guess about where a
+#: record ends inside binary floats; the scan before it must land on it exactly, or all is
+#: scanned again from the start by one thread).
+SYNC_RECORDS = 16
+SYNC_KEY_BYTES = 64
+
+
+@njit(cache=True)
+def record_end_after(buf, lo, rec):
+    """A guess at the end of a record (the offset just after a vector) at or after ``lo``: the
+    end of the first record of the first chain of ``SYNC_RECORDS`` records that parses from a
+    position in ``[lo, lo + rec + SYNC_KEY_BYTES + 2)``, or -1."""
+    size = buf.shape[0]
+    for p in range(lo, min(lo + rec + SYNC_KEY_BYTES + 2, size)):
+        pos = p
+        first_end = -1
+        for k in range(SYNC_RECORDS):
+            while pos < size and (buf[pos] == 10 or buf[pos] == 13):
+                pos += 1
+            s = pos
+            while pos < size and pos - s <= SYNC_KEY_BYTES and buf[pos] > 32:
+                pos += 1
+            if pos >= size or pos == s or buf[pos] != 32 or pos + 1 + rec > size:
+                first_end = -1
+                break
+            pos += 1 + rec
+            if k == 0:
+                first_end = pos
+        if first_end >= 0:
+            return first_end
+    return -1
+
+
+@njit(cache=True, parallel=True)
+def scan_halves(buf, start, mid, n, rec, vec_start, starts, hashes, keys, vec_start1, starts1, hashes1, keys1):
+    """``scan_part`` on two threads: from ``start`` up to the record end ``mid`` into the first
+    arrays, from ``mid`` to the end of the buffer into the second. Returns a (2, 5) array of
+    the two parts' results; the caller checks that the first part ended exactly at ``mid``."""
+    res = np.zeros((2, 5), dtype=np.int64)
+    size = buf.shape[0]
+    for part in prange(2):
+        if part == 0:
+            r = scan_part(buf, start, mid, n, rec, vec_start, starts, hashes, keys)
+        else:
+            r = scan_part(buf, mid, size + 1, n, rec, vec_start1, starts1, hashes1, keys1)
+        for k in range(5):
+            res[part, k] = r[k]
+    return res
+
+
+@njit(cache=True, parallel=True)
+def gather_finite(buf, vec_start, out_bytes, out):
+    """Copy the vector bytes at each ``buf[vec_start[i]:]`` into row ``i`` of ``out_bytes`` (the
+    bytes of the float32 matrix ``out``) and check each row as it lands: returns a row holding
+    NaN or infinity, or ``len(vec_start)`` when every value is finite."""
+    n = vec_start.shape[0]
+    rec = out_bytes.shape[1]
+    dim = out.shape[1]
+    bad = n
+    for i in prange(n):
+        s = vec_start[i]
+        out_bytes[i, :] = buf[s : s + rec]
+        finite = True
+        for j in range(dim):
+            v = out[i, j]
+            if v - v != 0:  # NaN or infinity
+                finite = False
+        if not finite:
+            bad = min(bad, i)
+    return bad
