@@ -269,7 +269,8 @@ def test_three_workers_exchanging_among_themselves(texts):
     owners (one cluster, closed at the end, for both halves):
 
     - the model equals the in-process simulation of the hub design exactly, and what crosses
-      the driver per round is a few kilobytes (the data goes between the workers);
+      the driver per round is one call and its answer, a few hundred bytes whatever the number
+      of workers (the data goes between the workers; replica 0 starts each round on the others);
     - the summed changes of 3 replicas used to diverge (norms of 1e11 on 3M words); combined as
       a sequential pass would move each row, the model's loss and geometry stay those of one
       machine (this half fails with the plain sum)."""
@@ -282,7 +283,7 @@ def test_three_workers_exchanging_among_themselves(texts):
         want_in, want_out = _hub_reference(m, [texts["plain"]], 3, 60_000)
         np.testing.assert_array_equal(m.input_matrix_, want_in)
         np.testing.assert_array_equal(m.output_matrix_, want_out)
-        assert info["driver_bytes_per_sync"] < 20_000
+        assert info["driver_bytes_per_sync"] < 400  # one call per round (three calls cost ~1,090 bytes)
         assert min(info["worker_bytes_sent_per_sync"]) > 50 * info["driver_bytes_per_sync"]
 
         kw = dict(dim=50, epochs=3, window=5, min_count=5, progress=False)

@@ -6,15 +6,18 @@ matrices are partitioned among the replicas (row ``r`` belongs to replica ``r mo
 replica is also the *owner* of its rows: it keeps their synchronised values. A round goes:
 
 1. every replica trains its share of the round (``sync_words`` cluster-wide words) and sends the
-   deltas of the rows it changed to their owners, actor to actor (the driver only calls ``step``);
+   deltas of the rows it changed to their owners, actor to actor (the driver makes one call per
+   round, to replica 0, which starts the round on every replica: :meth:`Replica.lead`);
 2. an owner that has every replica's part of a round combines them (:func:`combine`, in replica
    order) into its rows and sends the new values of the rows that changed to every replica;
 3. a replica applies round ``t``'s new values before it trains round ``t + 1`` (or, with
    ``overlap``, before round ``t + 2``: it trains while round ``t``'s exchange is in flight, its
    own unsynchronised changes kept on top of the values it receives).
 
-What crosses the driver per round is the call and a few numbers back, whatever the number of
-workers; the model itself reaches the driver once per epoch (the epoch's model, which callbacks
+What crosses the driver per round is that one call and five numbers back, whatever the number of
+workers (each replica computes its share of the round and its position on the schedule from
+what it was told once, :meth:`Replica.plan_rounds`, and keeps its own log of the rounds, read
+once per epoch); the model itself reaches the driver once per epoch (the epoch's model, which callbacks
 see and which is the checkpoint a failed epoch restarts from).
 
 **Combining.** Summing the replicas' changes is what the threads of one machine do (Hogwild), and
@@ -149,6 +152,65 @@ class Replica:
         self.peers = list(peers)
         self.loop = get_worker().loop
 
+    def plan_rounds(self, cuts, round_words, first_block: int) -> None:
+        """The job's rounds, once: this shard's blocks ``cuts[r]:cuts[r + 1]`` are its share of
+        round ``r`` of each epoch, ``round_words[r]`` the words the cluster trains in it, and
+        ``first_block`` the global number of this shard's first block (random streams)."""
+        self.cuts = np.asarray(cuts, dtype=np.int64)
+        self.round_words = np.asarray(round_words, dtype=np.float64)
+        self.first_block = int(first_block)
+        self.log: list = []
+
+    def step_round(self, attempt: int, epoch: int, r: int, rnd: int, wait_for: int, done: float, alpha: float,
+                   overlap: bool = False) -> dict:
+        """:meth:`step` on this shard's share of round ``r`` of ``epoch`` (``done``: the cluster's
+        words before the round), its position on the cluster's schedule computed here."""
+        lo, hi = int(self.cuts[r]), int(self.cuts[r + 1])
+        bo = self.enc.offsets[self.blocks]
+        mine = float(bo[hi] - bo[lo])
+        # this share trains as the round's stretch of the cluster's schedule: positions in the
+        # shard scaled to the cluster's words
+        scale = self.round_words[r] / mine if mine else 1.0
+        schedule = self.plan.schedule
+        params = schedule.params(epoch=epoch, words_before=done / scale - float(bo[lo]),
+                                 first_block=self.first_block + lo, total_words=schedule.total_words / scale)
+        res = self.step(attempt, rnd, wait_for, lo, hi, params, alpha, overlap)
+        res["words"] = mine
+        self.log.append({k: res[k] for k in ("words", "sent", "seconds", "waited")})
+        return res
+
+    def lead(self, attempt: int, epoch: int, r: int, rnd: int, wait_for: int, done: float, alpha: float,
+             overlap: bool = False) -> dict:
+        """One round of every replica, started here (the driver makes one call per round, whatever
+        the number of workers): :meth:`step_round` on each peer, this replica's own share, then
+        the sums the driver needs (loss, count, the slowest and fastest words per second)."""
+        args = (attempt, epoch, r, rnd, wait_for, done, alpha, overlap)
+        calls = [None if j == self.index else self.peers[j].step_round(*args) for j in range(self.n_replicas)]
+        results = [None] * self.n_replicas
+        results[self.index] = self.step_round(*args)
+        for j, f in enumerate(calls):
+            if f is not None:
+                results[j] = self._result(f)
+        rates = [res["words"] / max(res["seconds"], 1e-9) for res in results]
+        return {"loss": float(sum(res["loss"] for res in results)), "count": int(sum(res["count"] for res in results)),
+                "words": float(sum(res["words"] for res in results)), "rate_min": min(rates), "rate_max": max(rates)}
+
+    def _result(self, f):
+        """The result of a call to a peer, waiting as long as the job is not aborted."""
+        while True:
+            if self.aborted:
+                raise Aborted("another replica's worker died")
+            try:
+                return f.result(timeout=POLL_SECONDS)
+            except TimeoutError:
+                continue  # (a call to a dead worker's actor can wait forever)
+            except Aborted:
+                raise
+            except Exception as exc:  # noqa: BLE001 (the peer's worker died: the driver restarts the epoch)
+                if "Aborted" in type(exc).__name__:
+                    raise Aborted(str(exc)) from None
+                raise Aborted(f"a peer replica is unreachable: {exc}") from None
+
     def reset(self, w_in, w_out, attempt: int, first_round: int) -> None:
         """Start again from ``w_in``/``w_out`` at round ``first_round``; messages of other
         attempts are dropped from now on."""
@@ -168,6 +230,7 @@ class Replica:
             self.sent = self.received = 0
             self.merging = False
         self.outbox: list = []
+        self.log = []
 
     async def abort(self) -> None:
         with self.cond:
@@ -236,16 +299,7 @@ class Replica:
     def _settle_outbox(self) -> None:
         outbox, self.outbox = self.outbox, []
         for f in outbox:
-            while True:
-                if self.aborted:
-                    raise Aborted("another replica's worker died")
-                try:
-                    f.result(timeout=POLL_SECONDS)
-                    break
-                except TimeoutError:
-                    continue  # (a call to a dead worker's actor can wait forever)
-                except Exception as exc:  # noqa: BLE001 (the peer's worker died: the driver restarts the epoch)
-                    raise Aborted(f"a peer replica is unreachable: {exc}") from None
+            self._result(f)
 
     def _apply_through(self, last: int) -> None:
         """Apply, in round order, the new values of rounds up to ``last`` (waiting for them),
@@ -267,10 +321,13 @@ class Replica:
             self.applied = rnd
 
     def finish(self, last: int) -> dict:
-        """Apply every round up to ``last``; the replica then holds the synchronised model."""
+        """Apply every round up to ``last``; the replica then holds the synchronised model.
+        Returns its bytes so far and its log of the epoch's rounds (words, bytes sent, seconds
+        trained and waited), once per epoch instead of once per round."""
         self._settle_outbox()
         self._apply_through(last)
-        return {"bytes_sent": self.sent, "bytes_received": self.received}
+        log, self.log = self.log, []
+        return {"bytes_sent": self.sent, "bytes_received": self.received, "log": log}
 
     async def receive(self, attempt: int, rnd: int, owner: int, values: dict) -> None:
         """New values of the rows of ``owner`` that changed in round ``rnd``."""
@@ -386,6 +443,7 @@ class _Job:
         self.attempt = 0
         self.recovered: list = []
         self.plan = None
+        self.round_plan: list = []
 
     def _submit(self, k: int, slot: _Slot, threads: int):
         """A replica of ``slot``'s pieces on ``slot.worker`` (a future of the actor)."""
@@ -413,17 +471,20 @@ class _Job:
         for f in [s.actor.connect(actors) for s in self.slots]:
             f.result()
 
-    def call(self, method: str, args_of) -> list:
-        """``method`` on every replica (``args_of(k)`` its arguments); the results, in replica
-        order. A replica whose worker died aborts the others' waits and raises :class:`_Retry`."""
+    def call(self, method: str, args_of, targets=None) -> list:
+        """``method`` on every replica, or on those in ``targets`` (``args_of(k)`` its arguments);
+        the results, in order. Every replica's worker is watched while they run (a call to one
+        replica may wait on all of them): a death aborts the others' waits and raises
+        :class:`_Retry`."""
         import pickle
 
+        targets = list(range(len(self.slots))) if targets is None else list(targets)
         calls = []
-        for k, s in enumerate(self.slots):
+        for k in targets:
             args = args_of(k)
             self.driver_bytes += len(pickle.dumps(args, protocol=5))
-            calls.append(getattr(s.actor, method)(*args))
-        out, dead, aborted = [None] * len(calls), [], False
+            calls.append(getattr(self.slots[k].actor, method)(*args))
+        out, dead, aborted = [None] * len(calls), set(), False
         left = set(range(len(calls)))
         checked = time.perf_counter()
         while left:
@@ -431,33 +492,42 @@ class _Job:
                 # a call to a replica whose worker died can wait forever on the actor's future
                 # (Dask would recreate it on the same address only): look at the live workers
                 checked = time.perf_counter()
-                live = workers_of(self.client)
-                for k in sorted(left):
-                    if self.slots[k].worker not in live:
-                        left.discard(k)
-                        dead.append(k)
-                if dead and not aborted:
-                    aborted = True
-                    self._abort(left)
-            for k in sorted(left):
-                f = calls[k]
-                if not f.done():
-                    continue
-                left.discard(k)
-                try:
-                    out[k] = f.result()
-                    self.driver_bytes += len(pickle.dumps(out[k], protocol=5))
-                except Exception as exc:  # noqa: BLE001 (a lost worker surfaces as one of several comm errors)
-                    if not isinstance(exc, Aborted) and "Aborted" not in type(exc).__name__:
-                        dead.append(k)
+                gone = self._dead()
+                if gone:
+                    dead |= gone
+                    left -= {i for i, k in enumerate(targets) if k in gone}
                     if not aborted:
                         aborted = True
-                        self._abort(left)
+                        self._abort(set(range(len(self.slots))) - dead)
+            for i in sorted(left):
+                f = calls[i]
+                if not f.done():
+                    continue
+                left.discard(i)
+                try:
+                    out[i] = f.result()
+                    self.driver_bytes += len(pickle.dumps(out[i], protocol=5))
+                except Exception as exc:  # noqa: BLE001 (a lost worker surfaces as one of several comm errors)
+                    if not isinstance(exc, Aborted) and "Aborted" not in type(exc).__name__:
+                        dead.add(targets[i])
+                    if not aborted:
+                        aborted = True
+                        self._abort(set(range(len(self.slots))) - dead)
             if left:
                 time.sleep(0.005)
         if aborted:
-            raise _Retry(dead)
+            if not dead:  # a replica gave up on an unreachable peer: name the worker that died
+                deadline = time.perf_counter() + 10 * LIVENESS_SECONDS
+                while not dead and time.perf_counter() < deadline:
+                    dead = self._dead()
+                    time.sleep(0.1)
+            raise _Retry(sorted(dead))
         return out
+
+    def _dead(self) -> set:
+        """The replicas whose worker has left the scheduler's list."""
+        live = workers_of(self.client)
+        return {k for k, s in enumerate(self.slots) if s.worker not in live}
 
     def _abort(self, replicas) -> None:
         """Cut the waits of ``replicas`` short (their ``step`` raises :class:`Aborted`)."""
@@ -486,6 +556,7 @@ class _Job:
             slot.actor = self._submit(k, slot, live[free[0]]).result()
             slot.info = slot.actor.info().result()
             self.bytes_initial += slot.actor.setup(w_in, w_out, self.plan).result()
+            slot.actor.plan_rounds(*self.round_plan[k]).result()
         self.connect()
         self.attempt += 1
         for f in [s.actor.reset(w_in, w_out, self.attempt, first_round) for s in self.slots]:
@@ -536,7 +607,8 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
     schedule = plan.schedule
     rounds = max(1, math.ceil(n / sync_words))
     lag = 2 if overlap else 1
-    # each shard's blocks cut into `rounds` consecutive ranges of about equal tokens
+    # each shard's blocks cut into `rounds` consecutive ranges of about equal tokens; each replica
+    # is told its cuts once and computes its share of every round itself
     ranges, block0 = [], []
     first = 0
     for s in job.slots:
@@ -546,49 +618,36 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
         ranges.append(np.maximum.accumulate(cuts))
         block0.append(first)
         first += len(bo) - 1
+    round_words = sum(np.diff(s.info["block_offsets"][c]).astype(np.float64) for s, c in zip(job.slots, ranges))
+    job.round_plan = [(c, round_words, b) for c, b in zip(ranges, block0)]
+    for f in [s.actor.plan_rounds(*plan_k) for s, plan_k in zip(job.slots, job.round_plan)]:
+        f.result()
     log: list = []
-    per_worker = np.zeros(len(job.slots))
+    replica_logs: list = [[] for _ in job.slots]
 
     def run_epoch(epoch, bar):
         done = float(epoch) * n
         loss_sum, count_sum = 0.0, 0
         last = epoch * rounds - 1
         for r in range(rounds):
-            spans = [(int(ranges[k][r]), int(ranges[k][r + 1])) for k in range(len(job.slots))]
-            words_k = [float(s.info["block_offsets"][hi] - s.info["block_offsets"][lo])
-                       for s, (lo, hi) in zip(job.slots, spans)]
-            round_words = sum(words_k)
             rnd = epoch * rounds + r
             alpha = schedule.rate(done)
-
-            def args_of(k):
-                lo, hi = spans[k]
-                # the replica trains its share of the round as the round's stretch of the
-                # cluster's schedule: positions in its shard scaled to the cluster's words
-                scale = round_words / words_k[k] if words_k[k] else 1.0
-                p0 = float(job.slots[k].info["block_offsets"][lo])
-                params = schedule.params(epoch=epoch, words_before=done / scale - p0, first_block=block0[k] + lo,
-                                         total_words=schedule.total_words / scale)
-                return (job.attempt, rnd, max(rnd - lag, epoch * rounds - 1), lo, hi, params, alpha, overlap)
-
+            args = (job.attempt, epoch, r, rnd, max(rnd - lag, epoch * rounds - 1), done, alpha, overlap)
             before = job.driver_bytes
-            results = job.call("step", args_of)
-            for k, res in enumerate(results):
-                loss_sum += res["loss"]
-                count_sum += res["count"]
-                per_worker[k] = words_k[k] / max(res["seconds"], 1e-9)
-            log.append({"words": round_words, "driver": job.driver_bytes - before,
-                        "sent": [res["sent"] for res in results],
-                        "seconds": [res["seconds"] for res in results], "waited": [res["waited"] for res in results]})
+            res = job.call("lead", lambda k: args, targets=[0])[0]  # replica 0 starts the round on every replica
+            loss_sum += res["loss"]
+            count_sum += res["count"]
+            log.append({"words": res["words"], "driver": job.driver_bytes - before})
             last = rnd
-            done += round_words
-            rates = " ".join(f"w{k}={x / 1e3:.0f}k" for k, x in enumerate(per_worker))
+            done += res["words"]
             bar.set_postfix_str(f"epoch={epoch + 1}/{t.epochs} lr={schedule.rate(done):.5f} "
-                                f"online_loss={loss_sum / max(count_sum, 1):.4f} words/s per worker: {rates}",
-                                refresh=False)
-            bar.update(int(round_words))
+                                f"online_loss={loss_sum / max(count_sum, 1):.4f} words/s per worker: "
+                                f"{res['rate_min'] / 1e3:.0f}k-{res['rate_max'] / 1e3:.0f}k", refresh=False)
+            bar.update(int(res["words"]))
         totals = job.call("finish", lambda k: (last,))
         job.totals = totals
+        for k, tot in enumerate(totals):
+            replica_logs[k].extend(tot["log"])
         job.gather_model(w_in, w_out)
         return loss_sum, count_sum, done
 
@@ -615,6 +674,7 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
     syncs = len(log)
     worker_sent = [x["bytes_sent"] for x in job.totals]
     worker_received = [x["bytes_received"] for x in job.totals]
+    rows = [entry for rl in replica_logs for entry in rl]
     t.corpus_stats_["cluster"] = {
         "workers": K, "syncs": syncs, "sync_words": sync_words, "overlap": bool(overlap),
         "bytes_initial": int(job.bytes_initial),
@@ -622,7 +682,7 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
         "worker_bytes_sent_per_sync": [s / max(syncs, 1) for s in worker_sent],
         "worker_bytes_received_per_sync": [s / max(syncs, 1) for s in worker_received],
         "bytes_per_sync": float(sum(worker_sent) + sum(worker_received)) / max(syncs, 1),
-        "train_seconds_per_sync": float(np.mean([np.mean(x["seconds"]) for x in log])) if log else 0.0,
-        "wait_seconds_per_sync": float(np.mean([np.mean(x["waited"]) for x in log])) if log else 0.0,
+        "train_seconds_per_sync": float(np.mean([x["seconds"] for x in rows])) if rows else 0.0,
+        "wait_seconds_per_sync": float(np.mean([x["waited"] for x in rows])) if rows else 0.0,
         "words_per_worker": [int(x) for x in tokens], "recovered": job.recovered,
     }
