@@ -108,6 +108,19 @@ def test_many_keys_of_an_opened_model_are_found_in_one_pass(vecs, tmp_path):
         opened.most_similar_batch(queries + ["nope"], k=5)
 
 
+def test_keylist_slices_equal_list_slices():
+    """A run of keys is decoded in one call; every slice equals the list's."""
+    from wordspace.keylist import KeyList
+
+    keys = ["a", "Ünïcode", "東京", "x_y", "", "z"][:4] + ["last"]
+    buf = ("\n" + "\n".join(keys) + "\n").encode()
+    kl = KeyList(buf, np.flatnonzero(np.frombuffer(buf, np.uint8) == 10).astype(np.int64))
+    for sl in (slice(None), slice(1, 3), slice(2, 2), slice(3, 1), slice(-2, None), slice(None, -1), slice(0, 99),
+               slice(None, None, 2), slice(None, None, -1), slice(4, 5)):
+        assert kl[sl] == keys[sl], sl
+    assert kl.tolist() == keys and kl[-1] == "last"
+
+
 @pytest.mark.parametrize("method", ["add", "mul"])
 def test_analogy_against_reference(vecs, method):
     u = _unit(vecs.matrix)

@@ -35,7 +35,10 @@ class KeyList(Sequence):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+            a, b, step = i.indices(len(self))
+            if step == 1:  # a run of keys: one decode of their bytes, then one split
+                return self._buf[self._starts[a] + 1 : self._starts[b]].decode("utf-8").split("\n") if b > a else []
+            return [self[j] for j in range(a, b, step)]
         n = len(self)
         if i < 0:
             i += n
