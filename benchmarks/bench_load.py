@@ -5,12 +5,12 @@ peak memory of loading a fastText ``.bin``, in one run:
                                     [--gensim] [--no-fasttext] [--json OUT]
 
 word2vec binary: a synthetic file of ``--keys`` random Unicode keys x ``--dim`` float32 (1.2 GB
-at the defaults). With the page cache warm, best of ``--repeat``, interleaved: ``cat FILE >
-/dev/null`` (a 128 kB buffer used again and again: the cost of reading the bytes), one
+at the defaults). With the page cache warm, best of ``--repeat``: ``cat FILE > /dev/null`` (a
+128 kB buffer used again and again: the cost of reading the bytes) and, interleaved with it, one
 ``readinto`` of the whole file into fresh memory (what any loader that returns the matrix in
-memory must at least pay: the kernel copies the bytes and this process faults in fresh pages),
-``wordspace.load`` (the time of the call, several in one fresh process: the first, reported
-apart, also pays for importing compiled code), the same with the code in ``--baseline SRC``
+memory must at least pay: the kernel copies the bytes and this process faults in fresh pages);
+then ``wordspace.load`` (the time of the call, ``--repeat`` + 1 loads in one fresh process, the
+file warmed before each; the first, reported apart, also pays for importing compiled code), the same with the code in ``--baseline SRC``
 (``PYTHONPATH=SRC``: before/after in one run), and with ``--gensim``
 ``KeyedVectors.load_word2vec_format``. Then the same cold: the file's pages dropped from the page
 cache (``posix_fadvise(DONTNEED)``) before each read.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -140,6 +141,13 @@ def main() -> None:
         ap.error("--repeat must be at least 1")
 
     tmp = tempfile.mkdtemp(prefix="ws-load-")
+    try:
+        run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # 2 GB of this benchmark's own files
+
+
+def run(args, tmp: str) -> None:
     path = os.path.join(tmp, "synthetic.bin")
     make_word2vec(path, args.keys, args.dim)
     size = os.path.getsize(path)

@@ -118,9 +118,9 @@ def scan_part(buf, pos, stop, n, rec, vec_start, starts, hashes, keys):
     Returns ``(count, status, pos, used, clashes)``: status 0 when the loop ended (``count``
     records found), 1 when a record has no space before the end of the buffer (a truncated key),
     2 when its vector is cut off, 3 when the keys outgrow ``keys`` (sized for the bytes a whole
-    file leaves beside its vectors: the records left cannot fit); ``pos`` the offset where the scan stopped (of the failing record
-    for 1 and 2); ``used`` the bytes of ``keys`` filled; ``clashes`` how many key bytes are
-    newlines."""
+    file leaves beside its vectors: the records left cannot fit); ``pos`` the offset where the
+    scan stopped (of the failing record for statuses 1 to 3); ``used`` the bytes of ``keys``
+    filled; ``clashes`` how many key bytes are newlines."""
     size = buf.shape[0]
     room = keys.shape[0] - 1  # the last byte is kept for a key's newline
     out = 1

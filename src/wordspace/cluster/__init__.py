@@ -23,8 +23,9 @@ the trainers through their public methods; the trainers never import it:
    Every ``sync_words`` words (cluster-wide) each replica sends the deltas of the rows it
    changed to their owners (row ``r`` belongs to replica ``r mod K``), actor to actor; an owner
    combines the deltas of its rows (each row scaled as a sequential pass over all the replicas'
-   text would move it) and sends the new values to every replica. The driver only calls the
-   rounds and receives a few numbers; the model reaches it once per epoch. The learning rate
+   text would move it) and sends the new values to every replica. The driver makes one call per
+   round (replica 0 starts the round on the others) and receives a few numbers, whatever the
+   number of workers; the model reaches it once per epoch. The learning rate
    follows one linear schedule over the words of the whole cluster, owned by the driver; random
    streams are numbered by global block, as on one machine.
 4. **Co-occurrences** (GloVe, PPMI): each worker counts its shard in float64, the partial
