@@ -2,7 +2,7 @@
 peak memory of loading a fastText ``.bin``, in one run:
 
     python benchmarks/bench_load.py [--keys 1000000] [--dim 300] [--repeat 5] [--baseline SRC]
-                                    [--gensim] [--no-fasttext] [--json OUT]
+                                    [--gensim] [--no-fasttext] [--write] [--json OUT]
 
 word2vec binary: a synthetic file of ``--keys`` random Unicode keys x ``--dim`` float32 (1.2 GB
 at the defaults). With the page cache warm, best of ``--repeat``: ``cat FILE > /dev/null`` (a
@@ -14,6 +14,10 @@ file warmed before each; the first, reported apart, also pays for importing comp
 (``PYTHONPATH=SRC``: before/after in one run), and with ``--gensim``
 ``KeyedVectors.load_word2vec_format``. Then the same cold: the file's pages dropped from the page
 cache (``posix_fadvise(DONTNEED)``) before each read.
+
+``--write``: each tool loads the file in a fresh process and writes it back ``--repeat`` + 1
+times to a new path (wordspace's atomic writer fsyncs, gensim's does not); the first write of the
+process is reported apart (on this VM it pays for fresh page-cache memory).
 
 fastText ``.bin``: a model trained by fasttext-wheel on a few sentences with 2,000,000 buckets
 (dim 100: about 0.8 GB of n-gram rows), loaded in a fresh process; its peak RSS (``VmHWM``)
@@ -68,6 +72,23 @@ LOADERS = {
                "KeyedVectors.load_word2vec_format(sys.argv[1], binary=True)"),
     "nothing": ("import wordspace", "None"),
 }
+
+SAVE = """
+import json, os, sys, time
+{imports}
+v = {call}
+out = sys.argv[1] + ".written.bin"
+seconds = []
+for _ in range(int(sys.argv[2])):
+    if os.path.exists(out):
+        os.remove(out)
+    t = time.perf_counter()
+    {save}
+    seconds.append(time.perf_counter() - t)
+os.remove(out)
+print(json.dumps({{"seconds": seconds}}))
+"""
+SAVES = {"wordspace": "v.save(out)", "gensim": "v.save_word2vec_format(out, binary=True)"}
 
 
 def drop_cache(path: str) -> None:
@@ -135,6 +156,7 @@ def main() -> None:
                     help="also load with the wordspace package found in SRC (PYTHONPATH=SRC)")
     ap.add_argument("--gensim", action="store_true", help="also time gensim's loader (about 5 s a load)")
     ap.add_argument("--no-fasttext", action="store_true", help="skip the fastText .bin memory measurement")
+    ap.add_argument("--write", action="store_true", help="also time writing the file back")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if args.repeat < 1:
@@ -180,6 +202,20 @@ def run(args, tmp: str) -> None:
     print("| read | page cache | best s | / cat | / read into fresh memory | first load in a fresh process, s |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows))
+
+    if args.write:
+        print("\n| write word2vec binary | best s | first in a fresh process, s |")
+        print("|---|---|---|")
+        results["write"] = {}
+        for name, env in tools.items():
+            tool = name.split("@")[0]
+            imports, call = LOADERS[tool]
+            code = SAVE.format(imports=imports, call=call, save=SAVES[tool])
+            out = subprocess.run([sys.executable, "-c", code, path, str(args.repeat + 1)], capture_output=True,
+                                 text=True, check=True, env=env)
+            got = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+            results["write"][name] = got
+            print(f"| {name} | {min(got[1:]):.3f} | {got[0]:.3f} |")
 
     if not args.no_fasttext:
         ft = os.path.join(tmp, "model.bin")

@@ -2,6 +2,7 @@
 word2vec C tool, and every kind of damaged input."""
 
 import os
+import re
 import shutil
 import subprocess
 import sysconfig
@@ -266,6 +267,30 @@ def test_a_wrong_split_guess_is_caught_and_the_file_scanned_again(tmp_path, monk
     p.write_bytes(data[:-9])  # the last vector cut off
     with pytest.raises(FormatError, match="truncated"):
         wordspace.load(p)
+
+
+def test_compiled_binary_writer_writes_the_bytes_of_the_python_one(tmp_path, monkeypatch):
+    """Large files are written by one compiled pass per block of records; the bytes equal the
+    per-record Python writer's (Unicode keys, blocks cut mid-file), and both refuse a key that
+    cannot be written, naming it."""
+    from wordspace.io import word2vec_format
+
+    rng = np.random.default_rng(3)
+    keys = [f"k{i}" + "é東"[: i % 3] for i in range(1000)]
+    v = Vectors(keys, rng.normal(size=(len(keys), 7)).astype(np.float32))
+    v.save(tmp_path / "python.bin")
+    monkeypatch.setattr(word2vec_format, "SMALL_FILE_KEYS", 0)
+    monkeypatch.setattr(word2vec_format, "PACKED_BLOCK", 300)
+    v.save(tmp_path / "compiled.bin")
+    assert (tmp_path / "compiled.bin").read_bytes() == (tmp_path / "python.bin").read_bytes()
+    back = wordspace.load(tmp_path / "compiled.bin")
+    assert list(back.keys) == keys
+    np.testing.assert_array_equal(back.matrix, v.matrix)
+    for bad in ("a b", "tab\there", "", "cr\r"):
+        w = Vectors(keys[:500] + [bad] + keys[501:], v.matrix, check_keys=False)
+        with pytest.raises(FormatError, match=re.escape(f"key {bad!r} cannot be written")):
+            w.save(tmp_path / "bad.bin")
+        assert not (tmp_path / "bad.bin").exists()
 
 
 def test_empty_and_missing_files(tmp_path):

@@ -250,3 +250,20 @@ def gather_finite(buf, vec_start, out_bytes, out):
         if not finite:
             bad = min(bad, i)
     return bad
+
+
+@njit(cache=True, parallel=True)
+def pack_records(keys, key_start, key_len, rows, offsets, out):
+    """word2vec binary records into ``out``: record ``i`` at ``offsets[i]`` is the key bytes
+    ``keys[key_start[i]:key_start[i] + key_len[i]]``, a space, the row's bytes ``rows[i]`` and a
+    newline (the layout the reader scans; ``offsets`` the records' running sum)."""
+    rec = rows.shape[1]
+    for i in prange(rows.shape[0]):
+        o = offsets[i]
+        n = key_len[i]
+        s = key_start[i]
+        out[o : o + n] = keys[s : s + n]
+        o += n
+        out[o] = 32
+        out[o + 1 : o + 1 + rec] = rows[i]
+        out[o + 1 + rec] = 10
