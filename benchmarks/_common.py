@@ -34,6 +34,25 @@ def prepare_corpus(words: int, path: str, drop: frozenset = frozenset()) -> int:
     return n
 
 
+def time_cat(path: str) -> float:
+    """Seconds of ``cat path > /dev/null``: the bytes read through one buffer used again and again."""
+    t = time.perf_counter()
+    subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def time_fresh_read(path: str) -> float:
+    """Seconds of one ``readinto`` of the whole file into a fresh NumPy buffer: what any loader
+    that returns the bytes in memory must at least pay (imports NumPy in the caller only)."""
+    import numpy as np
+
+    t = time.perf_counter()
+    buf = np.empty(os.path.getsize(path), dtype=np.uint8)
+    with open(path, "rb", buffering=0) as fh:
+        fh.readinto(buf)
+    return time.perf_counter() - t
+
+
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Run ``cmd``; return (wall seconds, peak RSS in MB of that process and its children)."""
     t0 = time.perf_counter()

@@ -33,9 +33,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+from _common import time_cat, time_fresh_read
 
 LOAD = """
 import json, os, sys, time
@@ -94,24 +94,6 @@ SAVES = {"wordspace": "v.save(out)", "gensim": "v.save_word2vec_format(out, bina
 def drop_cache(path: str) -> None:
     with open(path, "rb") as fh:
         os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-
-
-def warm(path: str) -> None:
-    subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
-
-
-def time_cat(path: str) -> float:
-    t = time.perf_counter()
-    subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
-
-
-def time_fresh_read(path: str) -> float:
-    t = time.perf_counter()
-    buf = np.empty(os.path.getsize(path), dtype=np.uint8)
-    with open(path, "rb", buffering=0) as fh:
-        fh.readinto(buf)
-    return time.perf_counter() - t
 
 
 def run_loads(tool: str, path: str, repeat: int, cache: str, env: dict | None = None) -> dict:
@@ -185,7 +167,7 @@ def run(args, tmp: str) -> None:
         raw = {"cat": [], "read into fresh memory": []}
         for _ in range(n):
             for what, fn in (("cat", time_cat), ("read into fresh memory", time_fresh_read)):
-                drop_cache(path) if cache == "cold" else warm(path)
+                drop_cache(path) if cache == "cold" else time_cat(path)  # (warms the page cache)
                 raw[what].append(fn(path))
         results[cache] = {k: {"best": min(v), "all": v} for k, v in raw.items()}
         for name, env in tools.items():

@@ -72,21 +72,11 @@ def clock(fn):
 
 
 def raw_reads(path: str, repeat: int = 3) -> tuple[float, float]:
-    """Best of ``repeat`` for ``cat path > /dev/null`` and for one ``readinto`` of the whole file
-    into a fresh NumPy buffer (the page cache warm for both)."""
-    cat_t = fresh_t = float("inf")
-    size = os.path.getsize(path)
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
-        cat_t = min(cat_t, time.perf_counter() - t)
-        t = time.perf_counter()
-        buf = np.empty(size, dtype=np.uint8)
-        with open(path, "rb", buffering=0) as fh:
-            fh.readinto(buf)
-        fresh_t = min(fresh_t, time.perf_counter() - t)
-        del buf
-    return cat_t, fresh_t
+    """Best of ``repeat`` for ``cat path > /dev/null`` and for one read of the whole file into
+    fresh memory (the page cache warm for both)."""
+    from _common import time_cat, time_fresh_read
+
+    return min(time_cat(path) for _ in range(repeat)), min(time_fresh_read(path) for _ in range(repeat))
 
 
 def main() -> None:

@@ -90,16 +90,24 @@ def find_keys(buf, starts, qbuf, qstarts, out):
 def first_duplicate(buf, key_start, key_end):
     """The first entry whose key bytes ``buf[key_start[i]:key_end[i]]`` equal an earlier entry's,
     or -1: one hash table of the keys instead of a dict of a million decoded strings."""
+    hashes = np.empty(key_start.shape[0], dtype=np.uint64)
+    for i in range(key_start.shape[0]):
+        hashes[i] = _fnv(buf, key_start[i], key_end[i])
+    return first_repeat(buf, key_start, key_end, hashes)
+
+
+@njit(cache=True)
+def first_repeat(buf, key_start, key_end, hashes):
+    """:func:`first_duplicate` given each key's FNV hash (``scan_part`` computes them on its way
+    through a file): one sequential pass and a table of int32 rows."""
     n = key_start.shape[0]
     size = table_size(n)
     mask = np.uint64(size - 1)
     table = np.full(size, -1, dtype=np.int32)
-    hashes = np.empty(max(n, 1), dtype=np.uint64)
     for i in range(n):
         s = key_start[i]
         e = key_end[i]
-        h = _fnv(buf, s, e)
-        hashes[i] = h
+        h = hashes[i]
         slot = h & mask
         while table[slot] >= 0:
             j = table[slot]
@@ -155,28 +163,6 @@ def scan_part(buf, pos, stop, n, rec, vec_start, starts, hashes, keys):
         pos += 1 + rec
         i += 1
     return i, 0, pos, out, clashes
-
-
-@njit(cache=True)
-def first_duplicate_listed(keys, starts, hashes):
-    """The first entry of a KeyList buffer (``keys``, ``starts``) whose bytes equal an earlier
-    entry's, or -1, given each entry's hash: one sequential pass and a table of int32 rows."""
-    n = hashes.shape[0]
-    size = table_size(n)
-    mask = np.uint64(size - 1)
-    table = np.full(size, -1, dtype=np.int32)
-    for i in range(n):
-        h = hashes[i]
-        length = starts[i + 1] - starts[i]
-        slot = h & mask
-        while table[slot] >= 0:
-            j = table[slot]
-            if hashes[j] == h and starts[j + 1] - starts[j] == length \
-                    and same_bytes(keys, starts[j] + 1, keys, starts[i] + 1, length - 1):
-                return i
-            slot = (slot + np.uint64(1)) & mask
-        table[slot] = i
-    return -1
 
 
 #: The split point of a parallel scan is accepted when this many records parse after it, each

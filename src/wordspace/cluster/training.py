@@ -129,6 +129,7 @@ class Replica:
                                  preparation=preparation)
         self.threads = max(1, int(threads))
         self.blocks = sentence_blocks(self.enc.offsets, self.enc.n_tokens)
+        self.block_offsets = self.enc.offsets[self.blocks]  # the token offset of each block
         self.cond = threading.Condition()
         self.attempt = 0
         self.peers: list = []
@@ -136,7 +137,7 @@ class Replica:
     def info(self) -> dict:
         enc = self.enc
         return {"tokens": enc.n_tokens, "raw_tokens": enc.raw_tokens, "sentences": enc.n_sentences,
-                "invalid_bytes": enc.invalid_bytes, "block_offsets": enc.offsets[self.blocks]}
+                "invalid_bytes": enc.invalid_bytes, "block_offsets": self.block_offsets}
 
     def setup(self, w_in, w_out, plan) -> int:
         """Take the model and the epoch plan (kernel, tables, schedule); returns bytes received."""
@@ -166,7 +167,7 @@ class Replica:
         """:meth:`step` on this shard's share of round ``r`` of ``epoch`` (``done``: the cluster's
         words before the round), its position on the cluster's schedule computed here."""
         lo, hi = int(self.cuts[r]), int(self.cuts[r + 1])
-        bo = self.enc.offsets[self.blocks]
+        bo = self.block_offsets
         mine = float(bo[hi] - bo[lo])
         # this share trains as the round's stretch of the cluster's schedule: positions in the
         # shard scaled to the cluster's words
@@ -260,7 +261,7 @@ class Replica:
         with numba_threads(self.threads):
             loss, count = self.plan.run(self.w_in, self.w_out, self.enc, self.blocks, lo, hi, params)
         seconds = time.perf_counter() - t0
-        a, b = self.enc.offsets[self.blocks[lo]], self.enc.offsets[self.blocks[hi]]
+        a, b = self.block_offsets[lo], self.block_offsets[hi]
         occ = np.bincount(self.enc.tokens[a:b], minlength=self.n_words)
         updates = dict(zip(("in", "out"), self.plan.row_updates(occ, self.w_in.shape[0], self.w_out.shape[0])))
         own = {}

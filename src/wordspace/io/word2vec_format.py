@@ -363,7 +363,7 @@ def _scan_compiled(buf, start, n, dim, vec_start, whole):
     threads, split at a guessed record end that the first half must land on exactly; anything
     else (a wrong guess, a damaged file) is scanned by one thread, which finds the same records
     and names the same faults."""
-    from .._kernels.w2vbin import scan_part, first_duplicate_listed, record_end_after, scan_halves
+    from .._kernels.w2vbin import first_repeat, record_end_after, scan_halves, scan_part
 
     rec = 4 * dim
     size = buf.shape[0]
@@ -390,7 +390,7 @@ def _scan_compiled(buf, start, n, dim, vec_start, whole):
     if done is None:
         done = scan_part(buf, start, size + 1, n, rec, vec_start, starts, hashes, keys)
     count, status, pos, used, clashes = done
-    dup = first_duplicate_listed(keys, starts, hashes) if status == 0 else -1
+    dup = first_repeat(keys, starts[:-1] + 1, starts[1:], hashes) if status == 0 else -1
     return count, status, pos, (keys[:used], starts, clashes, dup)
 
 
