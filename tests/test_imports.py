@@ -1,5 +1,6 @@
 """Import weight: ``import wordspace`` stays light (no torch, matplotlib, web framework, umap)."""
 
+import json
 import subprocess
 import sys
 
@@ -33,23 +34,29 @@ def test_public_api_is_explicit():
 
 
 def test_opening_and_querying_vectors_loads_no_compiled_code(tmp_path):
-    """``import wordspace`` and a query command (``neighbors`` on a native model, ``similarity`` on a
-    word2vec binary file) never import Numba: loading it and its cached kernels costs about 0.4 s
-    of a 0.2 s answer. The trainers, which need it, are imported on first use."""
+    """``import wordspace``, a query command (``neighbors`` on a native model, ``similarity`` on a
+    word2vec binary file) and ``evaluate`` never import Numba: loading it and its cached kernels
+    costs about 0.4 s of a 0.2 s answer. The trainers, which need it, are imported on first use."""
     import numpy as np
 
     from wordspace import Vectors
 
     rng = np.random.default_rng(0)
-    v = Vectors([f"w{i}" for i in range(300)], rng.normal(size=(300, 8)).astype(np.float32))
+    family = "man woman king queen boy girl brother sister father mother son daughter".split()
+    keys = family + [f"w{i}" for i in range(300)]
+    v = Vectors(keys, rng.normal(size=(len(keys), 8)).astype(np.float32))
     v.save(str(tmp_path / "native"))
     v.save(str(tmp_path / "v.bin"))
     code = ("import sys; from wordspace.cli import main; "
             f"main(['neighbors', {str(tmp_path / 'native')!r}, 'w1', '-k', '3']); "
             f"main(['similarity', {str(tmp_path / 'v.bin')!r}, 'w1', 'w2']); "
+            f"main(['evaluate', {str(tmp_path / 'v.bin')!r}, '--json']); "
             "print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "False"
+    lines = out.strip().splitlines()
+    assert lines[-1] == "False"
+    report = json.loads("\n".join(lines[lines.index("{"):-1]))
+    assert report["analogy"]["google"]["total"] > 0  # the questions on the family words were answered
     code = "import sys, wordspace; w = wordspace.Word2Vec; print('numba' in sys.modules, w.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True Word2Vec"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analogy import check_method, solve_analogies
+from ..analogy import best_answers, check_method
 from .._validation import Interval, NONE, Options, check_param
 from ..errors import FormatError, InvalidParameterError
 from .datasets import dataset_path, read_lines
@@ -202,37 +202,43 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
         for w in (q.a, q.b, q.c, *q.answers):
             if w not in folded:
                 folded[w] = fold(w)
-        ids = [ok.get(folded[w]) for w in (q.a, q.b, q.c)]
-        answers = [folded[w] for w in q.answers]
-        if not any(a in ok for a in answers) or (None in ids and oov != "subwords"):
+    known = {w: ok.get(f) for w, f in folded.items()}  # word -> candidate id of its folded form
+    for q in questions:
+        ids = [known[q.a], known[q.b], known[q.c]]
+        if not any(known[a] is not None for a in q.answers) or (None in ids and oov != "subwords"):
             oov_by_section[q.section] = oov_by_section.get(q.section, 0) + 1
             continue
         if None in ids:
             ids = [i if i is not None else extra.setdefault(w, limit + len(extra)) for i, w in zip(ids, (q.a, q.b, q.c))]
             n_subword += 1
         rows.append(ids)
-        answered_q.append((q, set(answers), {folded[q.a], folded[q.b], folded[q.c]}))
+        answered_q.append(q)
     units = unit
     if extra:
         units = np.concatenate([unit, np.stack([subword_unit(vectors, w) for w in extra])])
     idx = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-    exclude = np.where(idx < limit, idx, -1)  # unknown words' rows are not candidates
-    # 5 candidates: the best one that is not a question word's case variant is the answer
-    cand, _ = solve_analogies(vectors, units, idx, exclude, 5, method, limit)
-    correct_flags = np.zeros(len(rows), dtype=bool)
-    for j, row in enumerate(cand.tolist()):
-        q, answers, ignore = answered_q[j]
-        predicted = None
-        for i in row:
-            if i < 0:
-                break
-            predicted = folded_keys[i]
-            if predicted not in ignore:
-                break
-        correct_flags[j] = predicted in answers
+    # the answer is the best candidate that is neither a question word nor one of its case
+    # variants (gensim looks for it among its top 5 only: the two differ when five case variants
+    # of the question words outrank every other candidate)
+    exclude = np.where(idx < limit, idx, -1)
+    asked = {folded[w] for q in answered_q for w in (q.a, q.b, q.c)}
+    variants: dict = {}
+    for i, f in enumerate(folded_keys):
+        if f in asked:
+            variants.setdefault(f, []).append(i)
+    variants = {f: ids for f, ids in variants.items() if len(ids) > 1}
+    if variants:  # keys that differ only in case: each question excludes them all
+        more = [[i for w in (q.a, q.b, q.c) for i in variants.get(folded[w], ())] for q in answered_q]
+        wide = np.full((len(rows), max(len(x) for x in more)), -1, dtype=np.int64)
+        for j, x in enumerate(more):
+            wide[j, :len(x)] = x
+        exclude = np.concatenate([exclude, wide], axis=1)
+    best, _ = best_answers(vectors, units, idx, exclude, method, limit)
+    correct_flags = np.array([i >= 0 and any(folded_keys[i] == folded[w] for w in q.answers)
+                              for i, q in zip(best.tolist(), answered_q)], dtype=bool)
 
     sections: dict = {}
-    for (q, _, _), ok_flag in zip(answered_q, correct_flags):
+    for q, ok_flag in zip(answered_q, correct_flags):
         sec = sections.setdefault(q.section, {"correct": 0, "total": 0, "oov": 0})
         sec["correct"] += int(ok_flag)
         sec["total"] += 1
