@@ -20,10 +20,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .memory import prefetch_row
 from .rng import below, block_seed
 from .compile import twin
 
 CLIP = 100.0
+CLIP32 = np.float32(CLIP)
+#: Entries ahead whose rows are prefetched.
+AHEAD = 4
 P_ALPHA, P_LOG_XMAX, P_POWER = range(3)
 
 
@@ -34,46 +38,59 @@ def _glove_epoch(W, C, bw, bc, gW, gC, gbw, gbc, rows, cols, log_vals, order, ch
     (n_words,) float32; ``rows``/``cols`` int32 and ``log_vals`` float32 (nnz,), the logarithms
     of the co-occurrence values; ``params`` holds ``(eta, log(x_max), power)``; ``loss_out``
     (len(order),) float64 receives each chunk's summed cost.
+
+    The four rows of the entry ``AHEAD`` places on are prefetched while this one is computed
+    (the entries are shuffled, so each row is a trip to memory that the loop would otherwise wait
+    for), and the arithmetic stays in float32 (a float64 constant in the clipping turned every
+    update into float64 square roots and divisions).
     """
     dim = W.shape[1]
     nnz = log_vals.shape[0]
-    eta = params[P_ALPHA]
-    log_x_max = params[P_LOG_XMAX]
-    power = params[P_POWER]
+    eta = np.float32(params[P_ALPHA])
+    log_x_max = np.float32(params[P_LOG_XMAX])
+    power = np.float32(params[P_POWER])
     for t in prange(order.shape[0]):
         c = order[t]
         g1 = np.empty(dim, dtype=np.float32)
         g2 = np.empty(dim, dtype=np.float32)
         loss = 0.0
-        for e in range(c * chunk, min(nnz, (c + 1) * chunk)):
+        end = min(nnz, (c + 1) * chunk)
+        for e in range(c * chunk, end):
+            if e + AHEAD < end:
+                ahead_i = rows[e + AHEAD]
+                ahead_j = cols[e + AHEAD]
+                prefetch_row(W, ahead_i)
+                prefetch_row(C, ahead_j)
+                prefetch_row(gW, ahead_i)
+                prefetch_row(gC, ahead_j)
             i = rows[e]
             j = cols[e]
-            lx = np.float64(log_vals[e])
+            lx = log_vals[e]
             wi = W[i]
             cj = C[j]
             dot = np.float32(0.0)
             for d in range(dim):
                 dot += wi[d] * cj[d]
             diff = dot + bw[i] + bc[j] - lx
-            fdiff = diff if lx >= log_x_max else math.exp(power * (lx - log_x_max)) * diff
+            fdiff = diff if lx >= log_x_max else np.float32(math.exp(power * (lx - log_x_max))) * diff
             if not math.isfinite(fdiff):
                 continue
             loss += 0.5 * fdiff * diff
-            step = np.float32(eta * fdiff)
+            step = eta * fdiff
             gwi = gW[i]
             gcj = gC[j]
             for d in range(dim):
-                a = min(max(step * cj[d], -CLIP), CLIP)  # gradient for w_i
-                b = min(max(step * wi[d], -CLIP), CLIP)  # gradient for c_j
-                g1[d] = a / math.sqrt(gwi[d])
-                g2[d] = b / math.sqrt(gcj[d])
+                a = min(max(step * cj[d], -CLIP32), CLIP32)  # gradient for w_i
+                b = min(max(step * wi[d], -CLIP32), CLIP32)  # gradient for c_j
+                g1[d] = a / np.sqrt(gwi[d])
+                g2[d] = b / np.sqrt(gcj[d])
                 gwi[d] += a * a
                 gcj[d] += b * b
             for d in range(dim):
                 wi[d] -= g1[d]
                 cj[d] -= g2[d]
-            bw[i] -= step / math.sqrt(gbw[i])
-            bc[j] -= step / math.sqrt(gbc[j])
+            bw[i] -= step / np.sqrt(gbw[i])
+            bc[j] -= step / np.sqrt(gbc[j])
             gbw[i] += step * step
             gbc[j] += step * step
         loss_out[t] = loss
