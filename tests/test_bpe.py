@@ -12,6 +12,11 @@ from wordspace import FormatError, InvalidParameterError
 from wordspace.bpe import BPE, byte_alphabet, pretokenize, train_merges
 
 
+#: tokenizers numbers the bytes in the order of their printable characters and breaks ties
+#: between pairs of equal count by the smaller pair of those ids; so does wordspace
+_ID = {b: i for i, b in enumerate(sorted(range(256), key=lambda b: byte_alphabet()[b]))}
+
+
 def naive_merges(word_counts: dict, n_merges: int, min_frequency: int = 2):
     """Re-count every pair of every word before each merge (the slow way)."""
     words = dict(word_counts)
@@ -23,7 +28,7 @@ def naive_merges(word_counts: dict, n_merges: int, min_frequency: int = 2):
                 pairs[p] += c
         if not pairs:
             break
-        best = min(pairs, key=lambda p: (-pairs[p], p))
+        best = min(pairs, key=lambda p: (-pairs[p], tuple(_ID.get(x, x) for x in p)))
         if pairs[best] < min_frequency:
             break
         new = 256 + len(merges)
@@ -106,6 +111,57 @@ def test_merges_equal_naive_reference(demo_sentences):
     # a tiny corpus runs out of pairs above min_frequency before the requested number
     small = {tuple(b"abab"): 1, tuple(b"cd"): 1}
     assert train_merges(small, 10, min_frequency=1) == naive_merges(small, 10, min_frequency=1)
+
+
+def test_merges_equal_tokenizers_in_order(demo_corpus, tmp_path):
+    """The same merges as Hugging Face ``tokenizers``' byte-level BPE trainer at equal settings,
+    in the same order (ties included), on real text."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from wordspace.bpe import read_lines
+
+    import gzip
+    import shutil
+
+    text = tmp_path / "kjv.txt"  # tokenizers reads plain files only
+    with gzip.open(demo_corpus, "rb") as src, open(text, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=3000, min_frequency=2, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train([str(text)], trainer)
+    tok.save(str(tmp_path / "hf.json"))
+    import json
+
+    theirs = [tuple(m if isinstance(m, list) else m.split(" "))
+              for m in json.loads((tmp_path / "hf.json").read_text())["model"]["merges"]]
+    ours = BPE.train(read_lines([str(text)]), 3000)
+    alphabet = byte_alphabet()
+    shown = {b: alphabet[b] for b in range(256)}
+    mine = []
+    for k, (a, b) in enumerate(ours.merges):
+        shown[256 + k] = shown[a] + shown[b]
+        mine.append((shown[a], shown[b]))
+    assert len(mine) == len(theirs) == 3000 - 256
+    assert mine == theirs
+
+
+def test_counting_in_threads_and_buffers_equals_one_pass(monkeypatch, demo_corpus):
+    """Pre-tokens counted by two threads into tables of their own, over many small buffers (the
+    tables grow and are merged; non-ASCII text goes by the regular expression), equal the
+    pattern's counts."""
+    from wordspace import bpe
+    from wordspace.bpe import _count_pretokens, read_lines
+
+    texts = list(read_lines([demo_corpus]))[:40] + ["naïve 東京!! don't", "Ünïcode  x"] * 3
+    want = Counter()
+    for t in texts:
+        want.update(tok.encode() for tok in pretokenize(t))
+    monkeypatch.setattr(bpe, "COUNT_BYTES", 5000)
+    for threads in (1, 2, 3):
+        assert _count_pretokens(texts, threads) == want
 
 
 @settings(max_examples=200, deadline=None)

@@ -55,6 +55,18 @@ _ALPHABET = byte_alphabet()
 _UNALPHABET = {c: b for b, c in enumerate(_ALPHABET)}
 
 
+def _byte_ranks():
+    import numpy as np
+
+    order = sorted(range(256), key=lambda b: _ALPHABET[b])  # bytes by their printable character
+    rank = np.empty(256, dtype=np.int32)
+    rank[order] = np.arange(256)
+    return rank, np.array(order, dtype=np.int64)
+
+
+_BYTE_RANK, _RANK_BYTE = _byte_ranks()
+
+
 def _merge_word(word: tuple, pair: tuple, new: int) -> tuple:
     out, i, n = [], 0, len(word)
     a, b = pair
@@ -74,37 +86,99 @@ def train_merges(word_counts: dict, n_merges: int, min_frequency: int = 2, progr
 
     Compiled (``wordspace._kernels.bpe``): pair counts are kept for the whole corpus and
     updated only for the words that contain the merged pair; the most frequent pair comes from
-    a max-heap whose stale entries are skipped when popped. Ties go to the smaller pair of ids.
-    New token ids start at 256.
+    a max-heap whose stale entries are skipped when popped. Ties go to the smaller pair, the bytes
+    ordered by their printable characters (``byte_alphabet``), as Hugging Face ``tokenizers``
+    orders them: the same merges in the same order as its byte-level trainer. New token ids start
+    at 256.
     """
     import numpy as np
-
-    from ._kernels.bpe import train_merges as compiled
 
     words = [w for w in word_counts if len(w) > 0]
     lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
     starts = np.zeros(len(words), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    symbols = np.frombuffer(b"".join(bytes(w) for w in words), dtype=np.uint8).astype(np.int32)
+    symbols = np.frombuffer(b"".join(bytes(w) for w in words), dtype=np.uint8)
     counts = np.fromiter((word_counts[w] for w in words), dtype=np.int64, count=len(words))
+    return _train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, progress)
+
+
+def _train_merges(symbols, starts, lengths, counts, n_merges: int, min_frequency: int, progress) -> list:
+    """:func:`train_merges` on words stored back to back: ``symbols[starts[k]:starts[k] +
+    lengths[k]]`` (uint8 bytes) occurs ``counts[k]`` times."""
+    import numpy as np
+
+    from ._kernels.bpe import train_merges as compiled
+
     out = np.empty((max(n_merges, 0), 2), dtype=np.int64)
     if progress is not None:
         progress.set_postfix_str("learning the merges (compiled)", refresh=True)
-    n = compiled(symbols, starts, lengths, counts, max(n_merges, 0), min_frequency, 256 + max(n_merges, 0), out)
+    # the kernel breaks ties by the smaller pair of ids; with the bytes numbered in the order of
+    # their printable characters (tokenizers' ids) the merges come in tokenizers' order too
+    n = compiled(_BYTE_RANK[np.asarray(symbols, dtype=np.uint8)],
+                 np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(lengths, dtype=np.int64),
+                 np.ascontiguousarray(counts, dtype=np.int64), max(n_merges, 0), min_frequency,
+                 256 + max(n_merges, 0), out)
     if progress is not None:
         progress.update(n)
-    return [(int(x), int(y)) for x, y in out[:n].tolist()]
+    pairs = out[:n]
+    pairs = np.where(pairs < 256, _RANK_BYTE[np.minimum(pairs, 255)], pairs)
+    return [(int(x), int(y)) for x, y in pairs.tolist()]
 
 
-def _count_pretokens(parts) -> dict:
-    """``{pre-token bytes: count}`` over the texts ``parts``: ASCII texts (most of most corpora)
-    are split and counted by a compiled pass that follows ``PATTERN`` exactly (tested against
-    it), the others by the regular expression."""
+#: ASCII text gathered before it is counted (the threads share each buffer).
+COUNT_BYTES = 1 << 25
+
+
+class _PretokenTable:
+    """Distinct pre-tokens and their counts in a compiled hash table (``_kernels.bpe``): each
+    key's bytes once, back to back in ``keys``, in the order first seen."""
+
+    def __init__(self):
+        from ._kernels.bpe import new_table
+
+        self.slots, self.entries, self.keys, self.state = new_table()
+
+    def count(self, buf, ends, begin: int) -> None:
+        from ._kernels.bpe import count_into
+
+        self.slots, self.entries, self.keys = count_into(self.slots, self.entries, self.keys, self.state, buf,
+                                                         ends, begin)
+
+    def add(self, buf, starts, lengths, counts) -> None:
+        from ._kernels.bpe import add_keys
+
+        self.slots, self.entries, self.keys = add_keys(self.slots, self.entries, self.keys, self.state, buf,
+                                                       starts, lengths, counts)
+
+    def words(self):
+        """``(symbols, starts, lengths, counts)`` for :func:`_train_merges`: the pre-tokens' bytes
+        back to back, and where each starts; copies, so that the table can go."""
+        import numpy as np
+
+        keys, starts, lengths, counts = self.arrays()
+        return (keys.copy(), np.ascontiguousarray(starts), np.ascontiguousarray(lengths),
+                np.ascontiguousarray(counts))
+
+    def arrays(self):
+        """``(keys, starts, lengths, counts)`` of the distinct pre-tokens (views of the table)."""
+        n, used = int(self.state[0]), int(self.state[1])
+        return self.keys[:used], self.entries[:n, 0], self.entries[:n, 1], self.entries[:n, 2]
+
+
+def _count_pretokens_table(parts, threads: int | None = None) -> _PretokenTable:
+    """The pre-tokens of the texts ``parts``, counted. ASCII texts (most of most corpora) are
+    split and counted by a compiled pass that follows ``PATTERN`` exactly (tested against it), in
+    buffers of about ``COUNT_BYTES`` whose texts ``threads`` threads (one per core by default)
+    share, each counting into a table of its own; the tables are merged at the end. Other texts
+    go by the regular expression."""
+    import threading
+
     import numpy as np
 
-    from ._kernels.bpe import count_pretokens
-
-    counts: Counter = Counter()
+    if threads is None:
+        threads = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    tables = [_PretokenTable() for _ in range(threads)]
+    others: Counter = Counter()
     ascii_parts: list[bytes] = []
     size = 0
 
@@ -112,25 +186,57 @@ def _count_pretokens(parts) -> dict:
         nonlocal size
         if not ascii_parts:
             return
-        buf = b"".join(ascii_parts)
+        buf = np.frombuffer(b"".join(ascii_parts), dtype=np.uint8)
         ends = np.cumsum([len(p) for p in ascii_parts], dtype=np.int64)
-        starts, lengths, n = count_pretokens(np.frombuffer(buf, dtype=np.uint8), ends)
-        for a, ln, c in zip(starts.tolist(), lengths.tolist(), n.tolist()):
-            counts[buf[a : a + ln]] += c
         ascii_parts.clear()
         size = 0
+        # each thread a run of whole texts, of about equal bytes
+        cuts = [0, *np.searchsorted(ends, [len(buf) * k // threads for k in range(1, threads)]).tolist(), len(ends)]
+        jobs = [(tables[k], ends[cuts[k]:cuts[k + 1]], int(ends[cuts[k] - 1]) if cuts[k] > 0 else 0)
+                for k in range(threads) if cuts[k + 1] > cuts[k]]
+        errors: list = []
+
+        def count(table, e, begin):
+            try:
+                table.count(buf, e, begin)
+            except BaseException as exc:  # raised below, in the calling thread
+                errors.append(exc)
+
+        workers = [threading.Thread(target=count, args=job, daemon=True) for job in jobs[1:]]
+        for w in workers:
+            w.start()
+        count(*jobs[0])
+        for w in workers:
+            w.join()
+        if errors:
+            raise errors[0]
 
     for part in parts:
         if part.isascii():
             ascii_parts.append(part.encode("ascii"))
             size += len(part)
-            if size >= 1 << 26:  # 64 MB at a time
+            if size >= COUNT_BYTES:
                 flush()
         else:
-            for tok in pretokenize(part):
-                counts[tok.encode("utf-8", "surrogatepass")] += 1
+            others.update(tok.encode("utf-8", "surrogatepass") for tok in pretokenize(part))
     flush()
-    return counts
+    first = tables[0]
+    for other in tables[1:]:
+        first.add(*other.arrays())
+    if others:
+        keys = list(others)
+        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        first.add(np.frombuffer(b"".join(keys), dtype=np.uint8), starts, lengths,
+                  np.fromiter(others.values(), dtype=np.int64, count=len(keys)))
+    return first
+
+
+def _count_pretokens(parts, threads: int | None = None) -> dict:
+    """``{pre-token bytes: count}`` over the texts ``parts`` (see :func:`_count_pretokens_table`)."""
+    keys, starts, lengths, counts = _count_pretokens_table(parts, threads).arrays()
+    data = keys.tobytes()
+    return {data[a:a + n]: c for a, n, c in zip(starts.tolist(), lengths.tolist(), counts.tolist())}
 
 
 class BPE:
@@ -179,8 +285,10 @@ class BPE:
                         {"vocab_size": [Interval(int, 256 + len(special_tokens), MAX_VOCAB)],
                          "min_frequency": [Interval(int, 1, LIMITS["count"])]}, "BPE.train")
         specials = re.compile("|".join(re.escape(t) for t in special_tokens)) if special_tokens else None
-        word_counts = _count_pretokens(part for text in _iter_texts(texts)
+        table = _count_pretokens_table(part for text in _iter_texts(texts)
                                        for part in (specials.split(text) if specials else (text,)))
+        words = table.words()
+        del table  # its hash slots and rows: a third of the memory the merges would find taken
         n_merges = vocab_size - 256 - len(special_tokens)
         bar = None
         if progress:
@@ -188,7 +296,7 @@ class BPE:
 
             bar = progress_bar(n_merges, True, "bpe merges", unit="merge")
         try:
-            merges = train_merges(word_counts, n_merges, min_frequency, bar)
+            merges = _train_merges(*words, n_merges, min_frequency, bar)
         finally:
             if bar is not None:
                 bar.close()

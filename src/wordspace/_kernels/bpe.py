@@ -104,9 +104,10 @@ def _list_word(thead, t, w, node_word, node_next, n_nodes):
     """Put word ``w`` at the head of slot ``t``'s list unless it is there already (a word's
     pairs are listed one after another, so a repeat is always at the head)."""
     if thead[t] == -1 or node_word[thead[t]] != w:
-        if n_nodes == node_word.shape[0]:
-            node_word = np.concatenate((node_word, np.empty(n_nodes, dtype=np.int32)))
-            node_next = np.concatenate((node_next, np.empty(n_nodes, dtype=np.int64)))
+        if n_nodes == node_word.shape[0]:  # grown by half: the copy is the peak of memory
+            more = n_nodes // 2 + 1024
+            node_word = np.concatenate((node_word, np.empty(more, dtype=np.int32)))
+            node_next = np.concatenate((node_next, np.empty(more, dtype=np.int32)))
         node_word[n_nodes] = w
         node_next[n_nodes] = thead[t]
         thead[t] = n_nodes
@@ -142,8 +143,11 @@ def train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, base
     tcount = np.zeros(size, dtype=np.int64)
     thead = np.full(size, -1, dtype=np.int64)
     n_used = 0
-    node_word = np.empty(1 << 20, dtype=np.int32)
-    node_next = np.empty(1 << 20, dtype=np.int64)
+    # one node per adjacent pair of each word at most, and a quarter more for the pairs merges
+    # make (nodes number words and nodes in int32: 24 GB of nodes before they overflow)
+    first_nodes = max(0, int(lengths.sum()) - n_words)
+    node_word = np.empty(first_nodes + first_nodes // 4 + 1024, dtype=np.int32)
+    node_next = np.empty(first_nodes + first_nodes // 4 + 1024, dtype=np.int32)
     n_nodes = 0
     for w in range(n_words):
         s = starts[w]
@@ -315,58 +319,131 @@ def token_end(buf, i, e):
     return j
 
 
+# -- counting pre-tokens into a table that outlives one buffer ------------------------------------
+# A table is four arrays: ``slots`` (2**bits int64, at most half of them used: the top 31 bits of
+# a key's hash above its entry number, -1 when empty), ``entries`` (capacity, 3) int64 rows
+# ``(start in keys, length, count)``, ``keys`` (uint8: every distinct pre-token once, back to
+# back, in the order first seen) and ``state`` int64 ``(entries, bytes of keys used, bits)``. A
+# probe reads one slot until the hash bits agree; keys are copied into ``keys``, so a table
+# counts buffer after buffer. 16 bytes of slots and 24 of entry per distinct pre-token.
+
+_LOW32 = np.int64(0xFFFFFFFF)
+
+
 @njit(cache=True)
-def count_pretokens(buf, ends):
-    """The distinct pre-tokens of the ASCII texts ``buf[ends[t - 1]:ends[t]]`` and their counts:
-    ``(starts, lengths, counts)`` of one occurrence of each, first-seen order."""
-    size = 1 << 16
-    table = np.full(size, -1, dtype=np.int64)
-    cap = 1 << 14
-    t_start = np.empty(cap, dtype=np.int64)
-    t_len = np.empty(cap, dtype=np.int64)
-    t_hash = np.empty(cap, dtype=np.uint64)
-    t_count = np.zeros(cap, dtype=np.int64)
-    n = 0
-    prev = 0
+def new_table():
+    """An empty table: ``(slots, entries, keys, state)``."""
+    bits = 16
+    return (np.full(1 << bits, -1, dtype=np.int64), np.empty((1 << 14, 3), dtype=np.int64),
+            np.empty(1 << 20, dtype=np.uint8), np.array([0, 0, bits], dtype=np.int64))
+
+
+@njit(cache=True, inline="always")
+def _fnv(buf, i, j):
+    """FNV-1a of ``buf[i:j]``."""
+    h = np.uint64(14695981039346656037)
+    for q in range(i, j):
+        h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
+    return h
+
+
+@njit(cache=True, inline="always")
+def _home(h, bits):
+    """The first slot to probe: the top bits of the hash mixed once more (FNV's low bits mix
+    poorly, and its top bits are the tag kept in the slot)."""
+    return np.int64((h * MULT) >> np.uint64(64 - bits))
+
+
+@njit(cache=True, inline="always")
+def _tag(h):
+    return np.int64(h >> np.uint64(33))
+
+
+@njit(cache=True, inline="always")
+def _find(slots, entries, keys, state, buf, i, length, h):
+    """``(entry, slot)``: the entry of the key ``buf[i:i + length]`` (hash ``h``), or -1 and the
+    empty slot where it goes."""
+    mask = (np.int64(1) << state[2]) - 1
+    s = _home(h, state[2])
+    tag = _tag(h)
+    while slots[s] != -1:
+        if (slots[s] >> 32) == tag:
+            d = slots[s] & _LOW32
+            if entries[d, 1] == length and same_bytes(keys, entries[d, 0], buf, i, length):
+                return d, s
+        s = (s + 1) & mask
+    return -1, s
+
+
+@njit(cache=True)
+def _insert(slots, entries, keys, state, buf, i, length, h, count, s):
+    """A new entry for the key ``buf[i:i + length]`` in the empty slot ``s``; returns the arrays,
+    reallocated when they grew."""
+    n, used, bits = state[0], state[1], state[2]
+    if n >= _LOW32:
+        raise ValueError("more than 4,294,967,295 distinct pre-tokens")
+    if n == entries.shape[0]:
+        grown = np.empty((n + n // 2, 3), dtype=np.int64)
+        grown[:n] = entries[:n]
+        entries = grown
+    if used + length > keys.shape[0]:
+        more = np.empty(max(keys.shape[0] + keys.shape[0] // 2, used + length), dtype=np.uint8)
+        more[:used] = keys[:used]
+        keys = more
+    keys[used:used + length] = buf[i:i + length]
+    entries[n, 0] = used
+    entries[n, 1] = length
+    entries[n, 2] = count
+    slots[s] = (_tag(h) << 32) | n
+    state[0] = n + 1
+    state[1] = used + length
+    if 2 * (n + 1) > (np.int64(1) << bits):  # at most half full
+        bits += 1
+        state[2] = bits
+        mask = (np.int64(1) << bits) - 1
+        slots = np.full(np.int64(1) << bits, -1, dtype=np.int64)
+        for d in range(n + 1):
+            a = entries[d, 0]
+            hd = _fnv(keys, a, a + entries[d, 1])
+            s = _home(hd, bits)
+            while slots[s] != -1:
+                s = (s + 1) & mask
+            slots[s] = (_tag(hd) << 32) | d
+    return slots, entries, keys
+
+
+@njit(cache=True, nogil=True)
+def count_into(slots, entries, keys, state, buf, ends, begin):
+    """Count the pre-tokens of the ASCII texts ``buf[begin:ends[0]]``, ``buf[ends[0]:ends[1]]``,
+    ... into the table; returns its arrays (reallocated when they grew). Without the GIL: two
+    threads count two ranges of one buffer into two tables."""
+    prev = begin
     for t in range(ends.shape[0]):
         e = ends[t]
         i = prev
         while i < e:
             j = token_end(buf, i, e)
-            h = np.uint64(14695981039346656037)
-            for q in range(i, j):
-                h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
-            mask = table.shape[0] - 1
-            s = np.int64(h & np.uint64(mask))
-            found = -1
-            while table[s] != -1:
-                d = table[s]
-                if t_hash[d] == h and t_len[d] == j - i and same_bytes(buf, t_start[d], buf, i, j - i):
-                    found = d
-                    break
-                s = (s + 1) & mask
-            if found < 0:
-                if n == cap:
-                    cap *= 2
-                    t_start = np.concatenate((t_start, np.empty(n, dtype=np.int64)))
-                    t_len = np.concatenate((t_len, np.empty(n, dtype=np.int64)))
-                    t_hash = np.concatenate((t_hash, np.empty(n, dtype=np.uint64)))
-                    t_count = np.concatenate((t_count, np.zeros(n, dtype=np.int64)))
-                found = n
-                t_start[n] = i
-                t_len[n] = j - i
-                t_hash[n] = h
-                table[s] = n
-                n += 1
-                if 2 * n > table.shape[0]:  # keep the table at most half full
-                    table = np.full(2 * table.shape[0], -1, dtype=np.int64)
-                    mask = table.shape[0] - 1
-                    for d in range(n):
-                        s = np.int64(t_hash[d] & np.uint64(mask))
-                        while table[s] != -1:
-                            s = (s + 1) & mask
-                        table[s] = d
-            t_count[found] += 1
+            h = _fnv(buf, i, j)
+            d, s = _find(slots, entries, keys, state, buf, i, j - i, h)
+            if d >= 0:
+                entries[d, 2] += 1
+            else:
+                slots, entries, keys = _insert(slots, entries, keys, state, buf, i, j - i, h, 1, s)
             i = j
         prev = e
-    return t_start[:n], t_len[:n], t_count[:n]
+    return slots, entries, keys
+
+
+@njit(cache=True, nogil=True)
+def add_keys(slots, entries, keys, state, buf, starts, lengths, counts):
+    """Count ``counts[k]`` more of each key ``buf[starts[k]:starts[k] + lengths[k]]`` (another
+    table's keys, or pre-tokens counted by the regular expression); returns the arrays."""
+    for k in range(starts.shape[0]):
+        a, length = starts[k], lengths[k]
+        h = _fnv(buf, a, a + length)
+        d, s = _find(slots, entries, keys, state, buf, a, length, h)
+        if d >= 0:
+            entries[d, 2] += counts[k]
+        else:
+            slots, entries, keys = _insert(slots, entries, keys, state, buf, a, length, h, counts[k], s)
+    return slots, entries, keys
