@@ -16,7 +16,7 @@ from .._validation import LIMITS, Interval, Options, Param
 from ..cooccur import WEIGHTINGS
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH
 from ..progress import announce_compilation
-from ._base import COMMON_PARAMS, check_memory
+from ._base import COMMON_PARAMS, check_memory, numba_threads
 from ._cooccurrence import CooccurrenceTrainer
 
 __all__ = ["GloVe"]
@@ -133,7 +133,10 @@ class GloVe(CooccurrenceTrainer):
             np.log(co.values[s : s + (1 << 24)], out=log_vals[s : s + (1 << 24)])
         n_chunks = (co.nnz + CHUNK - 1) // CHUNK
         params = np.array([self.alpha, np.log(self.x_max), self.power], dtype=np.float64)
-        kernel = kg.select("adagrad", parallel=workers > 1)
+        # the threaded kernel even for one worker (then on one thread, in chunk order, so runs
+        # repeat bit for bit): the serial compilation of the same loop is not vectorised and took
+        # 2.7 times as long (1.85 against 0.70 s per epoch of 4M entries, docs/benchmarks.md)
+        kernel = kg.select("adagrad", parallel=True)
         per_call = max(1, (1 << 22) // CHUNK)  # about 4M entries between progress updates
 
         def epoch_fn(epoch, bar):
@@ -151,7 +154,8 @@ class GloVe(CooccurrenceTrainer):
                 bar.update(int(np.minimum(co.nnz - part * CHUNK, CHUNK).sum()))
             return total / co.nnz, {}
 
-        self.run_epochs(self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
+        with numba_threads(workers):
+            self.run_epochs(self.epochs, co.nnz, "glove", epoch_fn, unit="pair")
 
     def _export_matrix(self, kind: str) -> np.ndarray:
         W, C = self.word_matrix_, self.context_matrix_
