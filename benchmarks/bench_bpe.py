@@ -24,25 +24,15 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "shared", "data", "corpus", "wiki.txt.gz")
+from _common import DATA
+from bench_use import HF_BPE as TOKENIZERS  # tokenizers' byte-level trainer at bench_use's settings
+
+CORPUS = os.path.join(DATA, "corpus", "wiki.txt.gz")
 
 WORDSPACE = """
 import sys
 from wordspace.bpe import BPE, read_lines
 BPE.train(read_lines([sys.argv[1]]), int(sys.argv[2])).save(sys.argv[3])
-"""
-
-TOKENIZERS = """
-import sys
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-tok = Tokenizer(models.BPE())
-tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-tok.decoder = decoders.ByteLevel()
-trainer = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=2, show_progress=False,
-                              initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-tok.train([sys.argv[1]], trainer)
-tok.save(sys.argv[3])
 """
 
 SENTENCEPIECE = """
@@ -98,7 +88,7 @@ def main() -> None:
         text = os.path.join(tmp, "corpus.txt")
         sample = os.path.join(tmp, "sample.txt")
         limit = args.mb * 2**20 if args.mb > 0 else float("inf")
-        with gzip.open(DATA, "rt", encoding="utf-8") as src, open(text, "w") as dst, open(sample, "w") as sm:
+        with gzip.open(CORPUS, "rt", encoding="utf-8") as src, open(text, "w") as dst, open(sample, "w") as sm:
             n = 0
             for line in src:
                 if n >= limit:

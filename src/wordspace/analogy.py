@@ -79,26 +79,12 @@ def solve_analogies(vectors, units: np.ndarray, rows: np.ndarray, exclude: np.nd
         # 3CosAdd is a plain neighbour query of the normalised combination: any index answers it
         q = (combo / norms[:, None]).astype(np.float32)
         return index.query(q, k, limit=n, exclude=[[i for i in ex if 0 <= i < n] for ex in exclude.tolist()])
-    max_words = max(3, BLOCK_SCORES // max(n, 1))
-    s = 0
-    while s < n_q:
-        words: dict = {}  # row of `units` -> row of `sims`
-        e = s
-        while e < n_q:
-            new = {i for i in rows[e].tolist() if i not in words}
-            if len(words) + len(new) > max_words and e > s:
-                break
-            for i in rows[e].tolist():
-                words.setdefault(i, len(words))
-            e += 1
-        ids = np.fromiter(words, dtype=np.int64)
+    for s, e, ids, local in _word_blocks(rows, max(3, BLOCK_SCORES // max(n, 1))):
         sims = np.ascontiguousarray(_dense_scores(vectors, index, np.ascontiguousarray(units[ids], dtype=np.float32), n),
                                     dtype=np.float32)
-        local = np.vectorize(words.__getitem__, otypes=[np.int64])(rows[s:e])
         ex = np.where((exclude[s:e] >= 0) & (exclude[s:e] < n), exclude[s:e], -1)
         analogy_topk(sims, np.ascontiguousarray(local), np.ascontiguousarray(ex), method == "mul", k,
                      ids_out[s:e], sc_out[s:e])
-        s = e
     if method == "add":  # the kernel scores b - a + c; the cosine divides by its length
         sc_out /= norms[:, None].astype(np.float32)
     return ids_out, sc_out

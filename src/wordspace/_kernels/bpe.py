@@ -19,7 +19,7 @@ before and after, so they are not touched. A pair whose count moved gets a fresh
 import numpy as np
 from numba import njit
 
-from .w2vbin import same_bytes
+from .w2vbin import _fnv, same_bytes  # FNV-1a of buf[i:j]; byte equality
 
 MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -336,15 +336,6 @@ def new_table():
     bits = 16
     return (np.full(1 << bits, -1, dtype=np.int64), np.empty((1 << 14, 3), dtype=np.int64),
             np.empty(1 << 20, dtype=np.uint8), np.array([0, 0, bits], dtype=np.int64))
-
-
-@njit(cache=True, inline="always")
-def _fnv(buf, i, j):
-    """FNV-1a of ``buf[i:j]``."""
-    h = np.uint64(14695981039346656037)
-    for q in range(i, j):
-        h = (h ^ np.uint64(buf[q])) * np.uint64(1099511628211)
-    return h
 
 
 @njit(cache=True, inline="always")
