@@ -134,9 +134,11 @@ def best_answers(vectors, units: np.ndarray, rows: np.ndarray, exclude: np.ndarr
     ``cos(x, b) - cos(x, a)`` once (3CosMul: the ratio of the shifted cosines, ``s_b / (s_a +
     0.001)``); each question adds ``cos(x, c)`` to it (multiplies by ``s_c``) in one pass into a
     small buffer that stays in cache, and one ``argmax`` per few questions keeps the first of equal
-    scores, the lowest id. The sum is rounded as the compiled kernel rounds it, ``(b - a) + c``
-    in float32, so the answers are the kernel's. A benchmark's questions are pairs of pairs of one
-    relation: the rows a group reads were read by the group before it.
+    scores, the lowest id. The 3CosAdd sum is rounded as the compiled kernel rounds it, ``(b - a)
+    + c`` in float32, so the answers are the kernel's; 3CosMul's float32 product can differ from
+    the kernel's float64 formula in the last bit, so an exact near-tie may go the other way. A
+    benchmark's questions are pairs of pairs of one relation: the rows a group reads were read by
+    the group before it.
     """
     from .index import BLOCK_SCORES
 

@@ -168,15 +168,15 @@ class _PretokenTable:
 def _count_pretokens_table(parts, threads: int | None = None) -> _PretokenTable:
     """The pre-tokens of the texts ``parts``, counted. ASCII texts (most of most corpora) are
     split and counted by a compiled pass that follows ``PATTERN`` exactly (tested against it), in
-    buffers of about ``COUNT_BYTES`` whose texts ``threads`` threads (one per core by default)
-    share, each counting into a table of its own; the tables are merged at the end. Other texts
-    go by the regular expression."""
+    buffers of about ``COUNT_BYTES`` whose texts ``threads`` threads (by default one per core the
+    process may use, at most four) share, each counting into a table of its own; the tables are
+    merged at the end. Other texts go by the regular expression."""
     import threading
 
     import numpy as np
 
     if threads is None:
-        threads = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+        threads = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     tables = [_PretokenTable() for _ in range(threads)]
     others: Counter = Counter()
     ascii_parts: list[bytes] = []
