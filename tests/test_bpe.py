@@ -164,6 +164,26 @@ def test_counting_in_threads_and_buffers_equals_one_pass(monkeypatch, demo_corpu
         assert _count_pretokens(texts, threads) == want
 
 
+def test_counting_table_grows_past_its_first_sizes(monkeypatch):
+    """More distinct pre-tokens than the table's first slots, rows and key bytes hold (2**16,
+    2**14 and 1 MB): every growth path, in each thread's table and in the merge of the tables."""
+    import random
+
+    from wordspace import bpe
+    from wordspace.bpe import _count_pretokens
+
+    rng = random.Random(1)
+    words = [" " + "".join(rng.choice("abcdefghij") for _ in range(rng.randint(1, 40))) for _ in range(120_000)]
+    texts = ["".join(words[i:i + 50]) for i in range(0, len(words), 50)]
+    want = Counter()
+    for t in texts:
+        want.update(tok.encode() for tok in pretokenize(t))
+    assert len(want) > 1 << 16 and sum(len(k) for k in want) > 1 << 20
+    monkeypatch.setattr(bpe, "COUNT_BYTES", 1 << 20)
+    for threads in (1, 2):
+        assert _count_pretokens(texts, threads) == want
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=80))
 def test_round_trip_any_unicode(trained, text):
