@@ -22,7 +22,7 @@ def _setup(seed=0, n_keys=700, dim=12, n_words=60, n_q=500):
 
 
 def _reference(unit, rows, exclude, limit, mul):
-    """Each question's whole row of scores, rounded as the kernel rounds them."""
+    """Each question's whole row of scores in float32: 3CosAdd as the kernel rounds it, (b - a) + c."""
     cand = unit[:limit]
     ids, scores = [], []
     for (a, b, c), ex in zip(rows, exclude):

@@ -144,7 +144,7 @@ def train_merges(symbols, starts, lengths, counts, n_merges, min_frequency, base
     thead = np.full(size, -1, dtype=np.int64)
     n_used = 0
     # one node per adjacent pair of each word at most, and a quarter more for the pairs merges
-    # make (nodes number words and nodes in int32: 24 GB of nodes before they overflow)
+    # make (words and nodes are numbered in int32: 2**31 nodes, 16 GB of them, before that overflows)
     first_nodes = max(0, int(lengths.sum()) - n_words)
     node_word = np.empty(first_nodes + first_nodes // 4 + 1024, dtype=np.int32)
     node_next = np.empty(first_nodes + first_nodes // 4 + 1024, dtype=np.int32)
@@ -406,8 +406,8 @@ def _insert(slots, entries, keys, state, buf, i, length, h, count, s):
 @njit(cache=True, nogil=True)
 def count_into(slots, entries, keys, state, buf, ends, begin):
     """Count the pre-tokens of the ASCII texts ``buf[begin:ends[0]]``, ``buf[ends[0]:ends[1]]``,
-    ... into the table; returns its arrays (reallocated when they grew). Without the GIL: two
-    threads count two ranges of one buffer into two tables."""
+    ... into the table; returns its arrays (reallocated when they grew). Without the GIL:
+    threads count ranges of one buffer, each into a table of its own."""
     prev = begin
     for t in range(ends.shape[0]):
         e = ends[t]
