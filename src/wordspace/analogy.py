@@ -168,29 +168,28 @@ def best_answers(vectors, units: np.ndarray, rows: np.ndarray, exclude: np.ndarr
         rank = np.empty(len(first), dtype=np.int64)
         rank[np.argsort(first)] = np.arange(len(first))
         order = np.argsort(rank[group], kind="stable")  # grouped, groups in order of first appearance
-        # chunks: at most CHUNK consecutive questions of one group
-        new_group = np.r_[True, rank[group][order][1:] != rank[group][order][:-1]]
-        pos = np.arange(len(order)) - np.maximum.accumulate(np.where(new_group, np.arange(len(order)), 0))
-        cuts = np.flatnonzero(new_group | (pos % CHUNK == 0)).tolist() + [len(order)]
+        in_order = rank[group][order]
+        bounds = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]]).tolist() + [len(order)]
         ex = exclude[s:e][order]
         ex = np.where((ex >= 0) & (ex < n), ex, -1)
         q_local = local[order]
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
-            a, b = q_local[lo, 0], q_local[lo, 1]
-            if lo == 0 or new_group[lo]:
-                if mul:
-                    np.add(sims[a], np.float32(1e-3), out=base)
-                    np.divide(sims[b], base, out=base)
-                else:
-                    np.subtract(sims[b], sims[a], out=base)
-            m = hi - lo
-            for i, c in enumerate(q_local[lo:hi, 2].tolist()):
-                combine(sims[c], base, out=buf[i])
-            r_, k_ = np.nonzero(ex[lo:hi] >= 0)
-            buf[r_, ex[lo:hi][r_, k_]] = -np.inf
-            best = buf[:m].argmax(axis=1)
-            sc_out[s + order[lo:hi]] = buf[np.arange(m), best]
-            ids_out[s + order[lo:hi]] = best
+        for g0, g1 in zip(bounds[:-1], bounds[1:]):  # one pair (a, b) each
+            a, b = q_local[g0, 0], q_local[g0, 1]
+            if mul:
+                np.add(sims[a], np.float32(1e-3), out=base)
+                np.divide(sims[b], base, out=base)
+            else:
+                np.subtract(sims[b], sims[a], out=base)
+            for lo in range(g0, g1, CHUNK):
+                hi = min(lo + CHUNK, g1)
+                m = hi - lo
+                for i, c in enumerate(q_local[lo:hi, 2].tolist()):
+                    combine(sims[c], base, out=buf[i])
+                r_, k_ = np.nonzero(ex[lo:hi] >= 0)
+                buf[r_, ex[lo:hi][r_, k_]] = -np.inf
+                best = buf[:m].argmax(axis=1)
+                sc_out[s + order[lo:hi]] = buf[np.arange(m), best]
+                ids_out[s + order[lo:hi]] = best
     ids_out[sc_out == -np.inf] = -1
     if not mul:  # b - a + c; the cosine divides by its length
         combo = units[rows[:, 1]] - units[rows[:, 0]] + units[rows[:, 2]]
