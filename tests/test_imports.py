@@ -1,6 +1,7 @@
 """Import weight: ``import wordspace`` stays light (no torch, matplotlib, web framework, umap)."""
 
 import json
+import random
 import subprocess
 import sys
 
@@ -60,3 +61,27 @@ def test_opening_and_querying_vectors_loads_no_compiled_code(tmp_path):
     code = "import sys, wordspace; w = wordspace.Word2Vec; print('numba' in sys.modules, w.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True Word2Vec"
+
+
+def test_command_line_skips_numbas_blas_probe(tmp_path):
+    """In the command line's process, Numba's first compiled call does not import SciPy's linear
+    algebra (its BLAS probe, 0.2 s), the phrase job's output is unchanged, and compiled code that
+    does use BLAS afterwards still gets it (``np.dot`` of floats equals NumPy's)."""
+    corpus = tmp_path / "c.txt"
+    rng = random.Random(0)
+    filler = [f"w{i}" for i in range(3000)]
+    corpus.write_text("".join(" ".join(rng.sample(filler, 8) + ["new", "york"] + rng.sample(filler, 8)) + "\n"
+                              for _ in range(100)))
+    code = ("import sys, numpy as np; import wordspace.cli as cli; cli._skip_numba_blas_probe(); "
+            f"code = cli.main(['phrases', {str(corpus)!r}, '--out', {str(tmp_path / 'out.txt')!r}, '--min-count', '2']); "
+            "print(code, 'numba.np.arraymath' in sys.modules, 'scipy.linalg' in sys.modules); "
+            "from numba import njit; "
+            "dot = njit(lambda a, b: np.dot(a, b)); conv = njit(lambda a, b: np.convolve(a, b)); "
+            "a = np.arange(1.0, 6.0); b = np.arange(2.0, 7.0); "
+            "print(dot(a, b) == np.dot(a, b), bool(np.allclose(conv(a, b), np.convolve(a, b))), "
+            "'scipy.linalg' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    first, second = out.strip().splitlines()[-2:]
+    assert first == "0 True False"
+    assert second == "True True True"
+    assert (tmp_path / "out.txt").read_text().count(" new_york ") == 100

@@ -132,6 +132,7 @@ def run() -> None:
     import atexit
     import os
 
+    _skip_numba_blas_probe()
     code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:  # not CPython: the usual exit
@@ -143,6 +144,58 @@ def run() -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
     run_exit_handlers()
     os._exit(code or 0)
+
+
+class _NoBlasProbe:
+    """An import hook, used once: while ``numba.np.arraymath`` is first imported, Numba's probe
+    for a BLAS (``numba.np.linalg.ensure_blas``, which imports SciPy's linear algebra: about
+    0.2 s, a tenth of a phrase job) reports none; the probe is put back as soon as that module
+    has run.
+
+    The probe's only effect is ``arraymath._HAVE_BLAS``, which picks how ``np.convolve`` and
+    ``np.correlate`` compute inner products inside compiled code (a loop instead of BLAS); no
+    kernel of wordspace calls them, and ``np.dot`` and ``np.linalg`` in compiled code still find
+    SciPy when they are compiled (they call the probe again, by then restored). Installed by
+    :func:`run` only, in the command line's own process, never by ``import wordspace``.
+    """
+
+    name = "numba.np.arraymath"
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        from importlib.util import find_spec
+
+        spec = find_spec(fullname)
+        if spec is None or spec.loader is None or "scipy.linalg.cython_blas" in sys.modules:
+            return spec  # SciPy already loaded: the probe costs nothing
+        import numba.np.linalg as linalg
+
+        probe, inner = linalg.ensure_blas, spec.loader
+
+        def no_blas():
+            raise ImportError("not probed (wordspace's command line)")
+
+        class Loader:
+            def create_module(self, spec):
+                return inner.create_module(spec)
+
+            def exec_module(self, module):
+                linalg.ensure_blas = no_blas
+                try:
+                    inner.exec_module(module)
+                finally:
+                    linalg.ensure_blas = probe
+
+        spec.loader = Loader()
+        return spec
+
+
+def _skip_numba_blas_probe() -> None:
+    """Install :class:`_NoBlasProbe` unless Numba's registries are already loaded."""
+    if "numba.np.arraymath" not in sys.modules:
+        sys.meta_path.insert(0, _NoBlasProbe())
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

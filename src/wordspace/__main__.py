@@ -1,0 +1,5 @@
+"""``python -m wordspace``: the same as the ``wordspace`` command."""
+
+from .cli import run
+
+run()
