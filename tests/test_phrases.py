@@ -107,6 +107,21 @@ def test_join_kernel_matches_a_reference(parts):
         assert out[:used].tolist() == ref and out_off.tolist() == ref_off
 
 
+def test_counting_runs_in_place_matches_numpy_unique():
+    """The pair counter writes the distinct keys over the sorted keys themselves; against
+    ``np.unique`` on a copy (empty, one run, all distinct, large keys)."""
+    from wordspace._kernels.phrases import count_runs
+
+    rng = np.random.default_rng(3)
+    cases = [np.zeros(0, np.int64), np.full(7, 5, np.int64), np.arange(9, dtype=np.int64) * (1 << 40)]
+    cases += [np.sort(rng.integers(0, hi, size)) for hi, size in [(3, 50), (1000, 2000), (1 << 50, 300)]]
+    for keys in cases:
+        want, want_counts = np.unique(keys, return_counts=True)
+        counts = np.empty(keys.shape[0], np.int64)
+        d = count_runs(keys, keys, counts)
+        assert keys[:d].tolist() == want.tolist() and counts[:d].tolist() == want_counts.tolist()
+
+
 def test_written_corpus_is_the_joined_sentences(tmp_path, demo_corpus):
     """write_corpus (threads writing their sentences at computed offsets) against joining the
     words in Python; an in-memory corpus whose token holds a newline takes the slow path."""

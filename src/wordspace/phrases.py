@@ -194,10 +194,10 @@ def learn_phrases(corpus, *, min_count: int = 5, threshold: float | None = None,
         m = bigram_keys(encoded.tokens, encoded.offsets, n, keys)
         keys = keys[:m]
         keys.sort()  # in place (NumPy's vectorised sort), then one pass counts the runs
-        uniq, cnt = np.empty_like(keys), np.empty_like(keys)
-        d = count_runs(keys, uniq, cnt)
+        cnt = np.empty(m, dtype=np.int64)
+        d = count_runs(keys, keys, cnt)  # the distinct keys overwrite the front of the sorted ones
+        uniq, cnt = keys[:d].copy(), cnt[:d].copy()
         del keys
-        uniq, cnt = uniq[:d], cnt[:d]
         scores = _score(encoded, uniq, cnt, min_count, scoring)
         chosen = np.flatnonzero(scores > threshold)
         words = encoded.words
@@ -235,7 +235,7 @@ def write_corpus(encoded, path) -> str:
         starts = ends - [len(w) for w in raw]
     # a line of m tokens holds their bytes, m - 1 spaces and a newline (an empty one, a newline)
     cum = np.zeros(encoded.n_tokens + 1, dtype=np.int64)
-    np.cumsum((ends - starts)[encoded.tokens], out=cum[1:])
+    np.cumsum((ends - starts).astype(np.int32)[encoded.tokens], dtype=np.int64, out=cum[1:])  # words < 2 GB
     m = np.diff(encoded.offsets)
     line_starts = np.zeros(encoded.n_sentences + 1, dtype=np.int64)
     np.cumsum(cum[encoded.offsets[1:]] - cum[encoded.offsets[:-1]] + np.maximum(m, 1), out=line_starts[1:])

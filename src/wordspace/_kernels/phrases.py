@@ -19,7 +19,8 @@ def bigram_keys(tokens, offsets, n_words, out):
 @njit(cache=True)
 def count_runs(sorted_keys, uniq, counts):
     """The distinct values of ``sorted_keys`` (ascending) into ``uniq`` and how often each occurs
-    into ``counts``; returns how many distinct values there are."""
+    into ``counts``; returns how many distinct values there are. ``uniq`` may be ``sorted_keys``
+    itself (each value is read before its place is written)."""
     j = -1
     for i in range(sorted_keys.shape[0]):
         k = sorted_keys[i]
