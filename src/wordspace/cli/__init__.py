@@ -170,14 +170,21 @@ class _NoBlasProbe:
         spec = find_spec(fullname)
         if spec is None or spec.loader is None or "scipy.linalg.cython_blas" in sys.modules:
             return spec  # SciPy already loaded: the probe costs nothing
-        import numba.np.linalg as linalg
-
-        probe, inner = linalg.ensure_blas, spec.loader
+        try:
+            import numba.np.linalg as linalg
+        except ImportError:
+            return spec
+        probe, inner = getattr(linalg, "ensure_blas", None), spec.loader
+        if probe is None:  # another Numba: nothing to skip
+            return spec
 
         def no_blas():
             raise ImportError("not probed (wordspace's command line)")
 
         class Loader:
+            def __getattr__(self, name):  # anything else (get_source...) is the real loader's
+                return getattr(inner, name)
+
             def create_module(self, spec):
                 return inner.create_module(spec)
 
@@ -187,6 +194,7 @@ class _NoBlasProbe:
                     inner.exec_module(module)
                 finally:
                     linalg.ensure_blas = probe
+                    module.__loader__ = module.__spec__.loader = inner
 
         spec.loader = Loader()
         return spec
