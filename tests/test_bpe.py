@@ -92,6 +92,10 @@ def test_compiled_pretokenizer_equals_the_pattern_on_ascii_text():
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert compiled(text) == pretokenize(text), repr(text)
+    every = [chr(c) for c in range(128)]  # each ASCII byte's class, beside letters and spaces
+    for _ in range(3000):
+        text = "".join(rng.choice(every if rng.random() < 0.5 else pieces) for _ in range(rng.randint(1, 12)))
+        assert compiled(text) == pretokenize(text), repr(text)
     texts = ["Hello world's  2024 items_x, naive\n\tend ", "naïve 東京!! don't", "", "  x", "Hello world's"]
     want = Counter()
     for t in texts:
