@@ -168,6 +168,33 @@ def test_counting_in_threads_and_buffers_equals_one_pass(monkeypatch, demo_corpu
         assert _count_pretokens(texts, threads) == want
 
 
+def test_threads_cut_texts_only_where_the_pre_tokens_stay_the_same():
+    """Threads share a buffer by ranges cut inside texts, after a newline between two non-space
+    bytes; texts full of whitespace around newlines (where a cut would change the pre-tokens)
+    count as the pattern counts them, for 2 to 5 threads, and the ranges cover every byte once."""
+    import random
+
+    from wordspace.bpe import _count_pretokens, _thread_ranges
+
+    rng = random.Random(5)
+    pieces = ["a", "bc", "\n", " \n", "\n ", "\n\n", "\t", " ", "x'", "'s", "9", "\r\n", "\x1c", "."]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 400))) for _ in range(40)]
+    texts += ["line one\nline two\nline three\n" * 50, "no newline at all " * 30, ""]
+    want = Counter()
+    for t in texts:
+        want.update(tok.encode() for tok in pretokenize(t))
+    for threads in (2, 3, 4, 5):
+        assert _count_pretokens(texts, threads) == want
+    data = "".join(texts).encode()
+    ends = np.cumsum([len(t) for t in texts], dtype=np.int64)
+    for threads in (2, 3, 7):
+        ranges = _thread_ranges(data, ends, threads)
+        assert ranges[0][1] == 0 and ranges[-1][0][-1] == len(data)
+        assert all(b[1] == a[0][-1] for a, b in zip(ranges, ranges[1:]))  # each starts where the last ended
+        for e, begin in ranges:
+            assert np.all(np.diff(np.concatenate(([begin], e))) >= 0)
+
+
 def test_counting_table_grows_past_its_first_sizes(monkeypatch):
     """More distinct pre-tokens than the table's first slots, rows and key bytes hold (2**16,
     2**14 and 1 MB): every growth path, in each thread's table and in the merge of the tables."""
