@@ -15,8 +15,6 @@ functions defined anywhere else are left to Numba. With a Numba whose cache mach
 otherwise, nothing is installed and Numba's own keys apply.
 """
 
-from __future__ import annotations
-
 import hashlib
 import os
 
