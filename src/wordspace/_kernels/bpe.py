@@ -355,11 +355,11 @@ def new_table():
 @njit(cache=True, inline="always")
 def _key_hash(buf, i, j):
     """``(packed, hash)`` of the key ``buf[i:j]``: for at most 7 bytes, the bytes (first in the
-    low byte) with the length in the top byte, and that mixed (splitmix64's finaliser); else 0
-    and FNV-1a of the bytes."""
+    low byte) with the length plus one in the top byte (never 0, the packed value of longer
+    keys), and that mixed (splitmix64's finaliser); else 0 and FNV-1a of the bytes."""
     length = j - i
     if length <= 7:
-        p = np.uint64(length) << np.uint64(56)
+        p = np.uint64(length + 1) << np.uint64(56)
         for k in range(length):
             p |= np.uint64(buf[i + k]) << np.uint64(8 * k)
         x = p ^ (p >> np.uint64(30))
