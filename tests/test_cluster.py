@@ -205,9 +205,10 @@ def _hub_reference(model, files, K, sync_words):
     """The synchronisation the workers now perform among themselves, done the way the hub
     design did it, in this process: K replicas of the same shards, each trained on its share of
     every round from the global matrices (one thread), their changes combined into the global
-    matrices in replica order (each row scaled as ``combine``'s docstring says, transcribed
-    here) and the result copied to every replica."""
+    matrices in replica order (each row scaled as ``combine``'s docstring says, at each matrix's
+    contraction, transcribed here) and the result copied to every replica."""
     from wordspace.cluster.pieces import shards
+    from wordspace.cluster.training import CONTRACTION, CONTRACTION_OUT
     from wordspace.models import numba_threads, sentence_blocks
 
     words, counts = model.vocab_.words, model.vocab_.counts
@@ -251,7 +252,7 @@ def _hub_reference(model, files, K, sync_words):
                 moved, stay = np.zeros(w.shape[0]), np.zeros(w.shape[0])
                 for ch in changes:
                     rows = np.flatnonzero(np.any(ch[i][0] != 0, axis=1))
-                    lam = alpha * ch[i][1][rows].astype(np.float32).astype(np.float64)
+                    lam = ((CONTRACTION, CONTRACTION_OUT)[i] * alpha) * ch[i][1][rows].astype(np.float32).astype(np.float64)
                     moved[rows] += -np.expm1(-lam)
                     stay[rows] -= lam
                 scale = np.ones(w.shape[0])

@@ -29,8 +29,9 @@ the step a sequential pass would take under a per-row linear contraction: a repl
 row's word ``n`` times at rate ``alpha`` moved it by ``d_k = (1 - a_k)(e - x)`` with ``a_k =
 exp(-CONTRACTION * alpha * n)``; one pass over every replica's text would have moved it by ``(1 -
 prod a_k)(e - x)``, so the row takes ``sum d_k * (1 - prod a_k) / sum (1 - a_k)``: the sum for
-rows the replicas barely touch, the mean for rows they all saturate. (Two replicas' sum only
-oscillates, and scored better: ``SUM_REPLICAS``.)
+rows the replicas barely touch, the mean for rows they all saturate. The output matrix uses half
+that rate (``CONTRACTION_OUT``). (Two replicas' sum only oscillates, and scored
+better: ``SUM_REPLICAS``.)
 
 The learning rate follows one linear schedule over the words of the whole cluster, owned by the
 driver; random streams are numbered by global block, as on one machine. A replica whose worker
@@ -57,6 +58,7 @@ from .connection import wait_for_workers, workers_of
 from .pieces import shards
 
 __all__ = ["Replica", "train_window_model", "combine", "SYNC_WORDS", "SYNC_WORDS_CBOW", "RETRIES", "CONTRACTION",
+           "CONTRACTION_OUT",
            "SUM_REPLICAS"]
 
 #: Cluster-wide words trained between two synchronisations of the replicas: skip-gram, and CBOW
@@ -67,6 +69,14 @@ SYNC_WORDS_CBOW = 250_000
 #: Per-update contraction of a row, in units of the learning rate (see :func:`combine`); measured
 #: on 3M words at 4 workers: 0.3, 1, 3 and 10 gave analogy 2.4, 4.9, 4.1 and 3.0.
 CONTRACTION = 1.0
+#: The same for the output matrix, chosen by measurement, not derived (why its rows want a lower
+#: rate than the input rows is not known; 10M words of wiki.txt.gz, skip-gram, one run each,
+#: analogy / WordSim-353 against one machine in the same run):
+#: 1.0 (as the input matrix): -2.9 / -0.026 at 3 workers, -3.5 / -0.028 at 4; 0.5: -1.4 / -0.010 at
+#: 3, -1.1 / -0.002 at 4; 0.25: -1.0 / +0.003 at 3, -2.5 / 0.000 at 4, and the geometry of the
+#: Bible's frequent words at 3 workers fell below two single-machine seeds' agreement (the test of
+#: three workers); 0.1 at 3: -1.3 / +0.023; 4 at 3: -4.4 / -0.039.
+CONTRACTION_OUT = 0.5
 #: Up to this many replicas, :func:`combine` adds the changes as they are: two replicas'
 #: saturated rows overshoot twice, a reflection about the equilibrium that the decaying rate damps,
 #: and the sum scored better there (10M words, 2 workers: analogy 21.6 summed, 20.0 combined,
@@ -88,13 +98,15 @@ def _nbytes(message: dict) -> int:
     return sum(x.nbytes for v in message.values() if isinstance(v, tuple) for x in v)
 
 
-def combine(target: np.ndarray, rows: list, deltas: list, occurrences: list, alpha: float) -> None:
+def combine(target: np.ndarray, rows: list, deltas: list, occurrences: list, alpha: float,
+            contraction: float = CONTRACTION) -> None:
     """Add the replicas' changes (``rows[k]``, ``deltas[k]``, in replica order) to ``target`` (the
     rows indexed as in ``rows``), each row scaled as one sequential pass would move it (see the
     module docstring), or summed as they are up to ``SUM_REPLICAS`` replicas.
     ``occurrences[k]``: how often replica ``k`` trained each of its rows in the round
     (``EpochPlan.row_updates``: kept tokens of its words; 0 for rows no count reaches, which are
-    then summed)."""
+    then summed). ``contraction``: ``CONTRACTION`` for the input matrix, ``CONTRACTION_OUT`` for
+    the output matrix."""
     if len(rows) <= SUM_REPLICAS:
         for r, d in zip(rows, deltas):
             target[r] += d
@@ -103,7 +115,7 @@ def combine(target: np.ndarray, rows: list, deltas: list, occurrences: list, alp
     moved = np.zeros(n)  # sum of (1 - a_k)
     log_stay = np.zeros(n)  # log prod a_k
     for r, o in zip(rows, occurrences):
-        lam = (CONTRACTION * alpha) * o.astype(np.float64)
+        lam = (contraction * alpha) * o.astype(np.float64)
         moved[r] += -np.expm1(-lam)
         log_stay[r] -= lam
     scale = np.ones(n)
@@ -399,7 +411,8 @@ class Replica:
         out = {}
         for name, own in (("in", self.own_in), ("out", self.own_out)):
             rows = [parts[j][name][0] for j in range(K)]
-            combine(own, rows, [parts[j][name][1] for j in range(K)], [parts[j][name][2] for j in range(K)], alpha)
+            combine(own, rows, [parts[j][name][1] for j in range(K)], [parts[j][name][2] for j in range(K)], alpha,
+                    CONTRACTION if name == "in" else CONTRACTION_OUT)
             local = np.unique(np.concatenate(rows))
             out[name] = ((local.astype(np.int64) * K + k), own[local])
         return out
