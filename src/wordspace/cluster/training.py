@@ -58,8 +58,7 @@ from .connection import wait_for_workers, workers_of
 from .pieces import shards
 
 __all__ = ["Replica", "train_window_model", "combine", "SYNC_WORDS", "SYNC_WORDS_CBOW", "RETRIES", "CONTRACTION",
-           "CONTRACTION_OUT",
-           "SUM_REPLICAS"]
+           "CONTRACTION_OUT", "SUM_REPLICAS"]
 
 #: Cluster-wide words trained between two synchronisations of the replicas: skip-gram, and CBOW
 #: (whose default learning rate is three times higher, so staleness costs more: on the 10M
