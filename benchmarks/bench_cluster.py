@@ -2,7 +2,7 @@
 on the first 10M words of ../shared/data/corpus/wiki.txt.gz (3 epochs), and the scaling model
 on paper redone from the bytes measured:
 
-    python benchmarks/bench_cluster.py [--words 10000000] [--configs sg,cbow] [--workers 2,3,4]
+    python benchmarks/bench_cluster.py [--words 10000000] [--configs sg,cbow,sg-hs,fasttext] [--workers 2,3,4]
         [--sync N,...] [--overlap] [--seeds 1,2,3] [--defaults] [--json OUT]
 
 Each run is `wordspace train` in a fresh process (the cluster ones with `--cluster local:K`:
@@ -26,7 +26,9 @@ import tempfile
 
 from _common import QUALITY_HEAD, judge, prepare_corpus, quality_cells, timed, wordspace_cmd
 
-CONFIGS = {"sg": ["--architecture", "skipgram"], "cbow": ["--architecture", "cbow"]}
+CONFIGS = {"sg": ["--architecture", "skipgram"], "cbow": ["--architecture", "cbow"],
+           "sg-hs": ["--architecture", "skipgram", "--loss", "hs"],
+           "fasttext": ["--algorithm", "fasttext", "--architecture", "skipgram"]}
 COMMON = ["--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-4", "--min-count", "5", "--epochs", "3",
           "--quiet"]
 #: Rows a replica changes in W words of this corpus (skip-gram, subsampling, 5 negatives per

@@ -28,6 +28,7 @@ from wordspace.cooccur import count_cooccurrences  # noqa: E402
 from wordspace.corpus import count_pieces, encode_corpus, encode_pieces  # noqa: E402
 from wordspace.errors import ClusterError, CorpusError, InvalidParameterError  # noqa: E402
 from wordspace.corpus import LineCorpus  # noqa: E402
+from wordspace.models._epochs import EpochPlan  # noqa: E402
 
 
 def _free_port() -> int:
@@ -199,6 +200,75 @@ def test_combine_takes_the_step_of_a_sequential_pass():
     combine(got, [np.array([0, 2]), np.array([1])], [np.ones((2, 2), np.float32), np.full((1, 2), 3, np.float32)],
             [np.array([1e6, 5], np.float32), np.array([1e6], np.float32)], 0.025)
     np.testing.assert_array_equal(got, [[1, 1], [3, 3], [1, 1]])
+
+
+def test_row_updates_count_each_matrix_as_its_loss_trains_it():
+    """What ``combine`` scales by: input rows count their word's kept tokens; output rows too
+    with negative sampling, and with hierarchical softmax each of the n - 1 inner nodes counts
+    the kept tokens of every word below it (the root all of them; each node the sum of its
+    children, read from the paths). A trainer's ``negative`` is set whatever its loss: it must
+    not make the tree's rows count as words (it did, and every HS job on a cluster failed)."""
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(40)]
+    counts = np.sort(rng.integers(5, 5000, size=40))[::-1].astype(np.int64)
+    occ = rng.integers(0, 50, size=40)
+    for loss in ("ns", "hs"):
+        model = Word2Vec(loss=loss, negative=5, sample=1e-3, progress=False)
+        plan = EpochPlan(model, words, counts, corpus_words=int(counts.sum()), epochs=1, alpha=0.025,
+                         min_alpha=1e-4)
+        kept = occ * (plan.keep[:40] / 2.0**32)
+        n_out = 39 if loss == "hs" else 40
+        upd_in, upd_out = plan.row_updates(occ, 40, n_out)
+        np.testing.assert_allclose(upd_in, kept)
+        assert upd_out.shape == (n_out,)
+        if loss == "ns":
+            np.testing.assert_allclose(upd_out, kept)
+            continue
+        _, points, lengths = model.tree_
+        below = np.zeros(n_out)  # each node: its leaf words' counts, plus its inner children's counts
+        children: dict = {}
+        for w in range(40):
+            path = points[w, : lengths[w]]
+            below[path[-1]] += kept[w]
+            for parent, child in zip(path[:-1], path[1:]):
+                children.setdefault(int(parent), set()).add(int(child))
+        root = int(points[0, 0])
+        assert upd_out[root] == pytest.approx(kept.sum())
+        for node in range(n_out):
+            want = below[node] + sum(upd_out[c] for c in children.get(node, ()))
+            assert upd_out[node] == pytest.approx(want), node
+
+
+class _FaultyPlan(EpochPlan):
+    """An epoch plan whose replicas fail while training (a fault in the code or its input, not a
+    lost worker); the workers unpickle it from this module."""
+
+    def row_updates(self, occurrences, n_in, n_out):
+        raise ValueError("a deliberate fault in the replica")
+
+
+class _FaultyWord2Vec(Word2Vec):
+    def epoch_plan(self, *args, **kwargs):
+        plan = super().epoch_plan(*args, **kwargs)
+        plan.__class__ = _FaultyPlan
+        return plan
+
+
+def test_a_fault_in_a_replica_stops_the_job_with_its_own_message(client, texts, tmp_path, monkeypatch):
+    """An error raised by a replica's own code is reported as such at once, not taken for a lost
+    worker and retried until the job gives up with 'workers died 4 times' (which is how a
+    hierarchical-softmax job on a cluster used to end); the workers stay up for the next job."""
+    from wordspace.cluster import training
+
+    monkeypatch.setattr(training, "RETRIES", 0)  # a retry would end in "workers died", not in the fault
+    with pytest.raises(ClusterError, match=r"replica \d: ValueError: a deliberate fault in the replica.*not "
+                                           r"retried; nothing was written"):
+        _FaultyWord2Vec(dim=20, epochs=1, min_count=5, progress=False).fit(texts["plain"], cluster=client,
+                                                                          sync_words=100_000)
+    assert len(workers_of(client)) == 2
+    m = Word2Vec(dim=20, epochs=1, min_count=5, loss="hs", progress=False).fit(texts["plain"], cluster=client,
+                                                                              sync_words=100_000)
+    assert m.corpus_stats_["cluster"]["workers"] == 2 and np.isfinite(m.output_matrix_).all()
 
 
 def _hub_reference(model, files, K, sync_words):

@@ -36,7 +36,9 @@ better: ``SUM_REPLICAS``.)
 The learning rate follows one linear schedule over the words of the whole cluster, owned by the
 driver; random streams are numbered by global block, as on one machine. A replica whose worker
 dies is rebuilt from its pieces on a live worker, every replica is reset to the start of the epoch,
-and the epoch runs again; after ``RETRIES`` failures the job stops with :class:`ClusterError`.
+and the epoch runs again; after ``RETRIES`` failures the job stops with :class:`ClusterError`. An
+error raised by a replica's own code while every worker is alive stops the job at once, with that
+error's message (training the round again would fail the same way).
 
 The trainer is driven through its public methods (``init_matrices``, ``epoch_plan``,
 ``check_vocabulary``, ``run_epochs``, ``description``); nothing here reaches into a trainer.
@@ -91,6 +93,11 @@ LIVENESS_SECONDS = 1.0
 
 class Aborted(RuntimeError):
     """A replica's wait was cut short because another replica's worker died."""
+
+
+class ReplicaFailed(RuntimeError):
+    """A peer replica's call raised an error of its own (a fault in the code or its input, not a
+    lost worker): the job stops, since training the round again would fail the same way."""
 
 
 def _nbytes(message: dict) -> int:
@@ -202,13 +209,13 @@ class Replica:
         results[self.index] = self.step_round(*args)
         for j, f in enumerate(calls):
             if f is not None:
-                results[j] = self._result(f)
+                results[j] = self._result(f, j)
         rates = [res["words"] / max(res["seconds"], 1e-9) for res in results]
         return {"loss": float(sum(res["loss"] for res in results)), "count": int(sum(res["count"] for res in results)),
                 "words": float(sum(res["words"] for res in results)), "rate_min": min(rates), "rate_max": max(rates)}
 
-    def _result(self, f):
-        """The result of a call to a peer, waiting as long as the job is not aborted."""
+    def _result(self, f, peer: int):
+        """The result of a call to replica ``peer``, waiting as long as the job is not aborted."""
         while True:
             if self.aborted:
                 raise Aborted("another replica's worker died")
@@ -216,12 +223,17 @@ class Replica:
                 return f.result(timeout=POLL_SECONDS)
             except TimeoutError:
                 continue  # (a call to a dead worker's actor can wait forever)
-            except Aborted:
+            except (Aborted, ReplicaFailed):
                 raise
-            except Exception as exc:  # noqa: BLE001 (the peer's worker died: the driver restarts the epoch)
-                if "Aborted" in type(exc).__name__:
+            except Exception as exc:  # noqa: BLE001 (sorted below)
+                name = type(exc).__name__
+                if "Aborted" in name:
                     raise Aborted(str(exc)) from None
-                raise Aborted(f"a peer replica is unreachable: {exc}") from None
+                if "ReplicaFailed" in name:
+                    raise ReplicaFailed(str(exc)) from None
+                if isinstance(exc, OSError):  # the peer's worker is gone: the driver restarts the epoch
+                    raise Aborted(f"a peer replica is unreachable: {exc}") from None
+                raise ReplicaFailed(f"replica {peer}: {name}: {exc}") from None
 
     def reset(self, w_in, w_out, attempt: int, first_round: int) -> None:
         """Start again from ``w_in``/``w_out`` at round ``first_round``; messages of other
@@ -299,7 +311,7 @@ class Replica:
                 call = self.peers[j].deposit(attempt, rnd, self.index, part)
                 if inspect.iscoroutine(call):  # a peer on this worker (after a rebuild): Dask runs it here
                     call = asyncio.run_coroutine_threadsafe(call, self.loop.asyncio_loop)
-                sends.append(call)
+                sends.append((j, call))
         self._settle_outbox()
         self.outbox = sends
         if not overlap:
@@ -310,8 +322,8 @@ class Replica:
 
     def _settle_outbox(self) -> None:
         outbox, self.outbox = self.outbox, []
-        for f in outbox:
-            self._result(f)
+        for j, f in outbox:
+            self._result(f, j)
 
     def _apply_through(self, last: int) -> None:
         """Apply, in round order, the new values of rounds up to ``last`` (waiting for them),
@@ -497,7 +509,7 @@ class _Job:
             args = args_of(k)
             self.driver_bytes += len(pickle.dumps(args, protocol=5))
             calls.append(getattr(self.slots[k].actor, method)(*args))
-        out, dead, aborted = [None] * len(calls), set(), False
+        out, dead, aborted, failed = [None] * len(calls), set(), False, None
         left = set(range(len(calls)))
         checked = time.perf_counter()
         while left:
@@ -521,8 +533,10 @@ class _Job:
                     out[i] = f.result()
                     self.driver_bytes += len(pickle.dumps(out[i], protocol=5))
                 except Exception as exc:  # noqa: BLE001 (a lost worker surfaces as one of several comm errors)
-                    if not isinstance(exc, Aborted) and "Aborted" not in type(exc).__name__:
+                    if isinstance(exc, OSError):
                         dead.add(targets[i])
+                    elif not isinstance(exc, Aborted) and "Aborted" not in type(exc).__name__ and failed is None:
+                        failed = (targets[i], exc)  # a fault, unless a worker turns out to have died
                     if not aborted:
                         aborted = True
                         self._abort(set(range(len(self.slots))) - dead)
@@ -534,6 +548,11 @@ class _Job:
                 while not dead and time.perf_counter() < deadline:
                     dead = self._dead()
                     time.sleep(0.1)
+            if not dead and failed is not None:  # every worker is alive: the call itself failed
+                k, exc = failed
+                what = str(exc) if "ReplicaFailed" in type(exc).__name__ else f"replica {k}: {type(exc).__name__}: {exc}"
+                raise ClusterError(f"training failed on the cluster ({what}); no worker was lost, so it was not "
+                                   "retried; nothing was written")
             raise _Retry(sorted(dead))
         return out
 

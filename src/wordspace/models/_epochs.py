@@ -129,6 +129,7 @@ class EpochPlan:
         self.keep = keep_table(counts, trainer.sample)
         self.tables = tuple(trainer.kernel_tables(words, counts))
         self.kernel = trainer.kernel(parallel)
+        self.loss = getattr(trainer, "loss", "ns")
         self.cbow = trainer.averages_context
         self.epochs = int(epochs)
         self.first_epoch = int(first_epoch)
@@ -156,13 +157,13 @@ class EpochPlan:
         else:
             upd_in[:n_words] = kept
         upd_out = np.zeros(n_out)
-        if self.schedule.negative > 0:
-            upd_out[:n_words] = kept
-        elif len(tables) == 3:  # hierarchical softmax: (codes, points, lengths)
+        if self.loss == "hs":  # the Huffman tree's (codes, points, lengths): n_words - 1 inner nodes
             points, lengths = tables[1], tables[2]
             on_path = np.arange(points.shape[1])[None, :] < lengths[:, None]
             weights = np.broadcast_to(kept[:, None], points.shape)[on_path]
             upd_out += np.bincount(points[on_path], weights=weights, minlength=n_out)[:n_out]
+        elif self.loss == "ns":  # (the trainer's `negative` is kept with the other losses too)
+            upd_out[:n_words] = kept
         return upd_in, upd_out
 
     def run(self, w_in, w_out, enc, blocks, lo: int, hi: int, params) -> tuple[float, int]:
