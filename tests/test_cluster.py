@@ -278,7 +278,7 @@ def _hub_reference(model, files, K, sync_words):
     matrices in replica order (each row scaled as ``combine``'s docstring says, at each matrix's
     contraction, transcribed here) and the result copied to every replica."""
     from wordspace.cluster.pieces import shards
-    from wordspace.cluster.training import CONTRACTION, CONTRACTION_OUT
+    from wordspace.cluster.training import CONTRACTION, CONTRACTION_OUT, cluster_rate_factor
     from wordspace.models import numba_threads, sentence_blocks
 
     words, counts = model.vocab_.words, model.vocab_.counts
@@ -289,8 +289,8 @@ def _hub_reference(model, files, K, sync_words):
     offsets = [e.offsets[b] for e, b in zip(encs, blocks)]
     n = sum(e.n_tokens for e in encs)
     w_in, w_out = model.init_matrices(len(words))
-    plan = model.epoch_plan(words, counts, corpus_words=n, epochs=model.epochs, alpha=model.alpha_,
-                            min_alpha=model.min_alpha)
+    plan = model.epoch_plan(words, counts, corpus_words=n, epochs=model.epochs,
+                            alpha=max(model.alpha_ * cluster_rate_factor(K), model.min_alpha), min_alpha=model.min_alpha)
     sched = plan.schedule
     rounds = max(1, -(-n // sync_words))
     ranges, block0, first = [], [], 0

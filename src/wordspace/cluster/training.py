@@ -34,7 +34,9 @@ that rate (``CONTRACTION_OUT``). (Two replicas' sum only oscillates, and scored
 better: ``SUM_REPLICAS``.)
 
 The learning rate follows one linear schedule over the words of the whole cluster, owned by the
-driver; random streams are numbered by global block, as on one machine. A replica whose worker
+driver; random streams are numbered by global block, as on one machine. From three replicas on it
+starts at ``RATE_FACTOR`` times the trainer's rate: combined and a round stale, the replicas'
+steps learn as one machine does at a 10-15% lower rate (measured: docs/scaling.md). A replica whose worker
 dies is rebuilt from its pieces on a live worker, every replica is reset to the start of the epoch,
 and the epoch runs again; after ``RETRIES`` failures the job stops with :class:`ClusterError`. An
 error raised by a replica's own code while every worker is alive stops the job at once, with that
@@ -59,8 +61,8 @@ from ..errors import ClusterError, CorpusError
 from .connection import wait_for_workers, workers_of
 from .pieces import shards
 
-__all__ = ["Replica", "train_window_model", "combine", "SYNC_WORDS", "SYNC_WORDS_CBOW", "RETRIES", "CONTRACTION",
-           "CONTRACTION_OUT", "SUM_REPLICAS"]
+__all__ = ["Replica", "train_window_model", "combine", "cluster_rate_factor", "SYNC_WORDS", "SYNC_WORDS_CBOW",
+           "RETRIES", "CONTRACTION", "CONTRACTION_OUT", "SUM_REPLICAS", "RATE_FACTOR"]
 
 #: Cluster-wide words trained between two synchronisations of the replicas: skip-gram, and CBOW
 #: (whose default learning rate is three times higher, so staleness costs more: on the 10M
@@ -83,6 +85,12 @@ CONTRACTION_OUT = 0.5
 #: and the sum scored better there (10M words, 2 workers: analogy 21.6 summed, 20.0 combined,
 #: one machine 21.6-22.1); from three on the sum diverges.
 SUM_REPLICAS = 2
+#: From three replicas on, the cluster trains at this multiple of the trainer's initial learning
+#: rate (the decay to ``min_alpha`` unchanged): a cluster that combines its replicas' changes
+#: learns as one machine does at a lower rate. Measured, not derived (10M words, 3 epochs, one run
+#: each; docs/scaling.md, "The rest of the gap"): skip-gram and CBOW at 3 and 4 workers were 1.3-1.9
+#: analogy points below one machine at 1.0, 0.3-1.0 at 1.14 and 0.1-0.8 at 1.2.
+RATE_FACTOR = 1.2
 #: Times a job rebuilds lost replicas before it gives up.
 RETRIES = 3
 #: Seconds a replica waits for a round's parts before it checks whether the job was aborted.
@@ -612,6 +620,12 @@ def default_sync_words(trainer, n_workers: int) -> int:
     return base if n_workers <= 2 else max(1, base * 2 // n_workers)
 
 
+def cluster_rate_factor(n_replicas: int) -> float:
+    """The multiple of the trainer's initial learning rate the replicas train at: ``RATE_FACTOR``
+    where :func:`combine` scales the changes (from ``SUM_REPLICAS + 1`` replicas on), else 1."""
+    return RATE_FACTOR if n_replicas > SUM_REPLICAS else 1.0
+
+
 def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words: int | None,
                        overlap: bool = False) -> None:
     """Train a word2vec-family trainer (``family == "window"``) on the cluster; sets its
@@ -632,7 +646,9 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
     w_in, w_out = t.init_matrices(len(words))
     t.input_matrix_, t.output_matrix_ = w_in, w_out
     t.epochs_trained_ = 0
-    plan = job.plan = t.epoch_plan(words, counts, corpus_words=n, epochs=t.epochs, alpha=t.alpha_,
+    rate_factor = cluster_rate_factor(len(shard_list))
+    plan = job.plan = t.epoch_plan(words, counts, corpus_words=n, epochs=t.epochs,
+                                   alpha=max(t.alpha_ * rate_factor, t.min_alpha),
                                    min_alpha=t.min_alpha)  # (fastText's also zeroes the rows no word's n-grams use)
     job.setup(w_in, w_out)
     t.corpus_stats_.update({"tokens": n, "sentences": int(sum(s.info["sentences"] for s in job.slots))})
@@ -716,5 +732,5 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
         "bytes_per_sync": float(sum(worker_sent) + sum(worker_received)) / max(syncs, 1),
         "train_seconds_per_sync": float(np.mean([x["seconds"] for x in rows])) if rows else 0.0,
         "wait_seconds_per_sync": float(np.mean([x["waited"] for x in rows])) if rows else 0.0,
-        "words_per_worker": [int(x) for x in tokens], "recovered": job.recovered,
+        "words_per_worker": [int(x) for x in tokens], "recovered": job.recovered, "rate_factor": rate_factor,
     }
