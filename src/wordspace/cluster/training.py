@@ -36,11 +36,12 @@ better: ``SUM_REPLICAS``.)
 The learning rate follows one linear schedule over the words of the whole cluster, owned by the
 driver; random streams are numbered by global block, as on one machine. From three replicas on it
 starts at ``RATE_FACTOR`` times the trainer's rate: combined and a round stale, the replicas'
-steps learn as one machine does at a 10-15% lower rate (measured: docs/scaling.md). A replica whose worker
-dies is rebuilt from its pieces on a live worker, every replica is reset to the start of the epoch,
-and the epoch runs again; after ``RETRIES`` failures the job stops with :class:`ClusterError`. An
-error raised by a replica's own code while every worker is alive stops the job at once, with that
-error's message (training the round again would fail the same way).
+steps learn as one machine does at a 10-15% lower rate (measured: docs/scaling.md).
+
+A replica whose worker dies is rebuilt from its pieces on a live worker, every replica is reset to
+the start of the epoch, and the epoch runs again; after ``RETRIES`` failures the job stops with
+:class:`ClusterError`. An error raised by a replica's own code while every worker is alive stops
+the job at once, with that error's message (training the round again would fail the same way).
 
 The trainer is driven through its public methods (``init_matrices``, ``epoch_plan``,
 ``check_vocabulary``, ``run_epochs``, ``description``); nothing here reaches into a trainer.

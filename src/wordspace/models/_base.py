@@ -92,7 +92,10 @@ class Trainer(Declared):
         cluster : str or distributed.Client, optional
             Count and train on a Dask cluster (extra ``[cluster]``): ``"local:N"`` starts N
             local worker processes, ``"tcp://HOST:PORT"`` joins a running scheduler. ``corpus``
-            must then be files or URLs every worker can read. See :mod:`wordspace.cluster`.
+            must then be files or URLs every worker can read. From three workers on, the
+            replicas start at 1.2 times ``alpha`` (``cluster.training.RATE_FACTOR``: combined
+            and a round stale, their steps otherwise learn as one machine does at a lower
+            rate; docs/scaling.md). See :mod:`wordspace.cluster`.
         sync_words : int, optional
             With ``cluster``: words trained across the cluster between two synchronisations
             of the workers' replicas (default 500,000; 250,000 for CBOW, whose learning rate
