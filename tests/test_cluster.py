@@ -290,7 +290,7 @@ def _hub_reference(model, files, K, sync_words):
     n = sum(e.n_tokens for e in encs)
     w_in, w_out = model.init_matrices(len(words))
     plan = model.epoch_plan(words, counts, corpus_words=n, epochs=model.epochs,
-                            alpha=max(model.alpha_ * cluster_rate_factor(K), model.min_alpha), min_alpha=model.min_alpha)
+                            alpha=model.alpha_ * cluster_rate_factor(K), min_alpha=model.min_alpha)
     sched = plan.schedule
     rounds = max(1, -(-n // sync_words))
     ranges, block0, first = [], [], 0

@@ -30,8 +30,8 @@ row's word ``n`` times at rate ``alpha`` moved it by ``d_k = (1 - a_k)(e - x)`` 
 exp(-CONTRACTION * alpha * n)``; one pass over every replica's text would have moved it by ``(1 -
 prod a_k)(e - x)``, so the row takes ``sum d_k * (1 - prod a_k) / sum (1 - a_k)``: the sum for
 rows the replicas barely touch, the mean for rows they all saturate. The output matrix uses half
-that rate (``CONTRACTION_OUT``). (Two replicas' sum only oscillates, and scored
-better: ``SUM_REPLICAS``.)
+that rate (``CONTRACTION_OUT``). (Two replicas' sum only oscillates, and scored better:
+``SUM_REPLICAS``.)
 
 The learning rate follows one linear schedule over the words of the whole cluster, owned by the
 driver; random streams are numbered by global block, as on one machine. From three replicas on it
@@ -649,8 +649,7 @@ def train_window_model(trainer, client, pieces, vocab, workers: dict, sync_words
     t.epochs_trained_ = 0
     rate_factor = cluster_rate_factor(len(shard_list))
     plan = job.plan = t.epoch_plan(words, counts, corpus_words=n, epochs=t.epochs,
-                                   alpha=max(t.alpha_ * rate_factor, t.min_alpha),
-                                   min_alpha=t.min_alpha)  # (fastText's also zeroes the rows no word's n-grams use)
+                                   alpha=t.alpha_ * rate_factor, min_alpha=t.min_alpha)  # (fastText's also zeroes the rows no word's n-grams use)
     job.setup(w_in, w_out)
     t.corpus_stats_.update({"tokens": n, "sentences": int(sum(s.info["sentences"] for s in job.slots))})
     schedule = plan.schedule
