@@ -126,6 +126,17 @@ def _binary_bytes(keys, matrix, newline=True):
     return head + b"".join(k.encode() + b" " + r.astype("<f4").tobytes() + end for k, r in zip(keys, matrix))
 
 
+def test_binary_detected_when_its_first_key_is_longer_than_the_first_read(tmp_path, binary_parser):
+    """Detection reads the first record in growing pieces, not the whole file: a first key of
+    100,000 bytes (past the first 64 KiB read) is still found and the file read as binary."""
+    m = np.arange(6, dtype=np.float32).reshape(2, 3)
+    p = tmp_path / "long.w2v"  # no .bin: the content alone decides
+    p.write_bytes(_binary_bytes(["x" * 100_000, "b"], m))
+    v = wordspace.load(p)
+    assert [len(k) for k in v.keys] == [100_000, 1]
+    np.testing.assert_array_equal(v.matrix, m)
+
+
 def test_googlenews_style_binary_without_newlines(tmp_path, binary_parser):
     """GoogleNews-vectors-negative300.bin has no newline after each vector; vectors whose
     bytes contain 0x0a or 0x20 must not confuse the reader."""

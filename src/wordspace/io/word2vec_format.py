@@ -117,7 +117,13 @@ def _text_record_ok(line: bytes, dim: int) -> str | None:
 def _binary_record_ok(fh, start: int, dim: int, size: int) -> str | None:
     """None when the bytes at ``start`` are a binary record ``key SPACE dim*float32``."""
     fh.seek(start)
-    head = fh.read(min(size - start, MAX_FIRST_RECORD))
+    most = min(size - start, MAX_FIRST_RECORD)
+    head = fh.read(min(most, 1 << 16))  # a first key is short: read more only when no space is in sight
+    while b" " not in head.lstrip(b"\n") and len(head) < most:
+        more = fh.read(min(len(head), most - len(head)))
+        if not more:
+            break
+        head += more
     skip = len(head) - len(head.lstrip(b"\n"))  # newlines before a key are separators, as the C tool reads them
     head, start = head[skip:], start + skip
     sp = head.find(b" ")
@@ -438,12 +444,8 @@ def _parse_binary(mm, path, limit, encoding, errors):
     rec = 4 * dim
     finite = False
     if keyed is None:  # byte slices joined: no compiled code to load
-        starts, ends = key_start.tolist(), key_end.tolist()
-        joined = bytearray().join([mm[v : v + rec] for v in vec_start.tolist()])  # writable, one copy
-        matrix = np.frombuffer(joined, dtype="<f4").reshape(n, dim)
-        pieces = [mm[a:b] for a, b in zip(starts, ends)]
-        raw = b"\n".join(pieces) + (b"\n" if n else b"")
-        clashes = sum(p.count(b"\n") for p in pieces)
+        matrix, raw, clashes = _gather_records(mm, key_start, key_end, vec_start, dim)
+        pieces = raw.split(b"\n")[:-1] if clashes == 0 else [mm[a:b] for a, b in zip(key_start.tolist(), key_end.tolist())]
         unique_bytes = len(set(pieces)) == n
         del pieces
     else:
@@ -482,6 +484,24 @@ def _parse_binary(mm, path, limit, encoding, errors):
             f"({exc.reason}){cut}; pass unicode_errors='replace' to keep the rest of it, or the right encoding"
         ) from None
     return keys, matrix.astype(np.float32, copy=False), unique, finite
+
+
+def _gather_records(mm, key_start, key_end, vec_start, dim):
+    """``(matrix, raw, clashes)`` of the scanned records by NumPy gathers: the vectors as a
+    writable ``(n, dim)`` little-endian float32 array, the keys as ``key + b"\\n"`` each, joined,
+    and how many newline bytes the keys themselves hold."""
+    n, rec = key_start.shape[0], 4 * dim
+    if n == 0:
+        return np.empty((0, dim), dtype="<f4"), b"", 0
+    buf = np.frombuffer(mm, dtype=np.uint8)
+    rows = np.lib.stride_tricks.as_strided(buf, shape=(buf.shape[0] - rec + 1, rec), strides=(1, 1), writeable=False)
+    matrix = rows[vec_start].view("<f4")  # one row of bytes per record, copied: the file's mapping can close
+    lengths = key_end - key_start + 1  # each key and the space after it
+    ends = np.cumsum(lengths)
+    keys = buf[np.arange(int(ends[-1])) + np.repeat(key_start - (ends - lengths), lengths)]
+    clashes = int(np.count_nonzero(keys == 10))
+    keys[ends - 1] = 10
+    return matrix, keys.tobytes(), clashes
 
 
 #: Codecs whose strict decoding maps distinct byte strings to distinct strings.
