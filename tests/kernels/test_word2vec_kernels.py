@@ -3,6 +3,7 @@ samplers against their distributions, and the compiled epoch against its plain-P
 
 import math
 
+import numba
 import numpy as np
 import pytest
 
@@ -98,7 +99,7 @@ def test_saturated_pairs_are_skipped_as_the_reference_says(with_loss):
     assert (np.abs(labels - s) < kwin.MIN_ERROR).any() and (np.abs(labels - s) > 0.1).any()
     exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     bufs = [np.empty((3, 6), np.float32), np.empty((4, 6), np.float32), np.empty((3, 4), np.float32), np.empty(6, np.float32)]
-    kwin.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss)
+    kwin.sg_window(w_in, w_out, ctx, 3, targets, labels, 4, 0.1, *bufs, with_loss, *_none_apart())
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-5)
 
@@ -112,10 +113,38 @@ def test_sg_window_matches_reference(ctx, targets, labels, with_loss):
     exp_in, exp_out, exp_loss = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
     m, t = len(ctx), len(targets)
     bufs = [np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((m, t), np.float32), np.empty(6, np.float32)]
-    loss = kwin.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss)
+    loss = kwin.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, with_loss, *_none_apart())
     np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w_out, exp_out, rtol=1e-5, atol=1e-6)
     assert loss == (pytest.approx(exp_loss, rel=1e-5) if with_loss else 0.0)
+
+
+def _none_apart(dim=6):
+    return np.empty((0, dim), np.float32), np.empty(0, np.int32)
+
+
+@pytest.mark.parametrize("ctx,targets,labels", CASES)
+def test_sg_window_reads_and_writes_the_rows_held_apart(ctx, targets, labels):
+    """Output rows held in a thread's own copy (``own[slot[r]]`` for ``W_out[r]``) are scored
+    and updated there, as the reference updates the shared rows; the shared copies of those
+    rows are left alone and every other row is trained in place."""
+    w_in, w_out = _mats(seed=4)
+    exp_in, exp_out, _ = ref_sg_window(w_in, w_out, ctx, targets, labels, 0.1)
+    held = np.array([targets[0], 6], np.int32)  # a row of the window and one it does not touch
+    slot = np.full(w_out.shape[0], -1, np.int32)
+    slot[held] = [0, 1]
+    own = w_out[held].copy()
+    before = w_out.copy()
+    w_out[held] = 0.0  # the shared copies: not read, not written
+    m, t = len(ctx), len(targets)
+    bufs = [np.empty((m, 6), np.float32), np.empty((t, 6), np.float32), np.empty((m, t), np.float32), np.empty(6, np.float32)]
+    kwin.sg_window(w_in, w_out, ctx, m, targets, labels, t, 0.1, *bufs, False, own, slot)
+    np.testing.assert_allclose(w_in, exp_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(own, exp_out[held], rtol=1e-5, atol=1e-6)
+    assert not w_out[held].any()
+    rest = np.setdiff1d(np.arange(w_out.shape[0]), held)
+    np.testing.assert_allclose(w_out[rest], exp_out[rest], rtol=1e-5, atol=1e-6)
+    assert not np.array_equal(exp_out[held[0]], before[held[0]])  # the held row did move
 
 
 @pytest.mark.parametrize("with_loss", [True, False])
@@ -231,7 +260,7 @@ def test_compiled_epoch_equals_plain_python(loss, cbow):
         if loss == "ns":
             fn(*args, alias_table(noise_distribution(counts)), params, lo, co, cbow)
         elif loss == "hs":
-            fn(*args, huffman_tree(counts), params, lo, co, cbow)
+            fn(*args, _hs_tables(counts), params, lo, co, cbow)
         else:
             fn(*args, (), params, lo, co, cbow)
         results.append((w_in, w_out, lo, co))
@@ -242,6 +271,40 @@ def test_compiled_epoch_equals_plain_python(loss, cbow):
     np.testing.assert_allclose(a_lo, b_lo, rtol=1e-4)
 
 
+def _hs_tables(counts, top=()):
+    """The hierarchical-softmax kernels' tables: the Huffman tree and the nodes a block trains
+    a copy of (``EpochPlan.top_of_tree``; none by default)."""
+    return (*huffman_tree(counts), np.asarray(top, dtype=np.int32))
+
+
+@pytest.mark.parametrize("cbow", [False, True])
+def test_top_of_tree_copies_are_added_back_when_a_block_ends(cbow):
+    """A block that trains its own copy of tree nodes adds its changes to the shared rows when
+    it ends: on one thread (blocks in turn, each starting from the rows the last one left),
+    holding every node apart, some or none trains the same rows up to float32 rounding; with
+    the copies never added back, the held rows would not move."""
+    tokens, offsets, blocks, counts = _tiny_encoded()
+    keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
+    params = np.array([0.05, 0.001, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
+    start_out = _mats(v=12, dim=8, seed=4)[1][:11]
+    results = []
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        for top in ([], [10, 3], list(range(11))):
+            w_in, w_out = _mats(v=12, dim=8, seed=4)
+            w_out = w_out[:11].copy()
+            kw.select("hs", parallel=True)(w_in, w_out, tokens, offsets, blocks, keep, _hs_tables(counts, top),
+                                           params, np.zeros(2), np.zeros(2, np.int64), cbow)
+            results.append((w_in, w_out))
+    finally:
+        numba.set_num_threads(threads)
+    for w_in, w_out in results[1:]:
+        np.testing.assert_allclose(w_in, results[0][0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(w_out, results[0][1], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(results[2][1][10], start_out[10])  # the root moved
+
+
 def _run_epoch(kernel, loss, cbow, dim, seed=4):
     tokens, offsets, blocks, counts = _tiny_encoded()
     keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
@@ -249,7 +312,7 @@ def _run_epoch(kernel, loss, cbow, dim, seed=4):
     w_in, w_out = _mats(v=12, dim=dim, seed=seed)
     if loss == "hs":
         w_out = w_out[:11].copy()
-    tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
+    tables = alias_table(noise_distribution(counts)) if loss == "ns" else _hs_tables(counts)
     lo, co = np.zeros(2), np.zeros(2, np.int64)
     kernel(w_in, w_out, tokens, offsets, blocks, keep, tuple(tables), params, lo, co, cbow)
     return w_in, w_out, lo, co
@@ -316,7 +379,7 @@ def _run_epoch_with_alpha(loss, alpha):
     w_in, w_out = _mats(v=12, dim=8, seed=4)
     if loss == "hs":
         w_out = w_out[:11].copy()
-    tables = alias_table(noise_distribution(counts)) if loss == "ns" else huffman_tree(counts)
+    tables = alias_table(noise_distribution(counts)) if loss == "ns" else _hs_tables(counts)
     lo, co = np.zeros(2), np.zeros(2, np.int64)
     kw.select(loss, parallel=False)(w_in, w_out, tokens, offsets, blocks, keep, tuple(tables), params, lo, co, True)
     return w_in, w_out, lo, co

@@ -27,7 +27,7 @@ from .compile import SPECIALISED_DIMS, selector, twin, variants, width_namespace
 from .epoch import P_NEGATIVE, P_WINDOW, context, epoch, subsample
 from .memory import aligned_rows
 from .rng import block_seed, draw_alias
-from .windows import MIN_ERROR, cbow_window, sg_window, sigmoid
+from .windows import MIN_ERROR, cbow_window, no_rows_apart, sg_window, sigmoid
 
 __all__ = ["select", "EPOCH_KERNELS", "PLAIN", "infer", "SPECIALISED_DIMS"]
 
@@ -91,12 +91,13 @@ def doc_block_state(W_in, W_out, tables, params, rng):
     outbuf = aligned_rows(t_max, dim)
     grads = np.empty((2 * window + 1, t_max), dtype=np.float32)
     acc = aligned_rows(1, dim)[0]
-    return ctx, one, targets, labels, inbuf, outbuf, grads, acc
+    own, slot = no_rows_apart(dim)
+    return ctx, one, targets, labels, inbuf, outbuf, grads, acc, own, slot
 
 
 @njit(cache=True, inline="always")
 def doc_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tables, state, cbow):
-    ctx, one, targets, labels, inbuf, outbuf, grads, acc = state
+    ctx, one, targets, labels, inbuf, outbuf, grads, acc, own, slot = state
     doc_rows, flags = docs(tables)  # noqa: F821 (the loss's: ns_docs or hs_docs)
     doc = doc_rows[s]
     one[0] = doc
@@ -114,14 +115,15 @@ def doc_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, ta
             if with_loss:
                 count += 1
         else:
-            loss += sg_window(W_in, W_out, one, 1, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss)
+            loss += sg_window(W_in, W_out, one, 1, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss,
+                              own, slot)
             if with_loss:
                 count += 1
             if words:
                 m = context(sent, n, i, window, rng, ctx)
                 if m > 0:
                     loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc,
-                                      with_loss)
+                                      with_loss, own, slot)
                     if with_loss:
                         count += m
     return loss, count, windows

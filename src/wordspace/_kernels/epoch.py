@@ -6,7 +6,7 @@ its random choices but racy in its updates; bit-identical runs need one thread).
 its own random stream (``block_seed`` of the run's seed, the epoch and the block's global
 number), subsamples each sentence at its learning rate, and hands it to the loss
 (``_kernels.word2vec``: negative sampling, hierarchical and full softmax; and
-``_kernels.fasttext``), which supplies two functions the loop finds among its globals:
+``_kernels.fasttext``), which supplies the functions the loop finds among its globals:
 
 ``block_state(W_in, W_out, tables, params, rng)``
     the block's buffers (a tuple), made once per block;
@@ -14,7 +14,9 @@ number), subsamples each sentence at its learning rate, and hands it to the loss
     train the ``n`` words of ``sent`` (sentence ``s`` of the corpus, after subsampling),
     window by window; the loss of a window is computed when
     the block's window count ``windows`` is a multiple of ``every``. Returns ``(summed loss,
-    predictions counted, windows)``.
+    predictions counted, windows)``;
+``block_end(W_in, W_out, tables, state)``
+    optional (this module's does nothing): called once the block's sentences are trained.
 
 :func:`~wordspace._kernels.compile.variants` compiles the loop once per loss (its globals a
 namespace holding that loss's functions), so the dispatch costs nothing at run time. The loss
@@ -48,6 +50,13 @@ LOSS_EVERY = 8
 
 #: The vector width the loop is compiled for (0: any); see ``_kernels.windows.DIM``.
 DIM = 0
+
+
+@njit(cache=True, inline="always")
+def block_end(W_in, W_out, tables, state):
+    """What a loss does when a block ends (its namespace may replace this: hierarchical
+    softmax adds its copy of the top of the tree back); by default nothing."""
+    pass
 
 
 @njit(cache=True, inline="always")
@@ -136,5 +145,6 @@ def epoch(W_in, W_out, tokens, offsets, blocks, keep, tables, params, loss_out, 
                                       tables, state, cbow)
             loss += lo
             count += c
+        block_end(W_in, W_out, tables, state)
         loss_out[b] = loss
         count_out[b] = count

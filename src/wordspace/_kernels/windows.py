@@ -81,8 +81,14 @@ def sigmoid(f):
     return lo + frac * (SIGMOID_TABLE[i + 1] - lo)
 
 
+@njit(cache=True, inline="always")
+def no_rows_apart(dim):
+    """``sg_window``'s ``own, slot`` when no output row is held apart."""
+    return np.empty((0, dim), dtype=np.float32), np.empty(0, dtype=np.int32)
+
+
 @njit(cache=True, fastmath=True)
-def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, accbuf, with_loss):
+def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, accbuf, with_loss, own, slot):
     """One skip-gram window: every context row against every output row, updates added once.
 
     For context rows :math:`u_j` and output rows :math:`v_k` with labels :math:`y_k`
@@ -99,6 +105,13 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, gra
     the matrix once. Shapes: ``ctx`` (>= m,), ``targets``/``labels`` (>= t,), ``inbuf``/``outbuf``
     (>= m or t, >= dim; the kernels' rows start on cache lines, ``aligned_rows``), ``grads``
     (>= m, >= t), ``accbuf`` (>= dim; the accumulator when the width is not a constant).
+
+    ``own``/``slot``: output rows this thread holds a copy of (``own[slot[r]]`` stands for
+    ``W_out[r]`` where ``slot[r] >= 0``; an empty ``slot``, as :func:`no_rows_apart` makes:
+    none). Hierarchical softmax keeps
+    the top of the tree so (``_kernels.word2vec.hs_block_state``): every window reads and
+    writes those rows, and two threads writing the same rows of the shared matrix pass their
+    cache lines back and forth.
     """
     dim = DIM if DIM > 0 else W_in.shape[1]
     if DIM > 0:
@@ -109,8 +122,10 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, gra
         row = W_in[ctx[j]]
         for d in range(dim):
             inbuf[j, d] = row[d]
+    owned = slot.shape[0] > 0
     for k in range(t):
-        row = W_out[targets[k]]
+        h = slot[targets[k]] if owned else -1
+        row = own[h] if h >= 0 else W_out[targets[k]]
         for d in range(dim):
             outbuf[k, d] = row[d]
     for j in range(m):
@@ -154,7 +169,8 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, gra
             g = grads[j, k]
             for d in range(dim):
                 acc[d] += g * inbuf[j, d]
-        row = W_out[targets[k]]
+        h = slot[targets[k]] if owned else -1
+        row = own[h] if h >= 0 else W_out[targets[k]]
         for d in range(dim):
             row[d] += acc[d]
     return loss

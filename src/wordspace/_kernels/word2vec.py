@@ -23,7 +23,7 @@ from .compile import SPECIALISED_DIMS, selector, twin, variants, width_namespace
 from .epoch import P_NEGATIVE, P_WINDOW, context, epoch, prefetch_first_context, prefetch_next_context
 from .memory import aligned_rows, prefetch_row
 from .rng import draw_alias
-from .windows import cbow_window, sg_window, softmax_window
+from .windows import cbow_window, no_rows_apart, sg_window, softmax_window
 
 __all__ = ["select", "EPOCH_KERNELS", "SPECIALISED_DIMS"]
 
@@ -47,7 +47,8 @@ def ns_block_state(W_in, W_out, tables, params, rng):
     acc = aligned_rows(1, dim)[0]
     for k in range(1, neg + 1):
         next_noise[k] = draw_alias(rng, noise_thr, noise_alias)
-    return ctx, targets, labels, next_noise, inbuf, outbuf, grads, acc
+    own, slot = no_rows_apart(dim)
+    return ctx, targets, labels, next_noise, inbuf, outbuf, grads, acc, own, slot
 
 
 @njit(cache=True, inline="always")
@@ -57,7 +58,7 @@ def ns_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
     prefetched a window ahead: the context word entering the next window, the next centre's
     output row, the next window's noise rows."""
     noise_thr, noise_alias = tables
-    ctx, targets, labels, next_noise, inbuf, outbuf, grads, acc = state
+    ctx, targets, labels, next_noise, inbuf, outbuf, grads, acc, own, slot = state
     t = targets.shape[0]
     loss = 0.0
     count = 0
@@ -83,7 +84,8 @@ def ns_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
         if cbow:
             loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], acc, with_loss)
         else:
-            loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss)
+            loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss,
+                              own, slot)
         if with_loss:
             count += 1 if cbow else m
     return loss, count, windows
@@ -92,7 +94,11 @@ def ns_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
 # -- hierarchical softmax ----------------------------------------------------------------------
 @njit(cache=True, inline="always")
 def hs_block_state(W_in, W_out, tables, params, rng):
-    codes = tables[0]
+    """The block's buffers, and its own copy of the tree's most used inner nodes (``tables[3]``,
+    most visited first; empty: none): the block trains that copy and adds what it changed to the
+    shared rows when it ends (:func:`hs_block_end`), so two threads do not write the same rows
+    at every window. The other threads' changes to those rows reach a block when it starts."""
+    codes, hot = tables[0], tables[3]
     dim = W_in.shape[1]
     window = np.int64(params[P_WINDOW])
     depth = codes.shape[1]
@@ -103,7 +109,28 @@ def hs_block_state(W_in, W_out, tables, params, rng):
     outbuf = aligned_rows(depth, dim)
     grads = np.empty((2 * window, depth), dtype=np.float32)
     acc = aligned_rows(1, dim)[0]
-    return ctx, targets, labels, inbuf, outbuf, grads, acc
+    n_hot = hot.shape[0]
+    slot = np.full(W_out.shape[0] if n_hot > 0 else 0, -1, dtype=np.int32)
+    own = np.empty((n_hot, dim), dtype=np.float32)
+    start = np.empty((n_hot, dim), dtype=np.float32)
+    for h in range(n_hot):
+        slot[hot[h]] = h
+        row = W_out[hot[h]]
+        for d in range(dim):
+            own[h, d] = row[d]
+            start[h, d] = row[d]
+    return ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start
+
+
+@njit(cache=True, inline="always")
+def hs_block_end(W_in, W_out, tables, state):
+    """Add the block's changes to its copy of the most used nodes to the shared rows."""
+    hot = tables[3]
+    own, start = state[7], state[9]
+    for h in range(hot.shape[0]):
+        row = W_out[hot[h]]
+        for d in range(W_out.shape[1]):
+            row[d] += own[h, d] - start[h, d]
 
 
 @njit(cache=True, inline="always")
@@ -112,8 +139,8 @@ def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
     label ``1 - code`` (word2vec.c's convention), and the window update. The context rows are
     prefetched a window ahead; the path rows are not (the top of the tree stays in cache, and
     prefetching the next path measured no gain)."""
-    codes, points, lengths = tables
-    ctx, targets, labels, inbuf, outbuf, grads, acc = state
+    codes, points, lengths = tables[0], tables[1], tables[2]
+    ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, _ = state
     loss = 0.0
     count = 0
     prefetch_first_context(W_in, sent, n, window)
@@ -132,7 +159,8 @@ def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
         if cbow:
             loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], acc, with_loss)
         else:
-            loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss)
+            loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss,
+                              own, slot)
         if with_loss:
             count += 1 if cbow else m
     return loss, count, windows
@@ -164,7 +192,7 @@ def softmax_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng
 
 
 # -- the kernels -------------------------------------------------------------------------------
-_PIECES = ("block_state", "sentence")
+_PIECES = ("block_state", "sentence", "block_end")
 
 
 def loss_namespace(kind: str, dim: int = 0) -> dict:
@@ -175,6 +203,8 @@ def loss_namespace(kind: str, dim: int = 0) -> dict:
     if dim:
         namespace = width_namespace(namespace, dim)
     for piece in _PIECES:
+        if f"{kind}_{piece}" not in globals():  # (a loss with nothing to do at a block's end)
+            continue
         fn = globals()[f"{kind}_{piece}"].py_func
         # each piece compiled with the namespace's window updates, under a name of its own
         namespace[piece] = njit(twin(fn, f"_w{dim}", namespace), cache=True, fastmath=True, inline="always")

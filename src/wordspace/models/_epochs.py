@@ -21,6 +21,11 @@ from ..vocab import keep_probabilities
 __all__ = ["Schedule", "EpochPlan", "keep_table", "sentence_blocks", "eval_sample", "BLOCK_TOKENS", "BLOCKS_PER_CALL",
            "EVAL_EPOCH", "MIN_KEPT_SHARE"]
 
+#: Inner nodes of the Huffman tree that each block of a threaded hierarchical-softmax run
+#: trains a copy of (the most visited: every window reads and writes the top of the tree, and
+#: two threads writing the same rows pass their cache lines back and forth).
+TOP_NODES = 256
+
 #: Tokens per block: the unit of parallel work, of random seeding and of progress. Fixed (not
 #: derived from ``workers``) so that random choices do not depend on the thread count.
 BLOCK_TOKENS = 20_000
@@ -131,6 +136,10 @@ class EpochPlan:
         self.kernel = trainer.kernel(parallel)
         self.loss = getattr(trainer, "loss", "ns")
         self.cbow = trainer.averages_context
+        if getattr(trainer, "holds_top_of_tree", False):  # word2vec's hierarchical softmax kernels
+            # (threads only; CBOW's window update trains the shared rows)
+            held = parallel and not self.cbow
+            self.tables += (self.top_of_tree(counts, TOP_NODES) if held else np.empty(0, dtype=np.int32),)
         self.epochs = int(epochs)
         self.first_epoch = int(first_epoch)
         self.corpus_words = int(corpus_words)
@@ -165,6 +174,14 @@ class EpochPlan:
         elif self.loss == "ns":  # (the trainer's `negative` is kept with the other losses too)
             upd_out[:n_words] = kept
         return upd_in, upd_out
+
+    def top_of_tree(self, counts, n: int) -> np.ndarray:
+        """The ``n`` inner nodes of the Huffman tree that training visits most (the kept tokens
+        of the words below each), most visited first: each block of a threaded run trains its
+        own copy of them (``_kernels.word2vec.hs_block_state``)."""
+        n_words = self.tables[1].shape[0]
+        _, visits = self.row_updates(counts, n_words, n_words - 1)
+        return np.argsort(-visits, kind="stable")[: min(n, n_words - 1)].astype(np.int32)
 
     def run(self, w_in, w_out, enc, blocks, lo: int, hi: int, params) -> tuple[float, int]:
         """Train blocks ``lo:hi`` (of ``blocks``, sentence boundaries of ``enc``) with ``params``;

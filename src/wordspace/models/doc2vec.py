@@ -189,6 +189,8 @@ class Doc2Vec(Word2Vec):
         tables = super().kernel_tables(words, counts)
         return (*tables, self._doc_rows, np.array([int(bool(self.dbow_words))], dtype=np.int64))
 
+    holds_top_of_tree = False  # (its kernels train the shared rows directly)
+
     def kernel(self, parallel: bool):
         return kd.select(self.loss, parallel=parallel, dim=self.dim)
 

@@ -181,6 +181,12 @@ class Word2Vec(Trainer):
             return self.tree_
         return ()
 
+    @property
+    def holds_top_of_tree(self) -> bool:
+        """Whether the kernels read the most visited Huffman nodes as one more table
+        (``EpochPlan.top_of_tree``): hierarchical softmax."""
+        return self.loss == "hs"
+
     def kernel(self, parallel: bool):
         """The compiled epoch kernel for these settings, threaded or not."""
         return kw.select(self.loss, parallel=parallel, dim=self.dim)
