@@ -181,6 +181,29 @@ def test_sigmoid_and_loss_table_accuracy():
         assert l0 == pytest.approx(math.log1p(math.exp(f64)) if f64 < 30 else f64, rel=1e-4, abs=2e-6)
 
 
+def test_rational_sigmoid_matches_the_exact_value():
+    """The rational fit the window updates use when no loss is computed: within 2e-7 of the
+    exact sigmoid over its range (float32 arithmetic), clamped beyond it to within 3.4e-4 of
+    0 or 1, and exactly symmetric: sigmoid(-x) = 1 - sigmoid(x)."""
+    from numba import njit
+
+    @njit
+    def many(xs):
+        out = np.empty(xs.shape[0])
+        for i in range(xs.shape[0]):
+            out[i] = kwin.sigmoid_rational(xs[i])
+        return out
+
+    inside = np.linspace(-8, 8, 40001).astype(np.float32)
+    got = many(inside)
+    assert np.abs(got - _sigmoid(inside.astype(np.float64))).max() < 2e-7
+    np.testing.assert_allclose(got + many(-inside), 1.0, atol=1e-7)
+    outside = np.array([-1e30, -50, -8.5, 8.5, 80, 1e30], np.float32)
+    exact = 0.5 * (1 + np.tanh(outside.astype(np.float64) / 2))
+    assert np.abs(many(outside) - exact).max() < 3.4e-4
+    assert np.isfinite(many(np.array([np.inf, -np.inf], np.float32))).all()
+
+
 def test_branch_free_sigmoid_matches_the_exact_value():
     """Inside the table's range as accurate as the table; outside it clamped, within 5e-5 of
     0 or 1, where every pair's error is below MIN_ERROR and is skipped anyway."""

@@ -87,6 +87,26 @@ def no_rows_apart(dim):
     return np.empty((0, dim), dtype=np.float32), np.empty(0, dtype=np.int32)
 
 
+#: ``sigmoid(x) = 0.5 + x P(x^2) / Q(x^2)`` on ``[-8, 8]``: a rational fit (weighted least
+#: squares, Loeb's iteration) within 1.8e-7 of the true value in float32 arithmetic, finer than
+#: the table; arithmetic alone, so a loop of it is vectorised (the table's lookups are not).
+_SIG_P = (0.24999999366747824, 0.00790084763259913, 4.069228262890959e-05, 2.273248808230805e-08)
+_SIG_Q = (0.1149366882809269, 0.001407507557597066, 2.828572709467383e-06)
+_SIG_RANGE = 8.0
+
+
+@njit(cache=True, inline="always", fastmath=True)
+def sigmoid_rational(f):
+    """``sigmoid(f)`` by the rational fit: ``f`` is clamped to ``[-8, 8]``, where the true
+    value is within 3.4e-4 of 0 or 1 (the pairs beyond score an error below ``MIN_ERROR`` or
+    near 1 either way)."""
+    x = min(max(np.float32(f), np.float32(-_SIG_RANGE)), np.float32(_SIG_RANGE))
+    z = x * x
+    p = np.float32(_SIG_P[0]) + z * (np.float32(_SIG_P[1]) + z * (np.float32(_SIG_P[2]) + z * np.float32(_SIG_P[3])))
+    q = np.float32(1.0) + z * (np.float32(_SIG_Q[0]) + z * (np.float32(_SIG_Q[1]) + z * np.float32(_SIG_Q[2])))
+    return np.float32(0.5) + x * p / q
+
+
 @njit(cache=True, fastmath=True)
 def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, accbuf, with_loss, own, slot):
     """One skip-gram window: every context row against every output row, updates added once.
@@ -136,20 +156,24 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, gra
             grads[j, k] = f
     loss = 0.0
     a32 = np.float32(alpha)
-    for j in range(m):
-        for k in range(t):
-            y = labels[k]
-            if y < 0:
-                grads[j, k] = 0.0
-                continue
-            f = grads[j, k]
-            if with_loss:
-                sig, lo = sigmoid_and_loss(f, y)
+    if with_loss:
+        for j in range(m):
+            for k in range(t):
+                y = labels[k]
+                if y < 0:
+                    grads[j, k] = 0.0
+                    continue
+                sig, lo = sigmoid_and_loss(grads[j, k], y)
                 loss += lo
-            else:
-                sig = sigmoid(f)
-            err = np.float32(y - sig)
-            grads[j, k] = np.float32(0.0) if abs(err) < MIN_ERROR else err * a32
+                err = np.float32(y - sig)
+                grads[j, k] = np.float32(0.0) if abs(err) < MIN_ERROR else err * a32
+    else:  # branch-free arithmetic: vectorised over the outputs
+        for j in range(m):
+            for k in range(t):
+                y = labels[k]
+                err = np.float32(y) - sigmoid_rational(grads[j, k])
+                skip = (y < 0) | (abs(err) < np.float32(MIN_ERROR))
+                grads[j, k] = np.float32(0.0) if skip else err * a32
     for j in range(m):
         for d in range(dim):
             acc[d] = 0.0
