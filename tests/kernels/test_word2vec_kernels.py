@@ -181,19 +181,24 @@ def test_sigmoid_and_loss_table_accuracy():
         assert l0 == pytest.approx(math.log1p(math.exp(f64)) if f64 < 30 else f64, rel=1e-4, abs=2e-6)
 
 
+def _elementwise(fn):
+    """A compiled loop applying the compiled scalar function ``fn`` to each of an array's values
+    (as the kernels call it: inlined, float32 in)."""
+    @numba.njit
+    def many(xs):
+        out = np.empty(xs.shape[0])
+        for i in range(xs.shape[0]):
+            out[i] = fn(xs[i])
+        return out
+
+    return many
+
+
 def test_rational_sigmoid_matches_the_exact_value():
     """The rational fit the window updates use when no loss is computed: within 2e-7 of the
     exact sigmoid over its range (float32 arithmetic), clamped beyond it to within 3.4e-4 of
     0 or 1, and exactly symmetric: sigmoid(-x) = 1 - sigmoid(x)."""
-    from numba import njit
-
-    @njit
-    def many(xs):
-        out = np.empty(xs.shape[0])
-        for i in range(xs.shape[0]):
-            out[i] = kwin.sigmoid_rational(xs[i])
-        return out
-
+    many = _elementwise(kwin.sigmoid_rational)
     inside = np.linspace(-8, 8, 40001).astype(np.float32)
     got = many(inside)
     assert np.abs(got - _sigmoid(inside.astype(np.float64))).max() < 2e-7
@@ -207,15 +212,7 @@ def test_rational_sigmoid_matches_the_exact_value():
 def test_branch_free_sigmoid_matches_the_exact_value():
     """Inside the table's range as accurate as the table; outside it clamped, within 5e-5 of
     0 or 1, where every pair's error is below MIN_ERROR and is skipped anyway."""
-    from numba import njit
-
-    @njit
-    def many(xs):
-        out = np.empty(xs.shape[0])
-        for i in range(xs.shape[0]):
-            out[i] = kwin.sigmoid(xs[i])
-        return out
-
+    many = _elementwise(kwin.sigmoid)
     inside = np.linspace(-9.999, 9.999, 20001).astype(np.float32)
     assert np.abs(many(inside) - _sigmoid(inside.astype(np.float64))).max() < 2e-6
     outside = np.array([-1e30, -50, -10.0, 10.0, 10.5, 80, 1e30], np.float32)
