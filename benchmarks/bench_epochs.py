@@ -8,8 +8,9 @@ folder of an earlier commit's worktree), in turn; each child fits ``Word2Vec`` o
 ``--words`` words of ``../shared/data/corpus/wiki.txt.gz`` (dim 100, window 5, sample 1e-4,
 min_count 5) and reports the seconds from the start of training to the end of its last epoch,
 from the trainer's callbacks (loading the kernels' cached code included; a warm-up child per
-tree compiles and caches them first). Printed: each pair's two times and their ratio (before / after), then the
-median ratio. The pairs are what to read on a machine whose speed drifts between runs.
+tree compiles and caches them first). Printed: each pair's two times and their ratio (before /
+after), then the median ratio. The pairs are what to read on a machine whose speed drifts
+between runs.
 """
 import argparse
 import os

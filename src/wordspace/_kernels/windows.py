@@ -1,6 +1,6 @@
 """The window updates every word2vec-family kernel shares: skip-gram's matrix of (context,
 output) pairs, CBOW's mean predicting each output in turn, the full softmax, and the sigmoid and
-loss they read from a table.
+loss they read from a table (skip-gram, where no loss is computed: a rational fit of the sigmoid).
 
 Each function updates one window of rows in place and returns the window's summed loss; the
 epoch loops around them are ``_kernels.epoch`` (one block loop) with the pieces of each loss in
@@ -128,10 +128,11 @@ def sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, gra
 
     ``own``/``slot``: output rows this thread holds a copy of (``own[slot[r]]`` stands for
     ``W_out[r]`` where ``slot[r] >= 0``; an empty ``slot``, as :func:`no_rows_apart` makes:
-    none). Hierarchical softmax keeps
-    the top of the tree so (``_kernels.word2vec.hs_block_state``): every window reads and
-    writes those rows, and two threads writing the same rows of the shared matrix pass their
-    cache lines back and forth.
+    none). Hierarchical softmax keeps the top of the tree so
+    (``_kernels.word2vec.hs_block_state``): every window reads and writes those rows, and two
+    threads writing the same rows of the shared matrix pass their cache lines back and forth.
+    Without a loss to compute, the gradient pass takes the sigmoid from
+    :func:`sigmoid_rational` and has no branch, so it is vectorised over the outputs.
     """
     dim = DIM if DIM > 0 else W_in.shape[1]
     if DIM > 0:

@@ -443,7 +443,7 @@ def _parse_binary(mm, path, limit, encoding, errors):
     n, dim, key_start, key_end, vec_start, keyed = _scan_binary(mm, path, limit)
     rec = 4 * dim
     finite = False
-    if keyed is None:  # byte slices joined: no compiled code to load
+    if keyed is None:  # NumPy gathers: no compiled code to load
         matrix, raw, clashes = _gather_records(mm, key_start, key_end, vec_start, dim)
         pieces = raw.split(b"\n")[:-1] if clashes == 0 else [mm[a:b] for a, b in zip(key_start.tolist(), key_end.tolist())]
         unique_bytes = len(set(pieces)) == n
