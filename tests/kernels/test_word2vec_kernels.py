@@ -291,18 +291,21 @@ def test_compiled_epoch_equals_plain_python(loss, cbow):
     np.testing.assert_allclose(a_lo, b_lo, rtol=1e-4)
 
 
-def _hs_tables(counts, top=()):
-    """The hierarchical-softmax kernels' tables: the Huffman tree and the nodes a block trains
-    a copy of (``EpochPlan.top_of_tree``; none by default)."""
-    return (*huffman_tree(counts), np.asarray(top, dtype=np.int32))
+def _hs_tables(counts, top=(), exchange=1024):
+    """The hierarchical-softmax kernels' tables: the Huffman tree, the nodes a block trains a
+    copy of (``EpochPlan.top_of_tree``; none by default) and the windows between exchanges."""
+    return (*huffman_tree(counts), np.asarray(top, dtype=np.int32), np.array([exchange], dtype=np.int64))
 
 
+@pytest.mark.parametrize("exchange", [10**9, 7])
 @pytest.mark.parametrize("cbow", [False, True])
-def test_top_of_tree_copies_are_added_back_when_a_block_ends(cbow):
-    """A block that trains its own copy of tree nodes adds its changes to the shared rows when
-    it ends: on one thread (blocks in turn, each starting from the rows the last one left),
-    holding every node apart, some or none trains the same rows up to float32 rounding; with
-    the copies never added back, the held rows would not move."""
+def test_top_of_tree_copies_are_added_back_when_a_block_ends(cbow, exchange):
+    """A block that trains its own copy of tree nodes adds its changes to the shared rows every
+    ``exchange`` windows and when it ends: on one thread (blocks in turn, each starting from the
+    rows the last one left), holding every node apart, some or none trains the same rows up to
+    float32 rounding, whether the block exchanges only at its end or every few windows (a change
+    added twice, or lost at an exchange, would show); with the copies never added back, the held
+    rows would not move."""
     tokens, offsets, blocks, counts = _tiny_encoded()
     keep = np.minimum(np.round(keep_probabilities(counts, 0.05) * 2.0**32), 2.0**32).astype(np.uint64)
     params = np.array([0.05, 0.001, 0, 400, 3, 4, 9, 0, 1000, 0], dtype=np.float64)
@@ -314,7 +317,8 @@ def test_top_of_tree_copies_are_added_back_when_a_block_ends(cbow):
         for top in ([], [10, 3], list(range(11))):
             w_in, w_out = _mats(v=12, dim=8, seed=4)
             w_out = w_out[:11].copy()
-            kw.select("hs", parallel=True)(w_in, w_out, tokens, offsets, blocks, keep, _hs_tables(counts, top),
+            kw.select("hs", parallel=True)(w_in, w_out, tokens, offsets, blocks, keep,
+                                           _hs_tables(counts, top, exchange),
                                            params, np.zeros(2), np.zeros(2, np.int64), cbow)
             results.append((w_in, w_out))
     finally:

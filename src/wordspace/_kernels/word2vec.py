@@ -12,7 +12,10 @@ predicts each output row in turn (``cbow_window``). Rows are prefetched a window
 ``select(kind, parallel, dim)`` hands out the compiled kernels: ``kind`` is the loss ("ns",
 "hs", "softmax"); every kernel takes ``(W_in, W_out, tokens, offsets, blocks, keep, tables,
 params, loss_out, count_out, cbow)`` (see ``_kernels.epoch``) with ``tables`` ``(noise_thr,
-noise_alias)`` for "ns", ``(codes, points, lengths)`` for "hs" and ``()`` for "softmax".
+noise_alias)`` for "ns", ``(codes, points, lengths, top, exchange)`` for "hs" (``top``: the
+inner nodes each block of a threaded run holds a copy of, possibly none; ``exchange``: one
+int64, the windows between two exchanges of that copy, :func:`hs_block_state`) and ``()`` for
+"softmax".
 """
 
 import numpy as np
@@ -95,9 +98,9 @@ def ns_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
 @njit(cache=True, inline="always")
 def hs_block_state(W_in, W_out, tables, params, rng):
     """The block's buffers, and its own copy of the tree's most used inner nodes (``tables[3]``,
-    most visited first; empty: none): the block trains that copy and adds what it changed to the
-    shared rows when it ends (:func:`hs_block_end`), so two threads do not write the same rows
-    at every window. The other threads' changes to those rows reach a block when it starts."""
+    most visited first; empty: none): the block trains that copy and, every ``tables[4][0]``
+    windows and when it ends, adds what it changed to the shared rows and takes theirs back
+    (:func:`hs_exchange`), so two threads do not write the same rows at every window."""
     codes, hot = tables[0], tables[3]
     dim = W_in.shape[1]
     window = np.int64(params[P_WINDOW])
@@ -119,18 +122,29 @@ def hs_block_state(W_in, W_out, tables, params, rng):
         for d in range(dim):
             own[h, d] = row[d]
             start[h, d] = row[d]
-    return ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start
+    last = np.empty(window, dtype=np.int64)  # the window count at the last exchange (in [0])
+    last[0] = 0
+    return ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start, last
+
+
+@njit(cache=True, inline="always")
+def hs_exchange(W_out, hot, own, start):
+    """Add what the block changed in its copy of the nodes ``hot`` (``own`` against ``start``,
+    the rows as it last took them) to the shared rows, and take those rows back into both: the
+    copy then also holds what the other threads added meanwhile."""
+    for h in range(hot.shape[0]):
+        row = W_out[hot[h]]
+        for d in range(W_out.shape[1]):
+            v = row[d] + (own[h, d] - start[h, d])
+            row[d] = v
+            own[h, d] = v
+            start[h, d] = v
 
 
 @njit(cache=True, inline="always")
 def hs_block_end(W_in, W_out, tables, state):
-    """Add the block's changes to its copy of the most used nodes to the shared rows."""
-    hot = tables[3]
-    own, start = state[7], state[9]
-    for h in range(hot.shape[0]):
-        row = W_out[hot[h]]
-        for d in range(W_out.shape[1]):
-            row[d] += own[h, d] - start[h, d]
+    """The block's last exchange of its copy of the most used nodes."""
+    hs_exchange(W_out, tables[3], state[7], state[9])
 
 
 @njit(cache=True, inline="always")
@@ -140,7 +154,10 @@ def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
     prefetched a window ahead; the path rows are not (the top of the tree stays in cache, and
     prefetching the next path measured no gain)."""
     codes, points, lengths = tables[0], tables[1], tables[2]
-    ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, _ = state
+    ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start, last = state
+    if own.shape[0] > 0 and windows - last[0] >= tables[4][0]:  # (between sentences: see hs_block_state)
+        hs_exchange(W_out, tables[3], own, start)
+        last[0] = windows
     loss = 0.0
     count = 0
     prefetch_first_context(W_in, sent, n, window)

@@ -25,6 +25,11 @@ __all__ = ["Schedule", "EpochPlan", "keep_table", "sentence_blocks", "eval_sampl
 #: trains a copy of (the most visited: every window reads and writes the top of the tree, and
 #: two threads writing the same rows pass their cache lines back and forth).
 TOP_NODES = 256
+#: Windows between two exchanges of that copy with the shared rows (and at the end of each
+#: block). Exchanged only when a block ends (about 12,000 windows), both threads' copies moved
+#: the root alone for a whole block and the sum of the two moves overshot: the loss after an
+#: epoch jumped by up to 0.3 (docs/benchmarks.md).
+EXCHANGE_WINDOWS = 1024
 
 #: Tokens per block: the unit of parallel work, of random seeding and of progress. Fixed (not
 #: derived from ``workers``) so that random choices do not depend on the thread count.
@@ -139,7 +144,8 @@ class EpochPlan:
         if getattr(trainer, "holds_top_of_tree", False):  # word2vec's hierarchical softmax kernels
             # (threads only; CBOW's window update trains the shared rows)
             held = parallel and not self.cbow
-            self.tables += (self.top_of_tree(counts, TOP_NODES) if held else np.empty(0, dtype=np.int32),)
+            self.tables += (self.top_of_tree(counts, TOP_NODES) if held else np.empty(0, dtype=np.int32),
+                            np.array([EXCHANGE_WINDOWS], dtype=np.int64))
         self.epochs = int(epochs)
         self.first_epoch = int(first_epoch)
         self.corpus_words = int(corpus_words)
@@ -160,7 +166,8 @@ class EpochPlan:
         kept = occurrences * (self.keep[:n_words] / 2.0**32)
         tables = self.tables
         upd_in = np.zeros(n_in)
-        if len(tables) == 5:  # fastText: (threshold, alias, subword offsets, subword rows, most)
+        if self.loss == "ns" and len(tables) == 5:  # fastText: (threshold, alias, subword offsets, subword
+            # rows, most); hierarchical softmax has five too: (codes, points, lengths, top, exchange)
             off, ids = tables[2], tables[3]
             upd_in += np.bincount(ids, weights=np.repeat(kept, np.diff(off)), minlength=n_in)[:n_in]
         else:
