@@ -72,9 +72,10 @@ def test_bats_relation_files(tmp_path, toy):
     d = tmp_path / "bats"
     d.mkdir()
     (d / "E01 [gender].txt").write_text("man\twoman\nking\tqueen/princess\nboy\tgirl\n")
-    (d / "I01 [broken].txt").write_text("just-one-column\n")
+    (d / "I01 [broken].txt").write_text("just-one-column\nboy\t/ /\n")  # (slashes alone: no answer)
     questions, malformed = read_analogies(str(d))
-    assert len(questions) == 6 and malformed == [("I01 [broken].txt:1", "just-one-column")]
+    assert len(questions) == 6
+    assert malformed == [("I01 [broken].txt:1", "just-one-column"), ("I01 [broken].txt:2", "boy\t/ /")]
     q = next(q for q in questions if q.a == "man" and q.c == "king")
     assert q.b == "woman" and q.answers == ("queen", "princess")
     with pytest.warns(RuntimeWarning, match="malformed"):

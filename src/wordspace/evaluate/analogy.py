@@ -18,7 +18,7 @@ __all__ = ["read_analogies", "analogy_benchmark", "AnalogyResult"]
 
 
 
-@dataclass
+@dataclass(slots=True)
 class Question:
     a: str
     b: str
@@ -122,16 +122,16 @@ def _read_google(lines, path):
     questions, malformed = [], []
     section = None
     for n, line in enumerate(lines, 1):
-        if not line.strip() or line.startswith("#"):
+        words = line.split()
+        if len(words) == 4 and section is not None and not line.startswith(("#", ":")):  # (most lines)
+            questions.append(Question(words[0], words[1], words[2], (words[3],), section, n))
+            continue
+        if not words or line.startswith("#"):
             continue
         if line.startswith(":"):
             section = line[1:].strip()
             continue
-        words = line.split()
-        if section is None or len(words) != 4:
-            malformed.append((n, line))
-            continue
-        questions.append(Question(words[0], words[1], words[2], (words[3],), section, n))
+        malformed.append((n, line))
     if not questions:
         raise FormatError(f"'{path}' holds no analogy questions (expected ': section' headers and 'a b c d' lines)")
     return questions, malformed
@@ -149,10 +149,10 @@ def _read_bats(path, lines=None, strict: bool = True):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t") if "\t" in line else line.split()
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        answers = tuple(a.strip() for a in parts[1].split("/") if a.strip()) if len(parts) == 2 else ()
+        if len(parts) != 2 or not parts[0].strip() or not answers:  # (an answer of slashes alone: none)
             malformed.append((n, line))
             continue
-        answers = tuple(a.strip() for a in parts[1].split("/") if a.strip())
         pairs.append((parts[0].strip(), answers, n))
     questions = []
     for a, b_answers, _ in pairs:
@@ -203,9 +203,11 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
             if w not in folded:
                 folded[w] = fold(w)
     known = {w: ok.get(f) for w, f in folded.items()}  # word -> candidate id of its folded form
-    for q in questions:
+    for q in questions:  # (written out for speed: a benchmark has tens of thousands of questions)
         ids = [known[q.a], known[q.b], known[q.c]]
-        if not any(known[a] is not None for a in q.answers) or (None in ids and oov != "subwords"):
+        ans = q.answers
+        answerable = known[ans[0]] is not None if len(ans) == 1 else any(known[a] is not None for a in ans)
+        if not answerable or (None in ids and oov != "subwords"):
             oov_by_section[q.section] = oov_by_section.get(q.section, 0) + 1
             continue
         if None in ids:
@@ -234,8 +236,12 @@ def analogy_benchmark(vectors, dataset: str = "google", *, method: str = "add",
             wide[j, :len(x)] = x
         exclude = np.concatenate([exclude, wide], axis=1)
     best, _ = best_answers(vectors, units, idx, exclude, method, limit)
-    correct_flags = np.array([i >= 0 and any(folded_keys[i] == folded[w] for w in q.answers)
-                              for i, q in zip(best.tolist(), answered_q)], dtype=bool)
+    flags = []
+    for i, q in zip(best.tolist(), answered_q):
+        ans = q.answers
+        flags.append(i >= 0 and (folded_keys[i] == folded[ans[0]] if len(ans) == 1
+                                 else any(folded_keys[i] == folded[w] for w in ans)))
+    correct_flags = np.array(flags, dtype=bool)
 
     sections: dict = {}
     for q, ok_flag in zip(answered_q, correct_flags):
