@@ -122,7 +122,9 @@ def hs_block_state(W_in, W_out, tables, params, rng):
         for d in range(dim):
             own[h, d] = row[d]
             start[h, d] = row[d]
-    last = np.empty(window, dtype=np.int64)  # the window count at the last exchange (in [0])
+    # the block's window count at its last exchange, in last[0] (an array of `window` >= 1
+    # elements: a literal size here fails Numba's lowering of the parallel loop around it)
+    last = np.empty(window, dtype=np.int64)
     last[0] = 0
     return ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start, last
 
