@@ -55,7 +55,7 @@ DIM = 0
 @njit(cache=True, inline="always")
 def block_end(W_in, W_out, tables, state):
     """What a loss does when a block ends (its namespace may replace this: hierarchical
-    softmax adds its copy of the top of the tree back); by default nothing."""
+    softmax exchanges its copy of the top of the tree a last time); by default nothing."""
     pass
 
 
