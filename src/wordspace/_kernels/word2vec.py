@@ -135,7 +135,8 @@ def hs_exchange(W_out, hot, own, start):
     the rows as it last took them) to the shared rows, and take those rows back into both: the
     copy then also holds what the other threads added meanwhile. Two threads exchanging the same
     row at the same moment may lose one addition (Hogwild's rule, as for every shared row); an
-    exchange takes microseconds once per 1,024 windows, about a millisecond."""
+    exchange takes microseconds, once per ``tables[4][0]`` windows (1,024 by default: about a
+    millisecond)."""
     for h in range(hot.shape[0]):
         row = W_out[hot[h]]
         for d in range(W_out.shape[1]):
@@ -159,9 +160,8 @@ def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
     prefetching the next path measured no gain)."""
     codes, points, lengths = tables[0], tables[1], tables[2]
     ctx, targets, labels, inbuf, outbuf, grads, acc, own, slot, start, last = state
-    if own.shape[0] > 0 and windows - last[0] >= tables[4][0]:  # (between sentences: see hs_block_state)
-        hs_exchange(W_out, tables[3], own, start)
-        last[0] = windows
+    held = own.shape[0] > 0
+    interval = tables[4][0]
     loss = 0.0
     count = 0
     prefetch_first_context(W_in, sent, n, window)
@@ -180,6 +180,9 @@ def hs_sentence(W_in, W_out, sent, n, s, window, alpha, every, windows, rng, tab
         if cbow:
             loss += cbow_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf[0], acc, with_loss)
         else:
+            if held and windows - last[0] >= interval:  # (inside the sentence: a line may hold 10,000 words)
+                hs_exchange(W_out, tables[3], own, start)
+                last[0] = windows
             loss += sg_window(W_in, W_out, ctx, m, targets, labels, t, alpha, inbuf, outbuf, grads, acc, with_loss,
                               own, slot)
         if with_loss:
